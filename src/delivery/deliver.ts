@@ -1,0 +1,125 @@
+import type pg from 'pg';
+import type { DeliveryConfig } from '../config.ts';
+import { newId } from '../domain/ids.ts';
+import { decideNextStep, isSuccess, retriesLeft, type RetryPolicy } from '../domain/retry.ts';
+import {
+  loadDeliveries,
+  recordWebhookFailure,
+  writeOutcomes,
+  type DeliveryOutcome,
+  type DeliveryToAttempt,
+} from '../store/deliveries.ts';
+import { prepareAttempt } from './attempt-request.ts';
+import { createBatcher } from './batcher.ts';
+import type { HttpClient } from './http-client.ts';
+
+/** Request bodies longer than this are cut in the attempts log (the receiver gets them whole). */
+const LOGGED_REQUEST_BODY_LIMIT = 16 * 1024;
+
+export interface DeliverResult {
+  /** Set when the delivery must be tried again after this many ms. */
+  retryInMs?: number;
+  status: 'delivered' | 'failed' | 'skipped' | 'pending' | 'gone';
+}
+
+/**
+ * The attempt of one delivery: load it, send it, log the attempt, decide what comes next.
+ * Loads and writes of concurrent deliveries are grouped (see batcher.ts); a delivery's call
+ * returns only once its attempt and new state are committed.
+ */
+export function createDeliverer(pool: pg.Pool, http: HttpClient, settings: DeliveryConfig) {
+  const loader = createBatcher(
+    async (ids: string[]) => {
+      const found = await loadDeliveries(pool, ids);
+      return ids.map((id) => found.get(id));
+    },
+    { maxSize: 200, maxWaitMs: 2 },
+  );
+  const writer = createBatcher(
+    async (outcomes: DeliveryOutcome[]) => {
+      await writeOutcomes(pool, outcomes);
+      return outcomes.map(() => undefined);
+    },
+    { maxSize: 500, maxWaitMs: 5 },
+  );
+  const policy: RetryPolicy = { scheduleMs: settings.retryScheduleMs, jitter: settings.retryJitter };
+  const rule = { threshold: settings.autoDisableThreshold, windowMs: settings.autoDisableWindowMs };
+
+  async function skip(delivery: DeliveryToAttempt, why: string): Promise<DeliverResult> {
+    await writer.submit({
+      delivery: { id: delivery.id, status: 'skipped', tries: delivery.tries, nextAttemptAt: new Date(), lastError: why },
+    });
+    return { status: 'skipped' };
+  }
+
+  async function deliver(deliveryId: string): Promise<DeliverResult> {
+    const delivery = await loader.submit(deliveryId);
+    // Jobs are idempotent by delivery id: a job re-run after a crash finds its delivery ended.
+    if (!delivery || delivery.status !== 'pending') return { status: 'gone' };
+    const webhook = delivery.webhook;
+    if (!webhook) return skip(delivery, 'webhook deleted');
+    if (!webhook.enabled) return skip(delivery, 'webhook disabled');
+
+    const started = new Date();
+    const prepared = prepareAttempt(delivery, webhook, started);
+    const result = await http.send(prepared.request);
+    const tryNumber = delivery.tries + 1;
+    const step = decideNextStep(result.outcome, tryNumber, webhook.retries, policy, new Date());
+    const success = isSuccess(result.outcome);
+    const reason = success ? null : (result.reason ?? describeOutcome(result.outcome));
+    const status = step.kind === 'retry' ? 'pending' : step.kind;
+
+    await writer.submit({
+      attempt: {
+        id: newId(),
+        deliveryId: delivery.id,
+        webhookId: webhook.id,
+        accountId: webhook.accountId,
+        eventId: delivery.event.id,
+        hookEvent: prepared.hookEvent,
+        uri: prepared.loggedUri,
+        method: prepared.request.method,
+        reqHeaders: prepared.loggedHeaders,
+        reqBody: (prepared.request.body ?? '').slice(0, LOGGED_REQUEST_BODY_LIMIT),
+        respStatusCode: result.statusCode ?? null,
+        respHeaders: result.responseHeaders ?? null,
+        respBody: result.responseBody ?? null,
+        try: tryNumber,
+        retriesLeft: step.kind === 'retry' ? retriesLeft(tryNumber, webhook.retries) : 0,
+        result: success ? 'success' : 'failure',
+        reason,
+        clientError: result.outcome.kind === 'error' ? result.outcome.clientError : null,
+        durationMs: Math.round(result.durationMs),
+        created: started,
+      },
+      delivery: {
+        id: delivery.id,
+        status,
+        tries: tryNumber,
+        nextAttemptAt: new Date(Date.now() + (step.kind === 'retry' ? step.delayMs : 0)),
+        lastError: reason,
+      },
+      ...(success ? { succeededWebhookId: webhook.id } : {}),
+    });
+
+    if (!success && (await recordWebhookFailure(pool, webhook.id, new Date(), rule))) {
+      return { status: 'skipped' };
+    }
+    return step.kind === 'retry' ? { status, retryInMs: step.delayMs } : { status };
+  }
+
+  return {
+    deliver,
+    /** Waits for grouped reads and writes still in flight (graceful shutdown). */
+    async drain(): Promise<void> {
+      await loader.drain();
+      await writer.drain();
+    },
+  };
+}
+
+function describeOutcome(outcome: { kind: string; status?: number; message?: string }): string {
+  return outcome.kind === 'response' ? `HTTP ${outcome.status}` : (outcome.message ?? 'request failed');
+}
+
+export type Deliverer = ReturnType<typeof createDeliverer>;

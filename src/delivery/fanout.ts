@@ -1,0 +1,56 @@
+import type pg from 'pg';
+import { newId } from '../domain/ids.ts';
+import { webhookReceives } from '../domain/matching.ts';
+import { claimEventForFanout } from '../store/events.ts';
+import { candidateWebhooks, insertDeliveries, type NewDelivery } from '../store/deliveries.ts';
+import type { Queues } from './queues.ts';
+
+/**
+ * Turns one stored event into one delivery per webhook it reaches (its account's hooks, and its
+ * ancestors' hooks that include sub-accounts), in the same transaction that marks the event as
+ * fanned out — so a repeated fan-out job creates nothing twice — then enqueues them.
+ */
+export async function fanOutEvent(pool: pg.Pool, queues: Queues, accountId: string, eventId: string): Promise<string[]> {
+  const client = await pool.connect();
+  let deliveries: NewDelivery[] = [];
+  try {
+    await client.query('BEGIN');
+    const event = await claimEventForFanout(client, accountId, eventId);
+    if (event) {
+      const candidates = await candidateWebhooks(client, accountId);
+      deliveries = candidates
+        .filter((w) => webhookReceives(event, w, w.tree))
+        .map((w) => ({
+          id: newId(),
+          eventAccountId: accountId,
+          eventId,
+          webhookId: w.id,
+          accountId: w.accountId,
+          trigger: 'auto' as const,
+        }));
+      await insertDeliveries(client, deliveries);
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+  await enqueueDeliveries(queues, deliveries.map((d) => d.id));
+  return deliveries.map((d) => d.id);
+}
+
+/** The job id is the delivery id: adding one that is already queued is a no-op in BullMQ. */
+export async function enqueueDeliveries(queues: Queues, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await queues.deliveries.addBulk(ids.map((id) => ({ name: 'deliver', data: { deliveryId: id }, opts: { jobId: id } })));
+}
+
+/** Fan-out jobs are keyed by account and event, so the reconciler can re-add them safely. */
+export async function enqueueFanout(queues: Queues, events: { accountId: string; eventId: string }[]): Promise<void> {
+  if (events.length === 0) return;
+  await queues.fanout.addBulk(
+    events.map((e) => ({ name: 'fanout', data: e, opts: { jobId: `${e.accountId}-${e.eventId}` } })),
+  );
+}

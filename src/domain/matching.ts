@@ -1,0 +1,102 @@
+import { ALL_HOOK, hookEntry, hookOf, kazooFields, twinOf } from './catalogue.ts';
+
+export interface MatchableEvent {
+  type: string;
+  accountId: string;
+  payload: Record<string, unknown>;
+}
+
+export interface MatchableWebhook {
+  accountId: string;
+  hook: string | null;
+  eventTypes: string[];
+  modifiers: Record<string, unknown> | null;
+  customData: Record<string, string> | null;
+  includeSubaccounts: boolean;
+  enabled: boolean;
+}
+
+/** Kazoo's object hook treats these custom_data keys as filters, not as extra payload. */
+export const OBJECT_FILTER_KEYS = ['type', 'action'] as const;
+
+/**
+ * Does `webhook` receive `event`? `eventAccountTree` is the ancestry path of the event's account,
+ * root first, the event's account last.
+ */
+export function webhookReceives(
+  event: MatchableEvent,
+  webhook: MatchableWebhook,
+  eventAccountTree: string[],
+): boolean {
+  return (
+    webhook.enabled &&
+    inScope(event.accountId, webhook, eventAccountTree) &&
+    subscribesTo(event.type, webhook) &&
+    passesFilters(event, webhook)
+  );
+}
+
+/** Kazoo's fan-out: the event's own account, plus ancestors that opted into subaccount events. */
+function inScope(eventAccountId: string, webhook: MatchableWebhook, tree: string[]): boolean {
+  if (webhook.accountId === eventAccountId) return true;
+  return webhook.includeSubaccounts && tree.includes(webhook.accountId);
+}
+
+/** Twins reach each other both ways: a channel_create hook gets call_created and vice versa. */
+function subscribesTo(type: string, webhook: MatchableWebhook): boolean {
+  if (webhook.hook !== null) {
+    return webhook.hook === ALL_HOOK || hookOf(type) === webhook.hook;
+  }
+  const twin = twinOf(type);
+  return (
+    webhook.eventTypes.includes(type) || false
+  );
+}
+
+function passesFilters(event: MatchableEvent, webhook: MatchableWebhook): boolean {
+  const fields = kazooFields(event.type, event.payload);
+  // Which hook's modifier rules apply: the webhook's own, or for `all` / event_types the event's.
+  const hook =
+    webhook.hook !== null && webhook.hook !== ALL_HOOK ? webhook.hook : hookOf(event.type);
+  const fieldFor = (key: string) =>
+    (hook ? hookEntry(hook)?.modifierFields?.[key] : undefined) ?? key;
+
+  for (const [key, wanted] of Object.entries(webhook.modifiers ?? {})) {
+    // null (a PATCH removal) and [] (nothing ticked in a UI) put no restriction on the field.
+    if (wanted === null || wanted === undefined || (Array.isArray(wanted) && wanted.length === 0)) {
+      continue;
+    }
+    if (!valueMatches(fieldValue(fields, fieldFor(key)), wanted)) return false;
+  }
+  // Kazoo's object hook reads `type` and `action` from custom_data as filters (webhooks_object).
+  if (webhook.hook === 'object' && webhook.customData) {
+    for (const key of OBJECT_FILTER_KEYS) {
+      const wanted = webhook.customData[key];
+      if (wanted !== undefined && !valueMatches(fields[key], wanted)) return false;
+    }
+  }
+  return true;
+}
+
+/** A top-level field, or a dotted path into nested objects (`custom_channel_vars.owner_id`). */
+function fieldValue(fields: Record<string, unknown>, key: string): unknown {
+  if (key in fields || !key.includes('.')) return fields[key];
+  let current: unknown = fields;
+  for (const part of key.split('.')) {
+    if (current === null || typeof current !== 'object' || Array.isArray(current)) return undefined;
+    current = (current as Record<string, unknown>)[part];
+  }
+  return current;
+}
+
+/** A list means "one of", a scalar "equals"; both compared as strings (form-data loses types). */
+function valueMatches(actual: unknown, wanted: unknown): boolean {
+  if (actual === undefined || actual === null) return false;
+  const allowed = (Array.isArray(wanted) ? wanted : [wanted]).map(asComparable);
+  const present = Array.isArray(actual) ? actual.map(asComparable) : [asComparable(actual)];
+  return present.some((value) => allowed.includes(value));
+}
+
+function asComparable(value: unknown): string {
+  return value !== null && typeof value === 'object' ? JSON.stringify(value) : String(value);
+}

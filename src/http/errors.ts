@@ -1,0 +1,31 @@
+/**
+ * Crossbar-style errors. Every failure leaves the API as
+ * {"status":"error","error":"<code>","message":"…","data":{…},"request_id":"…"}.
+ */
+
+/** Kazoo's validation detail: {"<dotted.field>": {"<code>": {"message": "…", "target"?: …}}}. */
+export type ValidationDetails = Record<string, Record<string, { message: string; target?: unknown }>>;
+
+export class ApiError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+    readonly data: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+export function validationError(details: ValidationDetails): ApiError {
+  return new ApiError(400, 'validation error', details);
+}
+
+/** A single-field validation error, e.g. fieldError('re-enable', 'required', 'Field is required'). */
+export function fieldError(field: string, code: string, message: string, target?: unknown): ApiError {
+  return validationError({ [field]: { [code]: target === undefined ? { message } : { message, target } } });
+}
+
+export const unauthorized = () => new ApiError(401, 'invalid_credentials');
+export const forbidden = (message = 'forbidden') => new ApiError(403, message);
+export const notFound = (what = 'resource') => new ApiError(404, 'bad identifier', { cause: `${what} not found` });
+export const conflict = (message: string) => new ApiError(409, message);

@@ -1,0 +1,190 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifySchemaCompiler } from 'fastify';
+import type { ErrorObject } from 'ajv';
+import type { RouteContext } from '../app.ts';
+import { newId } from '../domain/ids.ts';
+import { enqueueDeliveries, enqueueFanout } from '../delivery/fanout.ts';
+import { envelope } from '../http/envelope.ts';
+import { ApiError, conflict, fieldError, notFound } from '../http/errors.ts';
+import { compileBodyValidator } from '../http/validation.ts';
+import { AccountParams, SECURITY } from '../schemas/common.ts';
+import { EventParams, PublishBody, RecoverBody, RedeliverQuery } from '../schemas/event.ts';
+import { insertEvents, type NewEvent } from '../store/events.ts';
+import { insertDeliveries, manualDeliveries, reopenFailedDeliveries } from '../store/deliveries.ts';
+import { WebhookParams } from './webhooks.ts';
+
+const tags = ['events'];
+
+/** Accepts {"data": {...}} as well as {"data": [...]}: one event is checked as a list of one. */
+const checkPublish = compileBodyValidator(PublishBody);
+const publishValidator: FastifySchemaCompiler<unknown> = () => {
+  const validate = (body: unknown) => {
+    const data = (body as { data?: unknown } | null)?.data;
+    const single = data !== null && typeof data === 'object' && !Array.isArray(data);
+    const normalised = single ? { ...(body as object), data: [data] } : body;
+    if (checkPublish(normalised)) return { value: normalised };
+    validate.errors = (checkPublish.errors ?? []).map((e: ErrorObject) =>
+      single ? { ...e, instancePath: e.instancePath.replace(/^\/data\/0(?=\/|$)/, '/data') } : e,
+    );
+    return false;
+  };
+  validate.errors = [] as ErrorObject[];
+  return validate as never;
+};
+
+export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
+  const { db, queues, requireAccount, config } = ctx;
+  return async (app) => {
+    app.post(
+      '/accounts/:accountId/events',
+      {
+        schema: {
+          tags,
+          security: SECURITY,
+          params: AccountParams,
+          body: PublishBody,
+          summary: 'Publish one event or up to 1000; 202 once they are stored',
+        },
+        validatorCompiler: publishValidator as never,
+        preHandler: requireAccount,
+      },
+      async (request, reply) => {
+        const events: NewEvent[] = [];
+        const seen = new Set<string>();
+        request.body.data.forEach((input, index) => {
+          const bytes = Buffer.byteLength(JSON.stringify(input.payload));
+          const field = request.body.data.length === 1 ? 'payload' : `${index}.payload`;
+          if (bytes > config.maxPayloadBytes) {
+            throw new ApiError(413, 'payload too large', {
+              [field]: { maxLength: { message: `payload is ${bytes} bytes`, target: config.maxPayloadBytes } },
+            });
+          }
+          // Postgres's jsonb cannot hold NUL characters; say so instead of failing on insert.
+          if (JSON.stringify(input.payload).includes('\\u0000')) {
+            throw fieldError(field, 'format', 'payload may not contain NUL (\\u0000) characters');
+          }
+          const id = input.id ?? newId();
+          if (seen.has(id)) return;
+          seen.add(id);
+          events.push({ id, type: input.type, payload: input.payload });
+        });
+        const accountId = request.account.id;
+        const inserted = await insertEvents(db.pool, accountId, events);
+        // The events are committed; if Redis is down now, the reconciler fans them out later.
+        await enqueueFanout(queues, [...inserted].map((eventId) => ({ accountId, eventId }))).catch((err: Error) =>
+          request.log.warn({ err: err.message }, 'fan-out not enqueued; the reconciler will do it'),
+        );
+        const ids = events.map((e) => e.id);
+        return reply.code(202).send(
+          envelope(request, {
+            ids,
+            accepted: inserted.size,
+            duplicates: ids.filter((id) => !inserted.has(id)),
+          }),
+        );
+      },
+    );
+
+    app.get(
+      '/accounts/:accountId/events/:eventId',
+      { schema: { tags, security: SECURITY, params: EventParams, summary: 'An event and the state of each of its deliveries' }, preHandler: requireAccount },
+      async (request) => {
+        const event = await db.prisma.event.findUnique({
+          where: { accountId_id: { accountId: request.account.id, id: request.params.eventId } },
+        });
+        if (!event) throw notFound('event');
+        // Deliveries to an ancestor's hook (include_subaccounts) are shown only to keys that manage it.
+        const { rows } = await db.pool.query(
+          `SELECT d.id, d.webhook_id, d.status, d.trigger, d.tries, d.last_error, d.next_attempt_at, d.created, d.modified
+           FROM deliveries d JOIN accounts a ON a.id = d.account_id
+           WHERE d.event_account_id = $1 AND d.event_id = $2 AND $3 = ANY(a.tree)
+           ORDER BY d.created, d.id`,
+          [event.accountId, event.id, request.caller.id],
+        );
+        return envelope(request, {
+          id: event.id,
+          type: event.type,
+          account_id: event.accountId,
+          payload: event.payload,
+          created: event.created.toISOString(),
+          fanned_out: event.fannedOutAt !== null,
+          deliveries: rows.map((d) => ({
+            id: d.id,
+            webhook_id: d.webhook_id,
+            status: d.status,
+            trigger: d.trigger,
+            tries: d.tries,
+            ...(d.last_error ? { last_error: d.last_error } : {}),
+            ...(d.status === 'pending' ? { next_attempt_at: d.next_attempt_at.toISOString() } : {}),
+            created: d.created.toISOString(),
+            modified: d.modified.toISOString(),
+          })),
+        });
+      },
+    );
+
+    app.post(
+      '/accounts/:accountId/events/:eventId/redeliver',
+      {
+        schema: {
+          tags,
+          security: SECURITY,
+          params: EventParams,
+          querystring: RedeliverQuery,
+          summary: 'Send an event again to the webhooks it was delivered to (or to one webhook)',
+        },
+        preHandler: requireAccount,
+      },
+      async (request, reply) => {
+        const event = await db.prisma.event.findUnique({
+          where: { accountId_id: { accountId: request.account.id, id: request.params.eventId } },
+        });
+        if (!event) throw notFound('event');
+        const callerScope = { account: { tree: { has: request.caller.id } } };
+        const webhookId = request.query.webhook_id;
+        const webhooks = webhookId
+          ? await db.prisma.webhook.findMany({ where: { id: webhookId, ...callerScope } })
+          : await db.prisma.webhook.findMany({
+              where: { ...callerScope, deliveries: { some: { eventAccountId: event.accountId, eventId: event.id } } },
+            });
+        if (webhookId && webhooks.length === 0) throw notFound('webhook');
+        const deliveries = manualDeliveries(event, webhooks);
+        await insertDeliveries(db.pool, deliveries);
+        await enqueueDeliveries(queues, deliveries.map((d) => d.id)).catch((err: Error) =>
+          request.log.warn({ err: err.message }, 'redelivery not enqueued; the reconciler will do it'),
+        );
+        return reply
+          .code(202)
+          .send(envelope(request, { deliveries: deliveries.map((d) => ({ id: d.id, webhook_id: d.webhookId })) }));
+      },
+    );
+
+    app.post(
+      '/accounts/:accountId/webhooks/:webhookId/recover',
+      {
+        schema: {
+          tags: ['webhooks'],
+          security: SECURITY,
+          params: WebhookParams,
+          body: RecoverBody,
+          summary: 'Deliver again every failed delivery of the webhook since a time',
+        },
+        preHandler: requireAccount,
+      },
+      async (request, reply) => {
+        const webhook = await ctx.repos.webhooks.find(request.account.id, request.params.webhookId);
+        if (!webhook) throw notFound('webhook');
+        if (!webhook.enabled) throw conflict('webhook is disabled: enable it before recovering its deliveries');
+        const since = new Date(request.body.data.since);
+        const until = request.body.data.until ? new Date(request.body.data.until) : new Date();
+        if (since > until) throw fieldError('since', 'maximum', 'since must not be after until', until.toISOString());
+        const ids = await reopenFailedDeliveries(db.pool, webhook.id, since, until);
+        await enqueueDeliveries(queues, ids).catch((err: Error) =>
+          request.log.warn({ err: err.message }, 'recovery not enqueued; the reconciler will do it'),
+        );
+        return reply.code(202).send(envelope(request, { recovered: ids.length, delivery_ids: ids }));
+      },
+    );
+  };
+}
+

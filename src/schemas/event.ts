@@ -1,0 +1,52 @@
+import { Type } from '@sinclair/typebox';
+import { EVENT_TYPES } from '../domain/catalogue.ts';
+import { StringEnum } from './common.ts';
+
+export const MAX_EVENTS_PER_REQUEST = 1000;
+
+/** An id the producer may choose; the same id twice in one account is accepted once. */
+export const EVENT_ID_PATTERN = '^[A-Za-z0-9._@+=-]{1,128}$';
+
+export const EventInput = Type.Object(
+  {
+    type: StringEnum(EVENT_TYPES.map((e) => e.type)),
+    id: Type.Optional(Type.String({ pattern: EVENT_ID_PATTERN, description: 'idempotency key; generated when absent' })),
+    payload: Type.Object({}, { additionalProperties: true }),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * {"data": event} or {"data": [event, …]} (≤ 1000). A single event is wrapped into a list before
+ * validation, so both forms are checked by this one schema.
+ */
+export const PublishBody = Type.Object(
+  {
+    data: Type.Array(EventInput, {
+      minItems: 1,
+      maxItems: MAX_EVENTS_PER_REQUEST,
+      description: 'one event object, or a list of up to 1000',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const EventParams = Type.Object({
+  accountId: Type.String({ maxLength: 64 }),
+  eventId: Type.String({ maxLength: 128 }),
+});
+
+export const RedeliverQuery = Type.Object({ webhook_id: Type.Optional(Type.String({ maxLength: 64 })) });
+
+export const RecoverBody = Type.Object(
+  {
+    data: Type.Object(
+      {
+        since: Type.String({ format: 'date-time' }),
+        until: Type.Optional(Type.String({ format: 'date-time' })),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);

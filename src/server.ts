@@ -1,0 +1,51 @@
+import { pathToFileURL } from 'node:url';
+import { buildApp } from './app.ts';
+import { ensureRootAccount } from './bootstrap.ts';
+import { loadConfig, type Config } from './config.ts';
+import { openQueues } from './delivery/queues.ts';
+import { openDatabase } from './store/db.ts';
+
+/** The API process: bootstrap the root account, listen, and shut down gracefully. */
+export async function startApi(config: Config) {
+  const db = openDatabase(config.databaseUrl);
+  const queues = openQueues(config.redisUrl, config.redisPrefix);
+  const app = await buildApp({ config, db, queues });
+  const { root, generatedKey } = await ensureRootAccount(db, config.rootKey);
+  if (generatedKey) {
+    // Printed once, on the first start without SWITCHBOARD_ROOT_KEY; only its hash is stored.
+    console.log(`\nRoot account ${root.id}\nRoot API key (shown once, keep it): ${generatedKey}\n`);
+  } else {
+    app.log.info({ root: root.id }, 'root account ready');
+  }
+  await app.listen({ port: config.port, host: config.host });
+  return {
+    app,
+    async close() {
+      await app.close();
+      await queues.close();
+      await db.close();
+    },
+  };
+}
+
+export function onShutdown(close: () => Promise<void>): void {
+  let closing = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (closing) return;
+      closing = true;
+      close().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          console.error(err);
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const api = await startApi(loadConfig());
+  onShutdown(api.close);
+}

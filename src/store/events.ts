@@ -1,0 +1,54 @@
+import type pg from 'pg';
+
+export interface NewEvent {
+  id: string;
+  type: string;
+  payload: Record<string, unknown>;
+}
+
+/**
+ * Stores a batch of events in one statement. Returns the ids that were new: an id the account
+ * already has is accepted once (idempotency), so it is left out.
+ */
+export async function insertEvents(pool: pg.Pool, accountId: string, events: NewEvent[]): Promise<Set<string>> {
+  const { rows } = await pool.query<{ id: string }>(
+    `INSERT INTO events (account_id, id, type, payload)
+     SELECT $1, * FROM unnest($2::text[], $3::text[], $4::jsonb[])
+     ON CONFLICT DO NOTHING
+     RETURNING id`,
+    [accountId, events.map((e) => e.id), events.map((e) => e.type), events.map((e) => JSON.stringify(e.payload))],
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
+export interface StoredEvent {
+  accountId: string;
+  id: string;
+  type: string;
+  payload: Record<string, unknown>;
+  created: Date;
+}
+
+/**
+ * Claims an event for fan-out inside the caller's transaction: only the first claim gets it, so a
+ * fan-out job that runs twice creates its deliveries once.
+ */
+export async function claimEventForFanout(client: pg.PoolClient, accountId: string, id: string): Promise<StoredEvent | undefined> {
+  const { rows } = await client.query<StoredEvent>(
+    `UPDATE events SET fanned_out_at = now()
+     WHERE account_id = $1 AND id = $2 AND fanned_out_at IS NULL
+     RETURNING account_id AS "accountId", id, type, payload, created`,
+    [accountId, id],
+  );
+  return rows[0];
+}
+
+/** Events whose fan-out is owed for longer than the grace period (the queue lost the job). */
+export async function eventsAwaitingFanout(pool: pg.Pool, olderThan: Date, limit: number) {
+  const { rows } = await pool.query<{ accountId: string; eventId: string }>(
+    `SELECT account_id AS "accountId", id AS "eventId" FROM events
+     WHERE fanned_out_at IS NULL AND created < $1 ORDER BY created LIMIT $2`,
+    [olderThan, limit],
+  );
+  return rows;
+}

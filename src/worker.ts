@@ -1,0 +1,80 @@
+import { DelayedError, Worker } from 'bullmq';
+import pino from 'pino';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from './config.ts';
+import type { Database } from './store/db.ts';
+import { createHttpClient } from './delivery/http-client.ts';
+import { createDeliverer } from './delivery/deliver.ts';
+import { fanOutEvent } from './delivery/fanout.ts';
+import { DELIVERY_QUEUE, FANOUT_QUEUE, openQueues, redisConnection, type DeliveryJob, type FanoutJob } from './delivery/queues.ts';
+import { startReconciler } from './delivery/reconciler.ts';
+import { parseAllowList } from './delivery/ssrf.ts';
+
+export interface RunningWorker {
+  close(): Promise<void>;
+}
+
+/**
+ * The worker process's work: fan-out jobs, delivery jobs and the reconciler, all over the shared
+ * Postgres and Redis, so any number of worker processes can run side by side.
+ */
+type Logger = Pick<FastifyBaseLogger, 'info' | 'warn'>;
+
+export async function startWorker(
+  config: Config,
+  db: Database,
+  logger: Logger = pino({ level: config.logLevel }),
+): Promise<RunningWorker> {
+  const settings = config.delivery;
+  const queues = openQueues(config.redisUrl, config.redisPrefix);
+  const http = createHttpClient({
+    allow: parseAllowList(config.allowedTargets),
+    timeoutMs: settings.attemptTimeoutMs,
+    responseBodyLimit: settings.responseBodyLimit,
+    followRedirects: settings.followRedirects,
+  });
+  const deliverer = createDeliverer(db.pool, http, settings);
+  const connection = redisConnection(config.redisUrl, true);
+  // A job's lock must outlive its slowest attempt, or another worker would take it over and send
+  // it twice (Svix's duplicate-delivery bug).
+  const lockDuration = Math.max(30_000, settings.attemptTimeoutMs * 4);
+
+  const fanout = new Worker<FanoutJob>(
+    FANOUT_QUEUE,
+    async (job) => {
+      await fanOutEvent(db.pool, queues, job.data.accountId, job.data.eventId);
+    },
+    { connection, prefix: config.redisPrefix, concurrency: 8, lockDuration },
+  );
+  const deliveries = new Worker<DeliveryJob>(
+    DELIVERY_QUEUE,
+    async (job, token) => {
+      const result = await deliverer.deliver(job.data.deliveryId);
+      if (result.retryInMs !== undefined) {
+        // Same job, same id, later: the retry keeps the delivery's webhook-id.
+        await job.moveToDelayed(Date.now() + result.retryInMs, token);
+        throw new DelayedError();
+      }
+    },
+    { connection, prefix: config.redisPrefix, concurrency: settings.concurrency, lockDuration },
+  );
+  for (const worker of [fanout, deliveries]) {
+    worker.on('failed', (job, err) => logger.warn({ job: job?.id, queue: worker.name, err: err.message }, 'job failed; the reconciler will retry it'));
+    worker.on('error', (err) => logger.warn({ queue: worker.name, err: err.message }, 'worker error'));
+  }
+  const reconciler = startReconciler(db.pool, queues, settings, logger);
+  logger.info({ concurrency: settings.concurrency }, 'worker started');
+
+  return {
+    /** Graceful: stop taking jobs, let in-flight attempts finish and be written, then disconnect. */
+    async close() {
+      await reconciler.stop();
+      await Promise.all([fanout.close(), deliveries.close()]);
+      await deliverer.drain();
+      await http.close();
+      await queues.close();
+      connection.disconnect();
+      logger.info('worker stopped');
+    },
+  };
+}

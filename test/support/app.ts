@@ -1,0 +1,74 @@
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.ts';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { openDatabase, type Database } from '../../src/store/db.ts';
+import { openQueues, type Queues } from '../../src/delivery/queues.ts';
+import { repositories } from '../../src/store/repositories.ts';
+
+export interface TestApp {
+  app: FastifyInstance;
+  config: Config;
+  db: Database;
+  queues: Queues;
+  close(): Promise<void>;
+}
+
+/**
+ * Settings for a test: the run's fresh database, a Redis prefix of its own, loopback receivers
+ * allowed, and quick retries so retry tests take milliseconds.
+ */
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({
+    DATABASE_URL: inject('databaseUrl'),
+    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    SWITCHBOARD_REDIS_PREFIX: `sbtest:${inject('runId')}:${randomBytes(4).toString('hex')}`,
+    SWITCHBOARD_ALLOWED_TARGETS: '127.0.0.1/32,::1/128,localhost',
+    SWITCHBOARD_RETRY_SCHEDULE_MS: '50,100,150,200',
+    SWITCHBOARD_RETRY_JITTER: '0',
+    SWITCHBOARD_ATTEMPT_TIMEOUT_MS: '2000',
+    SWITCHBOARD_RECONCILE_INTERVAL_MS: '200',
+    SWITCHBOARD_RECONCILE_GRACE_MS: '1000',
+    LOG_LEVEL: 'silent',
+    ...overrides,
+  });
+}
+
+export async function startTestApp(config: Config = testConfig()): Promise<TestApp> {
+  const db = openDatabase(config.databaseUrl, 5);
+  const queues = openQueues(config.redisUrl, config.redisPrefix);
+  const app = await buildApp({ config, db, queues, logger: false });
+  await app.ready();
+  return {
+    app,
+    config,
+    db,
+    queues,
+    async close() {
+      await app.close();
+      await queues.close();
+      await db.close();
+    },
+  };
+}
+
+/** A top-level account of its own for a test file (the run's database is shared by files). */
+export async function createTenant(db: Database, name = 'tenant') {
+  const repos = repositories(db.prisma);
+  const account = await repos.accounts.createRoot(name);
+  const { key } = await repos.apiKeys.create(account.id, 'test');
+  return { account, key };
+}
+
+/** app.inject with Crossbar's auth header and a JSON body. */
+export function api(app: FastifyInstance, key?: string) {
+  const call = (method: 'GET' | 'PUT' | 'POST' | 'PATCH' | 'DELETE') => (url: string, data?: unknown) =>
+    app.inject({
+      method,
+      url,
+      headers: key ? { 'x-auth-token': key } : {},
+      ...(data === undefined ? {} : { payload: { data } }),
+    });
+  return { get: call('GET'), put: call('PUT'), post: call('POST'), patch: call('PATCH'), delete: call('DELETE') };
+}
