@@ -337,8 +337,10 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
     }
   }
 
+  let closing: Promise<void> | undefined;
   return {
     send,
-    close: () => agent.close(),
+    /** Closes pooled connections; idempotent. */
+    close: () => (closing ??= agent.close()),
   };
 }

@@ -49,7 +49,7 @@ function subscribesTo(type: string, webhook: MatchableWebhook): boolean {
   }
   const twin = twinOf(type);
   return (
-    webhook.eventTypes.includes(type) || false
+    webhook.eventTypes.includes(type) || (twin !== undefined && webhook.eventTypes.includes(twin))
   );
 }
 

@@ -6,7 +6,7 @@ import { newId } from '../domain/ids.ts';
 import { enqueueDeliveries, enqueueFanout } from '../delivery/fanout.ts';
 import { envelope } from '../http/envelope.ts';
 import { ApiError, conflict, fieldError, notFound } from '../http/errors.ts';
-import { compileBodyValidator } from '../http/validation.ts';
+import { compileBodyValidator, validatorCompiler } from '../http/validation.ts';
 import { AccountParams, SECURITY } from '../schemas/common.ts';
 import { EventParams, PublishBody, RecoverBody, RedeliverQuery } from '../schemas/event.ts';
 import { insertEvents, type NewEvent } from '../store/events.ts';
@@ -17,7 +17,8 @@ const tags = ['events'];
 
 /** Accepts {"data": {...}} as well as {"data": [...]}: one event is checked as a list of one. */
 const checkPublish = compileBodyValidator(PublishBody);
-const publishValidator: FastifySchemaCompiler<unknown> = () => {
+const publishValidator: FastifySchemaCompiler<unknown> = (route) => {
+  if (route.httpPart !== 'body') return validatorCompiler(route as never);
   const validate = (body: unknown) => {
     const data = (body as { data?: unknown } | null)?.data;
     const single = data !== null && typeof data === 'object' && !Array.isArray(data);

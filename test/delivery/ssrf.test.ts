@@ -477,7 +477,9 @@ describe('the HTTP client refuses forbidden targets before any socket opens', ()
 
   it('a stubbed name mapped to loopback (not allow-listed) never reaches the listening server', async () => {
     const server = await countingServer();
-    const dnsStub = stubResolver({ 'internal.example.test': [{ address: '127.0.0.1', family: 4 }] });
+    const dnsStub = stubResolver({
+      'internal.example.test': [{ address: '127.0.0.1', family: 4 }],
+    });
     const client = createHttpClient({
       allow: parseAllowList([]),
       timeoutMs: 2_000,
