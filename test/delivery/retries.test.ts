@@ -1,0 +1,146 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startTestApp, createTenant, api, type TestApp } from '../support/app.ts';
+import { eventually, startReceiver, type Receiver } from '../support/receiver.ts';
+import { startTestWorker } from '../support/worker.ts';
+import { createWebhook, publish } from '../support/tenants.ts';
+
+/** SPEC §5 retries: what is retried, how often, how late, and what the log shows. */
+describe('retries', () => {
+  let t: TestApp;
+  let worker: { close(): Promise<void> };
+  let tenant: { account: { id: string }; key: string };
+  const receivers: Receiver[] = [];
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    worker = await startTestWorker(t.config);
+  });
+  // A tenant per test: every hook below subscribes to "all", so tests must not share an account.
+  beforeEach(async () => {
+    tenant = await createTenant(t.db);
+  });
+  afterAll(async () => {
+    await worker.close();
+    await Promise.all(receivers.map((r) => r.close()));
+    await t.close();
+  });
+
+  async function receiverAnswering(statuses: (number | { status: number; headers?: Record<string, string>; delayMs?: number })[]) {
+    const r = await startReceiver((_req, i) => {
+      const s = statuses[Math.min(i, statuses.length - 1)];
+      return typeof s === 'number' ? { status: s } : s;
+    });
+    receivers.push(r);
+    return r;
+  }
+
+  async function deliveryOf(eventId: string) {
+    const res = await api(t.app, tenant.key).get(`/v2/accounts/${tenant.account.id}/events/${eventId}`);
+    return res.json().data.deliveries[0] as { id: string; status: string; tries: number } | undefined;
+  }
+
+  async function attemptsOf(webhookId: string) {
+    const res = await api(t.app, tenant.key).get(`/v2/accounts/${tenant.account.id}/webhooks/${webhookId}/attempts`);
+    return res.json().data as Record<string, unknown>[];
+  }
+
+  it('a receiver that fails twice then succeeds yields three logged attempts and one delivered delivery', async () => {
+    const r = await receiverAnswering([500, 503, 200]);
+    const hook = await createWebhook(t.app, tenant.key, tenant.account.id, { uri: r.url, hook: 'all', retries: 2 });
+    await publish(t.app, tenant.key, tenant.account.id, { type: 'call_hungup', id: 'flaky-1', payload: { id: 'c' } });
+    await r.waitFor(3);
+    const delivery = await eventually(async () => {
+      const d = await deliveryOf('flaky-1');
+      return d?.status === 'delivered' ? d : undefined;
+    });
+    expect(delivery.tries).toBe(3);
+    // webhook-id is the delivery id, the same on every retry.
+    expect(r.requests.map((q) => q.headers['webhook-id'])).toEqual([delivery.id, delivery.id, delivery.id]);
+    const attempts = await eventually(async () => {
+      const a = await attemptsOf(hook.id);
+      return a.length === 3 ? a : undefined;
+    });
+    // Newest first.
+    expect(attempts.map((a) => [a.try, a.result, a.resp_status_code, a.retries_left])).toEqual([
+      [3, 'success', 200, 0],
+      [2, 'failure', 503, 1],
+      [1, 'failure', 500, 2],
+    ]);
+    expect(attempts[2]).toMatchObject({
+      hook_id: hook.id,
+      event_id: 'flaky-1',
+      delivery_id: delivery.id,
+      hook_event: 'channel_destroy',
+      method: 'post',
+      uri: r.url,
+    });
+    expect(r.requests.length).toBe(3);
+  });
+
+  it('a 400 is final: one attempt, the delivery fails, no retry', async () => {
+    const r = await receiverAnswering([400, 200]);
+    const hook = await createWebhook(t.app, tenant.key, tenant.account.id, { uri: r.url, hook: 'all', retries: 4 });
+    await publish(t.app, tenant.key, tenant.account.id, { type: 'sms', id: 'bad-request-1', payload: { body: 'x' } });
+    const delivery = await eventually(async () => {
+      const d = await deliveryOf('bad-request-1');
+      return d?.status === 'failed' ? d : undefined;
+    });
+    expect(delivery.tries).toBe(1);
+    await new Promise((res) => setTimeout(res, 400)); // longer than the whole test retry schedule
+    expect(r.requests.length).toBe(1);
+    const attempts = await attemptsOf(hook.id);
+    expect(attempts).toHaveLength(1);
+    expect(attempts[0]).toMatchObject({ result: 'failure', resp_status_code: 400, retries_left: 0 });
+  });
+
+  it('retries: 0 means one try only, even for a 503', async () => {
+    const r = await receiverAnswering([503]);
+    await createWebhook(t.app, tenant.key, tenant.account.id, { uri: r.url, hook: 'all', retries: 0 });
+    await publish(t.app, tenant.key, tenant.account.id, { type: 'sms', id: 'no-retry-1', payload: {} });
+    await eventually(async () => (await deliveryOf('no-retry-1'))?.status === 'failed');
+    await new Promise((res) => setTimeout(res, 300));
+    expect(r.requests.length).toBe(1);
+  });
+
+  it('retries 429 no sooner than its Retry-After says', async () => {
+    const r = await receiverAnswering([{ status: 429, headers: { 'retry-after': '1' } }, 200]);
+    await createWebhook(t.app, tenant.key, tenant.account.id, { uri: r.url, hook: 'all', retries: 1 });
+    await publish(t.app, tenant.key, tenant.account.id, { type: 'sms', id: 'throttled-1', payload: {} });
+    await r.waitFor(2, 5000);
+    expect(r.requests[1].at - r.requests[0].at).toBeGreaterThanOrEqual(950);
+    await eventually(async () => (await deliveryOf('throttled-1'))?.status === 'delivered');
+  });
+
+  it('retries a timeout and logs it with client_error "timeout"', async () => {
+    const r = await receiverAnswering([{ status: 200, delayMs: 3000 }, 200]);
+    const hook = await createWebhook(t.app, tenant.key, tenant.account.id, { uri: r.url, hook: 'all', retries: 1 });
+    await publish(t.app, tenant.key, tenant.account.id, { type: 'sms', id: 'slow-1', payload: {} });
+    await eventually(async () => (await deliveryOf('slow-1'))?.status === 'delivered', 10_000);
+    const attempts = await attemptsOf(hook.id);
+    expect(attempts.map((a) => a.result)).toEqual(['success', 'failure']);
+    expect(attempts[1]).toMatchObject({ client_error: 'timeout', resp_status_code: null });
+    expect(attempts[1].duration_ms as number).toBeLessThan(2900);
+  });
+
+  it('retries a refused connection and logs client_error "connect_refused"', async () => {
+    const r = await receiverAnswering([200]);
+    const url = r.url;
+    await r.close();
+    const hook = await createWebhook(t.app, tenant.key, tenant.account.id, { uri: `${url}/gone`, hook: 'all', retries: 1 });
+    await publish(t.app, tenant.key, tenant.account.id, { type: 'sms', id: 'refused-1', payload: {} });
+    await eventually(async () => (await deliveryOf('refused-1'))?.status === 'failed');
+    const attempts = await attemptsOf(hook.id);
+    expect(attempts.map((a) => [a.try, a.client_error])).toEqual([
+      [2, 'connect_refused'],
+      [1, 'connect_refused'],
+    ]);
+  });
+
+  it('does not follow redirects: a 302 is a final failure', async () => {
+    const r = await receiverAnswering([{ status: 302, headers: { location: 'http://127.0.0.1:1/' } }]);
+    await createWebhook(t.app, tenant.key, tenant.account.id, { uri: r.url, hook: 'all', retries: 2 });
+    await publish(t.app, tenant.key, tenant.account.id, { type: 'sms', id: 'redirect-1', payload: {} });
+    await eventually(async () => (await deliveryOf('redirect-1'))?.status === 'failed');
+    expect(r.requests.length).toBe(1);
+  });
+});
