@@ -45,8 +45,6 @@ export function toValidationDetails(
   const details: ValidationDetails = {};
   for (const error of errors) {
     const segments = error.instancePath.split('/').slice(1).map(unescape);
-    // Bodies are {"data": {...}}: fields are named as Kazoo names them, without "data.".
-    if (part === 'body' && segments[0] === 'data' && segments.length > 1) segments.shift();
     let target: unknown;
     switch (error.keyword) {
       case 'required':
@@ -67,6 +65,8 @@ export function toValidationDetails(
       default:
         target = error.params.limit;
     }
+    // Bodies are {"data": {...}}: fields are named as Kazoo names them, without "data.".
+    if (part === 'body' && segments[0] === 'data' && segments.length > 1) segments.shift();
     const field = segments.join('.') || (part === 'querystring' ? 'query' : part ?? 'body');
     const code = CODE_BY_KEYWORD[error.keyword] ?? error.keyword;
     const message =
