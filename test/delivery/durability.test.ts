@@ -1,0 +1,170 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, createTenant, api, type TestApp } from '../support/app.ts';
+import { eventually, startReceiver, type Receiver } from '../support/receiver.ts';
+import { startTestWorker } from '../support/worker.ts';
+import { createWebhook, publish } from '../support/tenants.ts';
+import { fanOutEvent } from '../../src/delivery/fanout.ts';
+
+/** SPEC §6 "Nothing accepted is lost", and §3 redeliver / recover. */
+describe('durability', () => {
+  let t: TestApp;
+  let receiver: Receiver;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    receiver = await startReceiver((req) => ({ status: 200, delayMs: req.url.startsWith('/slow') ? 1200 : 0 }));
+  });
+  afterAll(async () => {
+    await receiver.close();
+    await t.close();
+  });
+
+  /** What a Redis restart does to us: every key of our queues is gone. */
+  async function loseRedisData() {
+    const keys = await t.queues.redis.keys(`${t.config.redisPrefix}:*`);
+    if (keys.length > 0) await t.queues.redis.del(...keys);
+  }
+
+  async function statusOf(tenant: { account: { id: string }; key: string }, eventId: string) {
+    const res = await api(t.app, tenant.key).get(`/v2/accounts/${tenant.account.id}/events/${eventId}`);
+    return res.json().data as { fanned_out: boolean; deliveries: { id: string; status: string; webhook_id: string | null; last_error?: string }[] };
+  }
+
+  it('events accepted while no worker runs survive the loss of every queued job', async () => {
+    const tenant = await createTenant(t.db);
+    await createWebhook(t.app, tenant.key, tenant.account.id, { uri: `${receiver.url}/lost-fanout`, hook: 'sms' });
+    await publish(t.app, tenant.key, tenant.account.id, { type: 'sms', id: 'survivor-1', payload: {} });
+    await loseRedisData();
+    const worker = await startTestWorker(t.config);
+    try {
+      await eventually(async () => receiver.requests.some((r) => r.url === '/lost-fanout'), 10_000);
+      const state = await eventually(async () => {
+        const s = await statusOf(tenant, 'survivor-1');
+        return s.deliveries[0]?.status === 'delivered' ? s : undefined;
+      });
+      expect(state.fanned_out).toBe(true);
+    } finally {
+      await worker.close();
+    }
+  });
+
+  it('deliveries whose jobs were lost are re-enqueued by the reconciler and delivered once', async () => {
+    const tenant = await createTenant(t.db);
+    await createWebhook(t.app, tenant.key, tenant.account.id, { uri: `${receiver.url}/lost-delivery`, hook: 'sms' });
+    await t.db.pool.query(`INSERT INTO events (account_id, id, type, payload) VALUES ($1, 'orphan-1', 'sms', '{}')`, [
+      tenant.account.id,
+    ]);
+    const [deliveryId] = await fanOutEvent(t.db.pool, t.queues, tenant.account.id, 'orphan-1');
+    await loseRedisData();
+    const worker = await startTestWorker(t.config);
+    try {
+      await eventually(async () => (await statusOf(tenant, 'orphan-1')).deliveries[0]?.status === 'delivered');
+      const got = receiver.requests.filter((r) => r.url === '/lost-delivery');
+      expect(got.map((r) => r.headers['webhook-id'])).toEqual([deliveryId]);
+    } finally {
+      await worker.close();
+    }
+  });
+
+  it('a worker stopped mid-delivery finishes and records the attempt before it exits', async () => {
+    const tenant = await createTenant(t.db);
+    await createWebhook(t.app, tenant.key, tenant.account.id, { uri: `${receiver.url}/slow`, hook: 'sms' });
+    const worker = await startTestWorker(t.config);
+    await publish(t.app, tenant.key, tenant.account.id, { type: 'sms', id: 'in-flight-1', payload: {} });
+    await eventually(async () => receiver.requests.some((r) => r.url === '/slow'));
+    await worker.close();
+    const state = await statusOf(tenant, 'in-flight-1');
+    expect(state.deliveries.map((d) => d.status)).toEqual(['delivered']);
+  });
+
+  it('a delivery whose webhook was deleted before it was sent ends skipped', async () => {
+    const tenant = await createTenant(t.db);
+    const hook = await createWebhook(t.app, tenant.key, tenant.account.id, { uri: `${receiver.url}/deleted`, hook: 'sms' });
+    await t.db.pool.query(`INSERT INTO events (account_id, id, type, payload) VALUES ($1, 'skip-1', 'sms', '{}')`, [
+      tenant.account.id,
+    ]);
+    await fanOutEvent(t.db.pool, t.queues, tenant.account.id, 'skip-1');
+    await api(t.app, tenant.key).delete(`/v2/accounts/${tenant.account.id}/webhooks/${hook.id}`);
+    const worker = await startTestWorker(t.config);
+    try {
+      const state = await eventually(async () => {
+        const s = await statusOf(tenant, 'skip-1');
+        return s.deliveries[0]?.status === 'skipped' ? s : undefined;
+      });
+      expect(state.deliveries[0]).toMatchObject({ webhook_id: null, last_error: 'webhook deleted' });
+      expect(receiver.requests.some((r) => r.url === '/deleted')).toBe(false);
+    } finally {
+      await worker.close();
+    }
+  });
+});
+
+describe('redeliver and recover', () => {
+  let t: TestApp;
+  let worker: { close(): Promise<void> };
+  let receiver: Receiver;
+  let answer = 200;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    worker = await startTestWorker(t.config);
+    receiver = await startReceiver(() => ({ status: answer }));
+  });
+  afterAll(async () => {
+    await worker.close();
+    await receiver.close();
+    await t.close();
+  });
+
+  it('redeliver sends the event again as a new delivery, to every hook or to the one named', async () => {
+    const tenant = await createTenant(t.db);
+    const a = await createWebhook(t.app, tenant.key, tenant.account.id, { uri: `${receiver.url}/a`, hook: 'sms' });
+    await createWebhook(t.app, tenant.key, tenant.account.id, { uri: `${receiver.url}/b`, hook: 'sms' });
+    const count = (path: string) => receiver.requests.filter((r) => r.url === path).length;
+    await publish(t.app, tenant.key, tenant.account.id, { type: 'sms', id: 'again-1', payload: {} });
+    await eventually(async () => count('/a') === 1 && count('/b') === 1);
+
+    const all = await api(t.app, tenant.key).post(`/v2/accounts/${tenant.account.id}/events/again-1/redeliver`);
+    expect(all.statusCode).toBe(202);
+    expect(all.json().data.deliveries).toHaveLength(2);
+    await eventually(async () => count('/a') === 2 && count('/b') === 2);
+
+    const one = await api(t.app, tenant.key).post(`/v2/accounts/${tenant.account.id}/events/again-1/redeliver?webhook_id=${a.id}`);
+    expect(one.json().data.deliveries).toEqual([{ id: expect.any(String), webhook_id: a.id }]);
+    await eventually(async () => count('/a') === 3);
+    const ids = receiver.requests.filter((r) => r.url === '/a').map((r) => r.headers['webhook-id']);
+    expect(new Set(ids).size).toBe(3);
+    expect(count('/b')).toBe(2);
+
+    expect((await api(t.app, tenant.key).post(`/v2/accounts/${tenant.account.id}/events/nope/redeliver`)).statusCode).toBe(404);
+  });
+
+  it('recover re-sends every failed delivery since a time, keeping each webhook-id', async () => {
+    const tenant = await createTenant(t.db);
+    const hook = await createWebhook(t.app, tenant.key, tenant.account.id, { uri: `${receiver.url}/recover`, hook: 'parking', retries: 0 });
+    const since = new Date().toISOString();
+    answer = 410;
+    await publish(t.app, tenant.key, tenant.account.id, [
+      { type: 'parking', id: 'r-1', payload: {} },
+      { type: 'parking', id: 'r-2', payload: {} },
+    ]);
+    const failedIds = await eventually(async () => {
+      const { rows } = await t.db.pool.query(`SELECT id FROM deliveries WHERE webhook_id = $1 AND status = 'failed'`, [hook.id]);
+      return rows.length === 2 ? rows.map((r) => r.id).sort() : undefined;
+    });
+    answer = 200;
+    const res = await api(t.app, tenant.key).post(`/v2/accounts/${tenant.account.id}/webhooks/${hook.id}/recover`, { since });
+    expect(res.statusCode).toBe(202);
+    expect(res.json().data.recovered).toBe(2);
+    await eventually(async () => {
+      const { rows } = await t.db.pool.query(`SELECT count(*)::int AS n FROM deliveries WHERE webhook_id = $1 AND status = 'delivered'`, [hook.id]);
+      return rows[0].n === 2;
+    });
+    const succeeded = receiver.requests.filter((r) => r.url === '/recover').slice(-2);
+    expect(succeeded.map((r) => r.headers['webhook-id']).sort()).toEqual(failedIds);
+
+    const bad = await api(t.app, tenant.key).post(`/v2/accounts/${tenant.account.id}/webhooks/${hook.id}/recover`, { since: 'yesterday' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().data.since).toHaveProperty('format');
+  });
+});
