@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { renderOpenApi } from '../../src/openapi.ts';
+
+/** Every METHOD /path Fastify serves, from printRoutes' tree (HEAD, /docs and the document itself aside). */
+function registeredRoutes(tree: string): string[] {
+  const stack: string[] = [];
+  const routes: string[] = [];
+  for (const line of tree.split('\n')) {
+    const match = /^([│ ]*)[├└]── (\S+)(?: \(([^)]*)\))?$/.exec(line);
+    if (!match) continue;
+    const depth = match[1].length / 4;
+    stack.length = depth;
+    const path = (stack[depth - 1] ?? '') + match[2];
+    stack[depth] = path.endsWith('/') && depth > 0 ? path.slice(0, -1) : path;
+    if (!match[3] || path.startsWith('/docs') || path === '/openapi.json') continue;
+    for (const method of match[3].split(', ').filter((m) => m !== 'HEAD')) routes.push(`${method} ${path}`);
+  }
+  return routes;
+}
+
+/** SPEC §2: an OpenAPI 3 document generated from the schemas that validate, served and committed. */
+describe('the OpenAPI document', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('committed openapi/openapi.json is up to date (run `npm run openapi` after changing a route)', () => {
+    const committed = readFileSync(new URL('../../openapi/openapi.json', import.meta.url), 'utf8');
+    expect(committed).toBe(renderOpenApi(t.app));
+  });
+
+  it('is served at /openapi.json and lists every route of the API with its request schemas', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/openapi.json' });
+    expect(res.statusCode).toBe(200);
+    const doc = res.json();
+    expect(doc.openapi).toMatch(/^3\./);
+    const documented = new Set(
+      Object.entries(doc.paths as Record<string, object>).flatMap(([path, ops]) =>
+        Object.keys(ops).map((m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
+      ),
+    );
+    const routes = registeredRoutes(t.app.printRoutes({ commonPrefix: false }));
+    expect(routes.length).toBeGreaterThan(30);
+    expect([...documented].sort()).toEqual(routes.sort());
+    const create = doc.paths['/v2/accounts/{accountId}/webhooks'].put;
+    const schema = create.requestBody.content['application/json'].schema;
+    expect(schema.properties.data.required).toEqual(['name', 'uri']);
+    expect(schema.properties.data.properties.retries).toMatchObject({ minimum: 0, maximum: 4 });
+  });
+
+  it('serves a Swagger UI at /docs', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/docs/' });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('swagger');
+  });
+});
