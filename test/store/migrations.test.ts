@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { inject, describe, expect, it, beforeAll, afterAll } from 'vitest';
 import pg from 'pg';
-import { listMigrations, migrate } from '../../src/store/migrate.ts';
+import { createDatabase, listMigrations, migrate } from '../../src/store/migrate.ts';
 
 /**
  * Migrations are hand-written SQL (Prisma's schema engine cannot be downloaded here), so this
@@ -64,8 +64,14 @@ describe('migrations', () => {
   let client: pg.Client;
   const models = readSchema(readFileSync(new URL('../../prisma/schema.prisma', import.meta.url), 'utf8'));
 
+  let databaseUrl: string;
+
+  // A brand-new empty database, migrated here by the same function `npm run db:migrate` runs.
   beforeAll(async () => {
-    client = new pg.Client({ connectionString: inject('databaseUrl') });
+    databaseUrl = `${inject('databaseUrl')}_migrations`;
+    await createDatabase(databaseUrl);
+    expect(await migrate(databaseUrl)).toEqual((await listMigrations()).map((m) => m.name));
+    client = new pg.Client({ connectionString: databaseUrl });
     await client.connect();
   });
   afterAll(() => client.end());
@@ -122,6 +128,6 @@ describe('migrations', () => {
   });
 
   it('is idempotent: a second run applies nothing', async () => {
-    expect(await migrate(inject('databaseUrl'))).toEqual([]);
+    expect(await migrate(databaseUrl)).toEqual([]);
   });
 });

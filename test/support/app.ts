@@ -6,6 +6,7 @@ import { loadConfig, type Config } from '../../src/config.ts';
 import { openDatabase, type Database } from '../../src/store/db.ts';
 import { openQueues, type Queues } from '../../src/delivery/queues.ts';
 import { repositories } from '../../src/store/repositories.ts';
+import { copyOfTemplate } from './database.ts';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -16,8 +17,8 @@ export interface TestApp {
 }
 
 /**
- * Settings for a test: the run's fresh database, a Redis prefix of its own, loopback receivers
- * allowed, and quick retries so retry tests take milliseconds.
+ * Settings for a test: the run's migrated template database (startTestApp copies it), a Redis
+ * prefix of its own, loopback receivers allowed, and quick retries so retry tests take milliseconds.
  */
 export function testConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({
@@ -35,7 +36,12 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
   });
 }
 
-export async function startTestApp(config: Config = testConfig()): Promise<TestApp> {
+/**
+ * Every app gets a database of its own, copied from the run's migrated template: reconcilers and
+ * workers of test files running side by side must not see (and deliver) each other's rows.
+ */
+export async function startTestApp(base: Config = testConfig()): Promise<TestApp> {
+  const config = { ...base, databaseUrl: await copyOfTemplate(base.databaseUrl) };
   const db = openDatabase(config.databaseUrl, 5);
   const queues = openQueues(config.redisUrl, config.redisPrefix);
   const app = await buildApp({ config, db, queues, logger: false });
@@ -53,7 +59,7 @@ export async function startTestApp(config: Config = testConfig()): Promise<TestA
   };
 }
 
-/** A top-level account of its own for a test file (the run's database is shared by files). */
+/** A top-level account of its own, so tests in one file do not see each other's hooks. */
 export async function createTenant(db: Database, name = 'tenant') {
   const repos = repositories(db.prisma);
   const account = await repos.accounts.createRoot(name);

@@ -1,5 +1,6 @@
 import type { TestProject } from 'vitest/node';
-import { createDatabase, dropDatabase, migrate } from '../../src/store/migrate.ts';
+import pg from 'pg';
+import { createDatabase, migrate } from '../../src/store/migrate.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -9,8 +10,9 @@ declare module 'vitest' {
 }
 
 /**
- * One fresh database per test run, migrated by the same code `npm run db:migrate` uses; each
- * test file then works in its own accounts and its own Redis prefix.
+ * One fresh database per test run, migrated by the same code `npm run db:migrate` uses. It is a
+ * template: each test app works in a copy of it (test/support/database.ts) with its own Redis
+ * prefix. Nothing may connect to the template itself, or copying it fails.
  */
 export default async function setup(project: TestProject) {
   const runId = `${Date.now().toString(36)}${process.pid.toString(36)}`;
@@ -22,6 +24,23 @@ export default async function setup(project: TestProject) {
   project.provide('databaseUrl', databaseUrl);
   project.provide('runId', runId);
   return async () => {
-    if (process.env.KEEP_TEST_DATABASE !== 'true') await dropDatabase(databaseUrl);
+    if (process.env.KEEP_TEST_DATABASE !== 'true') await dropRunDatabases(base, `switchboard_test_${runId}`);
   };
+}
+
+/** Drops the template and every copy made of it during the run. */
+async function dropRunDatabases(base: URL, prefix: string): Promise<void> {
+  const url = new URL(base);
+  url.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ datname: string }>(
+      'SELECT datname FROM pg_database WHERE starts_with(datname, $1) ORDER BY length(datname) DESC',
+      [prefix],
+    );
+    for (const { datname } of rows) await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
 }
