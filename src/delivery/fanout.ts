@@ -3,7 +3,11 @@ import { newId } from '../domain/ids.ts';
 import { webhookReceives } from '../domain/matching.ts';
 import { claimEventForFanout } from '../store/events.ts';
 import { candidateWebhooks, insertDeliveries, type NewDelivery } from '../store/deliveries.ts';
+import { within } from '../time-limit.ts';
 import type { Queues } from './queues.ts';
+
+/** An enqueue that Redis does not confirm by then is left to the reconciler. */
+const ENQUEUE_TIMEOUT_MS = 2_000;
 
 /**
  * Turns one stored event into one delivery per webhook it reaches (its account's hooks, and its
@@ -44,13 +48,19 @@ export async function fanOutEvent(pool: pg.Pool, queues: Queues, accountId: stri
 /** The job id is the delivery id: adding one that is already queued is a no-op in BullMQ. */
 export async function enqueueDeliveries(queues: Queues, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
-  await queues.deliveries.addBulk(ids.map((id) => ({ name: 'deliver', data: { deliveryId: id }, opts: { jobId: id } })));
+  await within(
+    ENQUEUE_TIMEOUT_MS,
+    queues.deliveries.addBulk(ids.map((id) => ({ name: 'deliver', data: { deliveryId: id }, opts: { jobId: id } }))),
+    'enqueue deliveries',
+  );
 }
 
 /** Fan-out jobs are keyed by account and event, so the reconciler can re-add them safely. */
 export async function enqueueFanout(queues: Queues, events: { accountId: string; eventId: string }[]): Promise<void> {
   if (events.length === 0) return;
-  await queues.fanout.addBulk(
-    events.map((e) => ({ name: 'fanout', data: e, opts: { jobId: `${e.accountId}-${e.eventId}` } })),
+  await within(
+    ENQUEUE_TIMEOUT_MS,
+    queues.fanout.addBulk(events.map((e) => ({ name: 'fanout', data: e, opts: { jobId: `${e.accountId}-${e.eventId}` } }))),
+    'enqueue fan-out',
   );
 }

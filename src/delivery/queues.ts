@@ -45,6 +45,9 @@ export function openQueues(redisUrl: string, prefix: string): Queues {
   const options = { connection: redis, prefix, defaultJobOptions: JOB_DEFAULTS };
   const fanout = new Queue<FanoutJob>(FANOUT_QUEUE, options);
   const deliveries = new Queue<DeliveryJob>(DELIVERY_QUEUE, options);
+  // Connection errors are reported by /readyz and by the failed enqueue itself; without a
+  // listener BullMQ would print every reconnect attempt.
+  for (const queue of [fanout, deliveries]) queue.on('error', () => {});
   return {
     fanout,
     deliveries,

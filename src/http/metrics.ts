@@ -1,4 +1,5 @@
 import type { RouteContext } from '../app.ts';
+import { within } from '../time-limit.ts';
 
 /**
  * Prometheus text. Queue depths come from Redis and delivery outcomes from Postgres, so every
@@ -14,8 +15,8 @@ export async function renderMetrics(ctx: RouteContext): Promise<string> {
     }
   };
   const [fanout, deliveries] = await Promise.all([
-    ctx.queues.fanout.getJobCounts('waiting', 'active', 'delayed').catch(() => ({})),
-    ctx.queues.deliveries.getJobCounts('waiting', 'active', 'delayed').catch(() => ({})),
+    within(2000, ctx.queues.fanout.getJobCounts('waiting', 'active', 'delayed')).catch(() => ({})),
+    within(2000, ctx.queues.deliveries.getJobCounts('waiting', 'active', 'delayed')).catch(() => ({})),
   ]);
   gauge(
     'switchboard_queue_jobs',

@@ -1,18 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { RouteContext } from '../app.ts';
 import { renderMetrics } from '../http/metrics.ts';
-
-async function within<T>(ms: number, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+import { within } from '../time-limit.ts';
 
 /** Liveness, readiness (Postgres and Redis answer) and Prometheus metrics. */
 export function healthRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
