@@ -9,6 +9,7 @@ import { repositories, type Repositories } from './store/repositories.ts';
 import type { Queues } from './delivery/queues.ts';
 import { validatorCompiler } from './http/validation.ts';
 import { installErrorHandlers } from './http/error-handler.ts';
+import { acceptJsonOnly } from './http/content-types.ts';
 import { accountGuard } from './http/auth.ts';
 import { healthRoutes } from './routes/health.ts';
 import { accountRoutes } from './routes/accounts.ts';
@@ -56,6 +57,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header('X-Request-ID', request.id);
   });
   installErrorHandlers(app);
+  acceptJsonOnly(app);
 
   await app.register(swagger, {
     openapi: {
@@ -87,11 +89,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes(ctx));
   await app.register(apiAuthRoutes(ctx), { prefix: '/v2' });
   await app.register(catalogueRoutes(ctx), { prefix: '/v2' });
-  await app.register(accountRoutes(ctx), { prefix: '/v2' });
-  await app.register(apiKeyRoutes(ctx), { prefix: '/v2' });
-  await app.register(webhookRoutes(ctx), { prefix: '/v2' });
-  await app.register(attemptRoutes(ctx), { prefix: '/v2' });
-  await app.register(eventRoutes(ctx), { prefix: '/v2' });
+  // Everything under /v2/accounts/{A}: the key is checked, and the account resolved, before the
+  // body is read — a caller without access learns nothing, not even the schema.
+  await app.register(
+    async (accounts) => {
+      accounts.addHook('onRequest', ctx.requireAccount);
+      for (const routes of [accountRoutes, apiKeyRoutes, webhookRoutes, attemptRoutes, eventRoutes]) {
+        await accounts.register(routes(ctx));
+      }
+    },
+    { prefix: '/v2' },
+  );
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

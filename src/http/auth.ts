@@ -27,8 +27,9 @@ export function canManage(caller: Pick<Account, 'id'>, target: Pick<Account, 'tr
 }
 
 /**
- * preHandler for every /v2/accounts/{accountId}/… route: 401 without a valid key; 403 when the
+ * onRequest hook of every /v2/accounts/{accountId}/… route: 401 without a valid key; 403 when the
  * account is not the caller's or a descendant — whether or not it exists, so ids are not probed.
+ * It runs before the body is read or validated: a stranger learns nothing from a 400.
  */
 export function accountGuard(repos: Repositories) {
   return async function requireAccount(request: FastifyRequest): Promise<void> {

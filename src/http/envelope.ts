@@ -2,7 +2,11 @@ import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 
 /** Crossbar's success envelope: {"data", "status", "request_id", "revision", "timestamp", …}. */
-export function envelope(request: FastifyRequest, data: unknown, extras: Record<string, unknown> = {}) {
+export function envelope(
+  request: FastifyRequest,
+  data: unknown,
+  extras: Record<string, unknown> = {},
+) {
   return {
     data,
     status: 'success' as const,
@@ -15,5 +19,8 @@ export function envelope(request: FastifyRequest, data: unknown, extras: Record<
 
 /** An etag of the returned document: changes whenever what the client sees changes. */
 function revisionOf(data: unknown): string {
-  return createHash('sha1').update(JSON.stringify(data) ?? '').digest('hex').slice(0, 32);
+  return createHash('sha1')
+    .update(JSON.stringify(data) ?? '')
+    .digest('hex')
+    .slice(0, 32);
 }

@@ -4,7 +4,10 @@
  */
 
 /** Kazoo's validation detail: {"<dotted.field>": {"<code>": {"message": "…", "target"?: …}}}. */
-export type ValidationDetails = Record<string, Record<string, { message: string; target?: unknown }>>;
+export type ValidationDetails = Record<
+  string,
+  Record<string, { message: string; target?: unknown }>
+>;
 
 export class ApiError extends Error {
   constructor(
@@ -21,11 +24,19 @@ export function validationError(details: ValidationDetails): ApiError {
 }
 
 /** A single-field validation error, e.g. fieldError('re-enable', 'required', 'Field is required'). */
-export function fieldError(field: string, code: string, message: string, target?: unknown): ApiError {
-  return validationError({ [field]: { [code]: target === undefined ? { message } : { message, target } } });
+export function fieldError(
+  field: string,
+  code: string,
+  message: string,
+  target?: unknown,
+): ApiError {
+  return validationError({
+    [field]: { [code]: target === undefined ? { message } : { message, target } },
+  });
 }
 
 export const unauthorized = () => new ApiError(401, 'invalid_credentials');
 export const forbidden = (message = 'forbidden') => new ApiError(403, message);
-export const notFound = (what = 'resource') => new ApiError(404, 'bad identifier', { cause: `${what} not found` });
+export const notFound = (what = 'resource') =>
+  new ApiError(404, 'bad identifier', { cause: `${what} not found` });
 export const conflict = (message: string) => new ApiError(409, message);

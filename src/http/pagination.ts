@@ -19,7 +19,11 @@ export function decodeCursor(startKey: string | undefined, arity: number): unkno
   if (startKey === undefined || startKey === '') return undefined;
   try {
     const values: unknown = JSON.parse(Buffer.from(startKey, 'base64url').toString('utf8'));
-    if (Array.isArray(values) && values.length === arity && values.every((v) => typeof v === 'string')) {
+    if (
+      Array.isArray(values) &&
+      values.length === arity &&
+      values.every((v) => typeof v === 'string')
+    ) {
       return values;
     }
   } catch {

@@ -8,16 +8,25 @@ import { DEFAULT_PAGE_SIZE, PageQuery, decodeCursor, pageOf } from '../http/pagi
 import { AccountParams, DataBody, SECURITY } from '../schemas/common.ts';
 
 const AccountInput = DataBody(
-  Type.Object({ name: Type.String({ minLength: 1, maxLength: 128 }) }, { additionalProperties: false }),
+  Type.Object(
+    { name: Type.String({ minLength: 1, maxLength: 128 }) },
+    { additionalProperties: false },
+  ),
 );
 
-/** Kazoo's account view: `tree` lists the ancestors, root first. */
-export function accountView(account: Account) {
+/**
+ * Kazoo's account view: `tree` lists the ancestors, root first — but only those the caller
+ * manages, so a key never learns the ids above its own account (nor its parent_id).
+ */
+export function accountView(account: Account, caller: Pick<Account, 'id'>) {
+  const ancestors = account.tree.slice(0, -1);
+  const from = ancestors.indexOf(caller.id);
+  const tree = from === -1 ? [] : ancestors.slice(from);
   return {
     id: account.id,
     name: account.name,
-    ...(account.parentId ? { parent_id: account.parentId } : {}),
-    tree: account.tree.slice(0, -1),
+    ...(account.parentId && tree.includes(account.parentId) ? { parent_id: account.parentId } : {}),
+    tree,
     created: account.created.toISOString(),
     modified: account.modified.toISOString(),
   };
@@ -26,34 +35,52 @@ export function accountView(account: Account) {
 const tags = ['accounts'];
 
 export function accountRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
-  const { repos, requireAccount } = ctx;
+  const { repos } = ctx;
   return async (app) => {
     for (const url of ['/accounts/:accountId', '/accounts/:accountId/children']) {
       app.route({
         method: url.endsWith('children') ? 'POST' : 'PUT',
         url,
-        schema: { tags, security: SECURITY, params: AccountParams, body: AccountInput, summary: 'Create a sub-account' },
-        preHandler: requireAccount,
+        schema: {
+          tags,
+          security: SECURITY,
+          params: AccountParams,
+          body: AccountInput,
+          summary: 'Create a sub-account',
+        },
         handler: async (request, reply) => {
           const child = await repos.accounts.createChild(request.account, request.body.data.name);
-          return reply.code(201).send(envelope(request, accountView(child)));
+          return reply.code(201).send(envelope(request, accountView(child, request.caller)));
         },
       });
     }
 
     app.get(
       '/accounts/:accountId',
-      { schema: { tags, security: SECURITY, params: AccountParams, summary: 'Read an account' }, preHandler: requireAccount },
-      async (request) => envelope(request, accountView(request.account)),
+      {
+        schema: { tags, security: SECURITY, params: AccountParams, summary: 'Read an account' },
+      },
+      async (request) => envelope(request, accountView(request.account, request.caller)),
     );
 
     app.route({
       method: ['PATCH', 'POST'],
       url: '/accounts/:accountId',
-      schema: { tags, security: SECURITY, params: AccountParams, body: AccountInput, summary: 'Rename an account' },
-      preHandler: requireAccount,
+      schema: {
+        tags,
+        security: SECURITY,
+        params: AccountParams,
+        body: AccountInput,
+        summary: 'Rename an account',
+      },
       handler: async (request) =>
-        envelope(request, accountView(await repos.accounts.rename(request.account.id, request.body.data.name))),
+        envelope(
+          request,
+          accountView(
+            await repos.accounts.rename(request.account.id, request.body.data.name),
+            request.caller,
+          ),
+        ),
     });
 
     app.delete(
@@ -65,17 +92,19 @@ export function accountRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
           params: AccountParams,
           summary: 'Delete a sub-account with its keys and webhooks; refused while it has children',
         },
-        preHandler: requireAccount,
       },
       async (request) => {
         if (request.account.id === request.caller.id) {
           throw forbidden('an account cannot delete itself; its parent can');
         }
-        if (await repos.accounts.hasChildren(request.account.id)) {
+        // A sub-account created meanwhile makes the delete fail on the foreign key: also a 409.
+        if (
+          (await repos.accounts.hasChildren(request.account.id)) ||
+          !(await repos.accounts.delete(request.account.id))
+        ) {
           throw conflict('account has sub-accounts: delete them first');
         }
-        await repos.accounts.delete(request.account.id);
-        return envelope(request, accountView(request.account));
+        return envelope(request, accountView(request.account, request.caller));
       },
     );
 
@@ -83,15 +112,29 @@ export function accountRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
       app.get(
         `/accounts/:accountId/${depth}`,
         {
-          schema: { tags, security: SECURITY, params: AccountParams, querystring: PageQuery, summary: `List ${depth}` },
-          preHandler: requireAccount,
+          schema: {
+            tags,
+            security: SECURITY,
+            params: AccountParams,
+            querystring: PageQuery,
+            summary: `List ${depth}`,
+          },
         },
         async (request) => {
           const pageSize = request.query.page_size ?? DEFAULT_PAGE_SIZE;
           const [afterId] = (decodeCursor(request.query.start_key, 1) ?? []) as string[];
-          const rows = await repos.accounts.listBelow(request.account, depth, pageSize + 1, afterId);
+          const rows = await repos.accounts.listBelow(
+            request.account,
+            depth,
+            pageSize + 1,
+            afterId,
+          );
           const { items, paging } = pageOf(rows, pageSize, request.query.start_key, (a) => [a.id]);
-          return envelope(request, items.map(accountView), paging);
+          return envelope(
+            request,
+            items.map((a) => accountView(a, request.caller)),
+            paging,
+          );
         },
       );
     }
@@ -99,14 +142,21 @@ export function accountRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
     app.get(
       '/accounts/:accountId/parents',
       {
-        schema: { tags, security: SECURITY, params: AccountParams, summary: 'List ancestors the caller may see, root first' },
-        preHandler: requireAccount,
+        schema: {
+          tags,
+          security: SECURITY,
+          params: AccountParams,
+          summary: 'List ancestors the caller may see, root first',
+        },
       },
       async (request) => {
         // A key never learns about accounts above its own: the list starts at the caller's account.
         const ancestors = await repos.accounts.ancestors(request.account);
         const visible = ancestors.filter((a) => a.tree.includes(request.caller.id));
-        return envelope(request, visible.map((a) => ({ id: a.id, name: a.name })));
+        return envelope(
+          request,
+          visible.map((a) => ({ id: a.id, name: a.name })),
+        );
       },
     );
   };

@@ -59,7 +59,6 @@ export function attemptRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
       '/accounts/:accountId/webhooks/attempts',
       {
         schema: { tags, security: SECURITY, params: AccountParams, querystring: AttemptQuery, summary: "Attempts of the account's webhooks, newest first" },
-        preHandler: ctx.requireAccount,
       },
       async (request) => page(request, request.query),
     );
@@ -67,7 +66,6 @@ export function attemptRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
       '/accounts/:accountId/webhooks/:webhookId/attempts',
       {
         schema: { tags, security: SECURITY, params: WebhookParams, querystring: AttemptQuery, summary: 'Attempts of one webhook, newest first' },
-        preHandler: ctx.requireAccount,
       },
       async (request) => {
         const webhook = await ctx.repos.webhooks.find(request.account.id, request.params.webhookId);

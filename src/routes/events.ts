@@ -34,7 +34,7 @@ const publishValidator: FastifySchemaCompiler<unknown> = (route) => {
 };
 
 export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
-  const { db, queues, requireAccount, config } = ctx;
+  const { db, queues, config } = ctx;
   return async (app) => {
     app.post(
       '/accounts/:accountId/events',
@@ -47,7 +47,6 @@ export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
           summary: 'Publish one event or up to 1000; 202 once they are stored',
         },
         validatorCompiler: publishValidator as never,
-        preHandler: requireAccount,
       },
       async (request, reply) => {
         const events: NewEvent[] = [];
@@ -88,7 +87,7 @@ export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
 
     app.get(
       '/accounts/:accountId/events/:eventId',
-      { schema: { tags, security: SECURITY, params: EventParams, summary: 'An event and the state of each of its deliveries' }, preHandler: requireAccount },
+      { schema: { tags, security: SECURITY, params: EventParams, summary: 'An event and the state of each of its deliveries' } },
       async (request) => {
         const event = await db.prisma.event.findUnique({
           where: { accountId_id: { accountId: request.account.id, id: request.params.eventId } },
@@ -134,7 +133,6 @@ export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
           querystring: RedeliverQuery,
           summary: 'Send an event again to the webhooks it was delivered to (or to one webhook)',
         },
-        preHandler: requireAccount,
       },
       async (request, reply) => {
         const event = await db.prisma.event.findUnique({
@@ -170,7 +168,6 @@ export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
           body: RecoverBody,
           summary: 'Deliver again every failed delivery of the webhook since a time',
         },
-        preHandler: requireAccount,
       },
       async (request, reply) => {
         const webhook = await ctx.repos.webhooks.find(request.account.id, request.params.webhookId);

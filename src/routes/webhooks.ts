@@ -2,7 +2,12 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { RouteContext } from '../app.ts';
 import { activeSecrets, type PreviousSecret } from '../domain/signing.ts';
-import { checkDocument, documentFromInput, mergePatch, type WebhookDocument } from '../domain/webhook-document.ts';
+import {
+  checkDocument,
+  documentFromInput,
+  mergePatch,
+  type WebhookDocument,
+} from '../domain/webhook-document.ts';
 import { checkUrlTarget, parseAllowList } from '../delivery/ssrf.ts';
 import { envelope } from '../http/envelope.ts';
 import { fieldError, notFound, validationError } from '../http/errors.ts';
@@ -21,7 +26,7 @@ const DEFAULT_SECRET_GRACE_MS = 24 * 60 * 60 * 1000;
 const tags = ['webhooks'];
 
 export function webhookRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
-  const { repos, requireAccount } = ctx;
+  const { repos } = ctx;
   const allow = parseAllowList(ctx.config.allowedTargets);
 
   /** Schema rules, then the rules the schema cannot say, then the SSRF guard on literal IPs. */
@@ -43,8 +48,13 @@ export function webhookRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
     app.get(
       '/accounts/:accountId/webhooks',
       {
-        schema: { tags, security: SECURITY, params: AccountParams, querystring: PageQuery, summary: 'List webhooks (summaries)' },
-        preHandler: requireAccount,
+        schema: {
+          tags,
+          security: SECURITY,
+          params: AccountParams,
+          querystring: PageQuery,
+          summary: 'List webhooks (summaries)',
+        },
       },
       async (request) => {
         const pageSize = request.query.page_size ?? DEFAULT_PAGE_SIZE;
@@ -65,9 +75,10 @@ export function webhookRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
         body: DataBody(WebhookInput),
         summary: 'Create a webhook; the answer carries its signing secret',
       },
-      preHandler: requireAccount,
       handler: async (request, reply) => {
-        const doc = validDocument(documentFromInput(request.body.data) as unknown as Record<string, unknown>);
+        const doc = validDocument(
+          documentFromInput(request.body.data) as unknown as Record<string, unknown>,
+        );
         const row = await repos.webhooks.create(request.account.id, doc);
         return reply.code(201).send(envelope(request, { ...webhookView(row), secret: row.secret }));
       },
@@ -75,7 +86,9 @@ export function webhookRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
 
     for (const scope of ['account', 'descendants'] as const) {
       app.patch(
-        scope === 'account' ? '/accounts/:accountId/webhooks' : '/accounts/:accountId/descendants/webhooks',
+        scope === 'account'
+          ? '/accounts/:accountId/webhooks'
+          : '/accounts/:accountId/descendants/webhooks',
         {
           schema: {
             tags,
@@ -87,27 +100,39 @@ export function webhookRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
                 ? 'Re-enable every webhook of the account that the system disabled'
                 : 'Re-enable every system-disabled webhook of the account and all its descendants',
           },
-          preHandler: requireAccount,
         },
-        async (request) => envelope(request, { reenabled: await repos.webhooks.reenable(request.account.id, scope) }),
+        async (request) =>
+          envelope(request, {
+            reenabled: await repos.webhooks.reenable(request.account.id, scope),
+          }),
       );
     }
 
     app.get(
       '/accounts/:accountId/webhooks/:webhookId',
-      { schema: { tags, security: SECURITY, params: WebhookParams, summary: 'Read a webhook' }, preHandler: requireAccount },
-      async (request) => envelope(request, webhookView(await load(request.account.id, request.params.webhookId))),
+      {
+        schema: { tags, security: SECURITY, params: WebhookParams, summary: 'Read a webhook' },
+      },
+      async (request) =>
+        envelope(request, webhookView(await load(request.account.id, request.params.webhookId))),
     );
 
     app.post(
       '/accounts/:accountId/webhooks/:webhookId',
       {
-        schema: { tags, security: SECURITY, params: WebhookParams, body: DataBody(WebhookInput), summary: 'Replace a webhook' },
-        preHandler: requireAccount,
+        schema: {
+          tags,
+          security: SECURITY,
+          params: WebhookParams,
+          body: DataBody(WebhookInput),
+          summary: 'Replace a webhook',
+        },
       },
       async (request) => {
         const current = await load(request.account.id, request.params.webhookId);
-        const doc = validDocument(documentFromInput(request.body.data) as unknown as Record<string, unknown>);
+        const doc = validDocument(
+          documentFromInput(request.body.data) as unknown as Record<string, unknown>,
+        );
         return envelope(request, webhookView(await repos.webhooks.replace(current, doc)));
       },
     );
@@ -122,18 +147,21 @@ export function webhookRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
           body: DataBody(WebhookPatch),
           summary: 'Merge fields into a webhook; null removes a field',
         },
-        preHandler: requireAccount,
       },
       async (request) => {
         const current = await load(request.account.id, request.params.webhookId);
-        const doc = validDocument(mergePatch(documentOf(current), request.body.data as Record<string, unknown>));
+        const doc = validDocument(
+          mergePatch(documentOf(current), request.body.data as Record<string, unknown>),
+        );
         return envelope(request, webhookView(await repos.webhooks.replace(current, doc)));
       },
     );
 
     app.delete(
       '/accounts/:accountId/webhooks/:webhookId',
-      { schema: { tags, security: SECURITY, params: WebhookParams, summary: 'Delete a webhook' }, preHandler: requireAccount },
+      {
+        schema: { tags, security: SECURITY, params: WebhookParams, summary: 'Delete a webhook' },
+      },
       async (request) => {
         const row = await load(request.account.id, request.params.webhookId);
         await repos.webhooks.delete(request.account.id, row.id);
@@ -143,13 +171,25 @@ export function webhookRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
 
     const secretView = (row: WebhookRow) => ({
       secret: row.secret,
-      active_secrets: activeSecrets(row.secret, row.previousSecrets as unknown as PreviousSecret[], new Date()),
+      active_secrets: activeSecrets(
+        row.secret,
+        row.previousSecrets as unknown as PreviousSecret[],
+        new Date(),
+      ),
     });
 
     app.get(
       '/accounts/:accountId/webhooks/:webhookId/secret',
-      { schema: { tags, security: SECURITY, params: WebhookParams, summary: 'Read the signing secret' }, preHandler: requireAccount },
-      async (request) => envelope(request, secretView(await load(request.account.id, request.params.webhookId))),
+      {
+        schema: {
+          tags,
+          security: SECURITY,
+          params: WebhookParams,
+          summary: 'Read the signing secret',
+        },
+      },
+      async (request) =>
+        envelope(request, secretView(await load(request.account.id, request.params.webhookId))),
     );
 
     app.put(
@@ -160,16 +200,25 @@ export function webhookRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
           security: SECURITY,
           params: WebhookParams,
           body: SecretRotateBody,
-          summary: 'Rotate the signing secret; the old one keeps signing during its grace period (default 24 h)',
+          summary:
+            'Rotate the signing secret; the old one keeps signing during its grace period (default 24 h)',
         },
-        preHandler: requireAccount,
+        // No body at all is an empty one: rotate with a generated secret and the default grace.
+        preValidation: async (request) => {
+          request.body ??= {};
+        },
       },
       async (request) => {
         const row = await load(request.account.id, request.params.webhookId);
         const data = request.body?.data ?? {};
         const graceMs =
-          data.grace_period_seconds !== undefined ? data.grace_period_seconds * 1000 : DEFAULT_SECRET_GRACE_MS;
-        return envelope(request, secretView(await repos.webhooks.rotateSecret(row, graceMs, data.secret)));
+          data.grace_period_seconds !== undefined
+            ? data.grace_period_seconds * 1000
+            : DEFAULT_SECRET_GRACE_MS;
+        return envelope(
+          request,
+          secretView(await repos.webhooks.rotateSecret(row, graceMs, data.secret)),
+        );
       },
     );
   };

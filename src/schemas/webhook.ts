@@ -7,7 +7,13 @@ export const HOOK_IDS = [
   ...new Set([...HOOKS.filter((h) => h.kind === 'hook').map((h) => h.id), 'all']),
 ] as string[];
 
-const Scalar = Type.Unsafe<string | number | boolean>({ type: ['string', 'number', 'boolean'] });
+const SCALAR_TYPES = ['string', 'number', 'boolean'];
+/** A modifier value: a scalar ("equals") or a list of scalars ("one of"); one schema, so one clear error. */
+const ModifierValue = Type.Unsafe<string | number | boolean | Array<string | number | boolean>>({
+  type: [...SCALAR_TYPES, 'array'],
+  items: { type: SCALAR_TYPES },
+  maxItems: 100,
+});
 
 /** Every writable webhook field of SPEC §3, with its rule. */
 export const webhookFields = {
@@ -28,14 +34,11 @@ export const webhookFields = {
     description: 'VoIPBIN-style alternative to hook',
   }),
   retries: Type.Integer({ minimum: 0, maximum: 4, default: 2 }),
-  custom_data: Type.Object({}, { additionalProperties: Type.String({ maxLength: 2048 }), maxProperties: 50 }),
-  modifiers: Type.Object(
+  custom_data: Type.Object(
     {},
-    {
-      additionalProperties: Type.Union([Scalar, Type.Array(Scalar, { maxItems: 100 })]),
-      maxProperties: 50,
-    },
+    { additionalProperties: Type.String({ maxLength: 2048 }), maxProperties: 50 },
   ),
+  modifiers: Type.Object({}, { additionalProperties: ModifierValue, maxProperties: 50 }),
   include_subaccounts: Type.Boolean({ default: false }),
   enabled: Type.Boolean({ default: true }),
 };

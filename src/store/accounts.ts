@@ -1,4 +1,4 @@
-import type { PrismaClient, Account } from '../generated/prisma/client.ts';
+import { Prisma, type PrismaClient, type Account } from '../generated/prisma/client.ts';
 import { newId } from '../domain/ids.ts';
 
 export type { Account };
@@ -32,7 +32,9 @@ export function accountRepository(prisma: PrismaClient) {
     listBelow(account: Account, depth: 'children' | 'descendants', take: number, afterId?: string) {
       return prisma.account.findMany({
         where: {
-          ...(depth === 'children' ? { parentId: account.id } : { tree: { has: account.id }, NOT: { id: account.id } }),
+          ...(depth === 'children'
+            ? { parentId: account.id }
+            : { tree: { has: account.id }, NOT: { id: account.id } }),
           ...(afterId ? { id: { gt: afterId } } : {}),
         },
         orderBy: { id: 'asc' },
@@ -44,16 +46,28 @@ export function accountRepository(prisma: PrismaClient) {
     async ancestors(account: Account): Promise<Account[]> {
       const ids = account.tree.slice(0, -1);
       const rows = await prisma.account.findMany({ where: { id: { in: ids } } });
-      return ids.map((id) => rows.find((r) => r.id === id)).filter((a): a is Account => a !== undefined);
+      return ids
+        .map((id) => rows.find((r) => r.id === id))
+        .filter((a): a is Account => a !== undefined);
     },
 
     async hasChildren(id: string): Promise<boolean> {
       return (await prisma.account.count({ where: { parentId: id }, take: 1 })) > 0;
     },
 
-    /** Deletes a leaf account with its keys and webhooks (cascade); events stay for the log. */
-    async delete(id: string): Promise<void> {
-      await prisma.account.delete({ where: { id } });
+    /**
+     * Deletes a leaf account with its keys, tokens and webhooks (cascade); events stay for the
+     * log. False when it has children (the tree's foreign key restricts it).
+     */
+    async delete(id: string): Promise<boolean> {
+      try {
+        await prisma.account.deleteMany({ where: { id } });
+        return true;
+      } catch (error) {
+        if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2003')
+          return false;
+        throw error;
+      }
     },
   };
 }
