@@ -4,4 +4,6 @@ import { createDatabase, migrate } from '../src/store/migrate.ts';
 const { databaseUrl } = loadConfig();
 await createDatabase(databaseUrl);
 const applied = await migrate(databaseUrl);
-console.log(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database is up to date');
+console.log(
+  applied.length ? `applied migrations: ${applied.join(', ')}` : 'database is up to date',
+);

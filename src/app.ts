@@ -94,7 +94,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(
     async (accounts) => {
       accounts.addHook('onRequest', ctx.requireAccount);
-      for (const routes of [accountRoutes, apiKeyRoutes, webhookRoutes, attemptRoutes, eventRoutes]) {
+      for (const routes of [
+        accountRoutes,
+        apiKeyRoutes,
+        webhookRoutes,
+        attemptRoutes,
+        eventRoutes,
+      ]) {
         await accounts.register(routes(ctx));
       }
     },

@@ -6,7 +6,14 @@ import type { Database } from './store/db.ts';
 import { createHttpClient } from './delivery/http-client.ts';
 import { createDeliverer } from './delivery/deliver.ts';
 import { fanOutEvent } from './delivery/fanout.ts';
-import { DELIVERY_QUEUE, FANOUT_QUEUE, openQueues, redisConnection, type DeliveryJob, type FanoutJob } from './delivery/queues.ts';
+import {
+  DELIVERY_QUEUE,
+  FANOUT_QUEUE,
+  openQueues,
+  redisConnection,
+  type DeliveryJob,
+  type FanoutJob,
+} from './delivery/queues.ts';
 import { startReconciler } from './delivery/reconciler.ts';
 import { parseAllowList } from './delivery/ssrf.ts';
 
@@ -59,8 +66,15 @@ export async function startWorker(
     { connection, prefix: config.redisPrefix, concurrency: settings.concurrency, lockDuration },
   );
   for (const worker of [fanout, deliveries]) {
-    worker.on('failed', (job, err) => logger.warn({ job: job?.id, queue: worker.name, err: err.message }, 'job failed; the reconciler will retry it'));
-    worker.on('error', (err) => logger.warn({ queue: worker.name, err: err.message }, 'worker error'));
+    worker.on('failed', (job, err) =>
+      logger.warn(
+        { job: job?.id, queue: worker.name, err: err.message },
+        'job failed; the reconciler will retry it',
+      ),
+    );
+    worker.on('error', (err) =>
+      logger.warn({ queue: worker.name, err: err.message }, 'worker error'),
+    );
   }
   const reconciler = startReconciler(db.pool, queues, settings, logger);
   logger.info({ concurrency: settings.concurrency }, 'worker started');

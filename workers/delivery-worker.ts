@@ -5,7 +5,10 @@ import { startWorker } from '../src/worker.ts';
 
 /** The worker process: `npm run start:worker`. Run as many as the load needs. */
 const config = loadConfig();
-const db = openDatabase(config.databaseUrl, Math.max(10, Math.ceil(config.delivery.concurrency / 4)));
+const db = openDatabase(
+  config.databaseUrl,
+  Math.max(10, Math.ceil(config.delivery.concurrency / 4)),
+);
 const worker = await startWorker(config, db);
 onShutdown(async () => {
   await worker.close();

@@ -1,5 +1,10 @@
 import { encodeRequest, shapePayload } from '../domain/payload.ts';
-import { activeSecrets, redactHeaders, signatureHeader, voipbinSignature } from '../domain/signing.ts';
+import {
+  activeSecrets,
+  redactHeaders,
+  signatureHeader,
+  voipbinSignature,
+} from '../domain/signing.ts';
 import type { DeliveryToAttempt, WebhookForDelivery } from '../store/deliveries.ts';
 import { VERSION } from '../version.ts';
 import type { OutboundRequest } from './http-client.ts';
@@ -18,7 +23,11 @@ export interface PreparedAttempt {
  * (webhook-id is the delivery id, the same on every retry; timestamp and signature are fresh per
  * try), the VoIPBIN signature, and Kazoo's X-Hook-ID / X-Account-ID.
  */
-export function prepareAttempt(delivery: DeliveryToAttempt, webhook: WebhookForDelivery, now: Date): PreparedAttempt {
+export function prepareAttempt(
+  delivery: DeliveryToAttempt,
+  webhook: WebhookForDelivery,
+  now: Date,
+): PreparedAttempt {
   const shaped = shapePayload({ event: delivery.event, webhook });
   const encoded = encodeRequest(shaped, webhook);
   const timestamp = Math.floor(now.getTime() / 1000);
@@ -35,7 +44,12 @@ export function prepareAttempt(delivery: DeliveryToAttempt, webhook: WebhookForD
   if (encoded.contentType) headers['content-type'] = encoded.contentType;
   const hookEvent = String(shaped.hook_event ?? shaped.type ?? delivery.event.type);
   return {
-    request: { method: encoded.method, url: encoded.url, headers, body: encoded.method === 'GET' ? undefined : encoded.body },
+    request: {
+      method: encoded.method,
+      url: encoded.url,
+      headers,
+      body: encoded.method === 'GET' ? undefined : encoded.body,
+    },
     hookEvent,
     loggedUri: withoutCredentials(encoded.url),
     loggedHeaders: redactHeaders(headers),

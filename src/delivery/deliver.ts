@@ -42,12 +42,21 @@ export function createDeliverer(pool: pg.Pool, http: HttpClient, settings: Deliv
     },
     { maxSize: 500, maxWaitMs: 5 },
   );
-  const policy: RetryPolicy = { scheduleMs: settings.retryScheduleMs, jitter: settings.retryJitter };
+  const policy: RetryPolicy = {
+    scheduleMs: settings.retryScheduleMs,
+    jitter: settings.retryJitter,
+  };
   const rule = { threshold: settings.autoDisableThreshold, windowMs: settings.autoDisableWindowMs };
 
   async function skip(delivery: DeliveryToAttempt, why: string): Promise<DeliverResult> {
     await writer.submit({
-      delivery: { id: delivery.id, status: 'skipped', tries: delivery.tries, nextAttemptAt: new Date(), lastError: why },
+      delivery: {
+        id: delivery.id,
+        status: 'skipped',
+        tries: delivery.tries,
+        nextAttemptAt: new Date(),
+        lastError: why,
+      },
     });
     return { status: 'skipped' };
   }
@@ -119,7 +128,9 @@ export function createDeliverer(pool: pg.Pool, http: HttpClient, settings: Deliv
 }
 
 function describeOutcome(outcome: { kind: string; status?: number; message?: string }): string {
-  return outcome.kind === 'response' ? `HTTP ${outcome.status}` : (outcome.message ?? 'request failed');
+  return outcome.kind === 'response'
+    ? `HTTP ${outcome.status}`
+    : (outcome.message ?? 'request failed');
 }
 
 export type Deliverer = ReturnType<typeof createDeliverer>;

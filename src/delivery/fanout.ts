@@ -14,7 +14,12 @@ const ENQUEUE_TIMEOUT_MS = 2_000;
  * ancestors' hooks that include sub-accounts), in the same transaction that marks the event as
  * fanned out — so a repeated fan-out job creates nothing twice — then enqueues them.
  */
-export async function fanOutEvent(pool: pg.Pool, queues: Queues, accountId: string, eventId: string): Promise<string[]> {
+export async function fanOutEvent(
+  pool: pg.Pool,
+  queues: Queues,
+  accountId: string,
+  eventId: string,
+): Promise<string[]> {
   const client = await pool.connect();
   let deliveries: NewDelivery[] = [];
   try {
@@ -41,7 +46,10 @@ export async function fanOutEvent(pool: pg.Pool, queues: Queues, accountId: stri
   } finally {
     client.release();
   }
-  await enqueueDeliveries(queues, deliveries.map((d) => d.id));
+  await enqueueDeliveries(
+    queues,
+    deliveries.map((d) => d.id),
+  );
   return deliveries.map((d) => d.id);
 }
 
@@ -50,17 +58,28 @@ export async function enqueueDeliveries(queues: Queues, ids: string[]): Promise<
   if (ids.length === 0) return;
   await within(
     ENQUEUE_TIMEOUT_MS,
-    queues.deliveries.addBulk(ids.map((id) => ({ name: 'deliver', data: { deliveryId: id }, opts: { jobId: id } }))),
+    queues.deliveries.addBulk(
+      ids.map((id) => ({ name: 'deliver', data: { deliveryId: id }, opts: { jobId: id } })),
+    ),
     'enqueue deliveries',
   );
 }
 
 /** Fan-out jobs are keyed by account and event, so the reconciler can re-add them safely. */
-export async function enqueueFanout(queues: Queues, events: { accountId: string; eventId: string }[]): Promise<void> {
+export async function enqueueFanout(
+  queues: Queues,
+  events: { accountId: string; eventId: string }[],
+): Promise<void> {
   if (events.length === 0) return;
   await within(
     ENQUEUE_TIMEOUT_MS,
-    queues.fanout.addBulk(events.map((e) => ({ name: 'fanout', data: e, opts: { jobId: `${e.accountId}-${e.eventId}` } }))),
+    queues.fanout.addBulk(
+      events.map((e) => ({
+        name: 'fanout',
+        data: e,
+        opts: { jobId: `${e.accountId}-${e.eventId}` },
+      })),
+    ),
     'enqueue fan-out',
   );
 }

@@ -34,7 +34,9 @@ export function redisConnection(url: string, forWorker: boolean): Redis {
   // Postgres, and the reconciler enqueues what could not be).
   const redis = new Redis(
     url,
-    forWorker ? { maxRetriesPerRequest: null } : { maxRetriesPerRequest: 1, enableOfflineQueue: false },
+    forWorker
+      ? { maxRetriesPerRequest: null }
+      : { maxRetriesPerRequest: 1, enableOfflineQueue: false },
   );
   redis.on('error', () => {}); // reported by /readyz; ioredis reconnects by itself
   return redis;

@@ -35,13 +35,17 @@ export function documentFromInput(input: Record<string, unknown>): WebhookDocume
 }
 
 /** PATCH: fields present replace, null removes (back to the default, if the field has one). */
-export function mergePatch(current: WebhookDocument, patch: Record<string, unknown>): Record<string, unknown> {
+export function mergePatch(
+  current: WebhookDocument,
+  patch: Record<string, unknown>,
+): Record<string, unknown> {
   const merged: Record<string, unknown> = { ...current };
   for (const [key, value] of Object.entries(patch)) {
     if (READ_ONLY.includes(key)) continue;
     if (value === null) {
       delete merged[key];
-      if (key in WEBHOOK_DEFAULTS) merged[key] = WEBHOOK_DEFAULTS[key as keyof typeof WEBHOOK_DEFAULTS];
+      if (key in WEBHOOK_DEFAULTS)
+        merged[key] = WEBHOOK_DEFAULTS[key as keyof typeof WEBHOOK_DEFAULTS];
     } else if (value !== undefined) {
       merged[key] = value;
     }
@@ -56,7 +60,8 @@ export function mergePatch(current: WebhookDocument, patch: Record<string, unkno
 export function checkDocument(doc: Record<string, unknown>): ValidationDetails | undefined {
   const details: ValidationDetails = {};
   for (const field of ['name', 'uri']) {
-    if (doc[field] === undefined) details[field] = { required: { message: 'Field is required but missing' } };
+    if (doc[field] === undefined)
+      details[field] = { required: { message: 'Field is required but missing' } };
   }
   if (typeof doc.uri === 'string' && !isHttpUrl(doc.uri)) {
     details.uri = { format: { message: 'must be an absolute http or https URL', target: 'uri' } };

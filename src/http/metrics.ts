@@ -10,26 +10,36 @@ export async function renderMetrics(ctx: RouteContext): Promise<string> {
   const gauge = (name: string, help: string, samples: [Record<string, string>, number][]) => {
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
     for (const [labels, value] of samples) {
-      const text = Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(',');
+      const text = Object.entries(labels)
+        .map(([k, v]) => `${k}="${v}"`)
+        .join(',');
       lines.push(`${name}${text ? `{${text}}` : ''} ${value}`);
     }
   };
   const [fanout, deliveries] = await Promise.all([
     within(2000, ctx.queues.fanout.getJobCounts('waiting', 'active', 'delayed')).catch(() => ({})),
-    within(2000, ctx.queues.deliveries.getJobCounts('waiting', 'active', 'delayed')).catch(() => ({})),
+    within(2000, ctx.queues.deliveries.getJobCounts('waiting', 'active', 'delayed')).catch(
+      () => ({}),
+    ),
   ]);
-  gauge(
-    'switchboard_queue_jobs',
-    'Jobs in each BullMQ queue by state',
-    [
-      ...Object.entries(fanout).map(([state, n]): [Record<string, string>, number] => [{ queue: 'fanout', state }, n]),
-      ...Object.entries(deliveries).map(([state, n]): [Record<string, string>, number] => [{ queue: 'deliveries', state }, n]),
-    ],
-  );
+  gauge('switchboard_queue_jobs', 'Jobs in each BullMQ queue by state', [
+    ...Object.entries(fanout).map(([state, n]): [Record<string, string>, number] => [
+      { queue: 'fanout', state },
+      n,
+    ]),
+    ...Object.entries(deliveries).map(([state, n]): [Record<string, string>, number] => [
+      { queue: 'deliveries', state },
+      n,
+    ]),
+  ]);
   const { rows } = await ctx.db.pool.query<{ status: string; n: string }>(
     "SELECT status, count(*) AS n FROM deliveries WHERE status = 'pending' GROUP BY status",
   );
-  gauge('switchboard_deliveries_pending', 'Deliveries not yet ended', [[{}, Number(rows[0]?.n ?? 0)]]);
-  gauge('process_resident_memory_bytes', 'Resident memory of this process', [[{}, process.memoryUsage().rss]]);
+  gauge('switchboard_deliveries_pending', 'Deliveries not yet ended', [
+    [{}, Number(rows[0]?.n ?? 0)],
+  ]);
+  gauge('process_resident_memory_bytes', 'Resident memory of this process', [
+    [{}, process.memoryUsage().rss],
+  ]);
   return lines.join('\n') + '\n';
 }

@@ -6,7 +6,10 @@ import { unauthorized } from '../http/errors.ts';
 import { DataBody } from '../schemas/common.ts';
 
 const ApiAuthBody = DataBody(
-  Type.Object({ api_key: Type.String({ minLength: 1, maxLength: 256 }) }, { additionalProperties: false }),
+  Type.Object(
+    { api_key: Type.String({ minLength: 1, maxLength: 256 }) },
+    { additionalProperties: false },
+  ),
 );
 
 /** Kazoo's PUT /v2/api_auth: learn which account a key belongs to and get a token for it. */
@@ -14,7 +17,13 @@ export function apiAuthRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.put(
       '/api_auth',
-      { schema: { tags: ['auth'], body: ApiAuthBody, summary: 'Exchange an API key for an auth token' } },
+      {
+        schema: {
+          tags: ['auth'],
+          body: ApiAuthBody,
+          summary: 'Exchange an API key for an auth token',
+        },
+      },
       async (request, reply) => {
         const issued = await ctx.repos.apiKeys.issueToken(request.body.data.api_key);
         if (!issued) throw unauthorized();

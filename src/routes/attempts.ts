@@ -12,8 +12,12 @@ import { WebhookParams } from './webhooks.ts';
 
 const AttemptQuery = Type.Object({
   ...PageQuery.properties,
-  created_from: Type.Optional(Type.String({ maxLength: 40, description: 'ISO 8601, Unix or Gregorian seconds' })),
-  created_to: Type.Optional(Type.String({ maxLength: 40, description: 'ISO 8601, Unix or Gregorian seconds' })),
+  created_from: Type.Optional(
+    Type.String({ maxLength: 40, description: 'ISO 8601, Unix or Gregorian seconds' }),
+  ),
+  created_to: Type.Optional(
+    Type.String({ maxLength: 40, description: 'ISO 8601, Unix or Gregorian seconds' }),
+  ),
   result: Type.Optional(StringEnum(['success', 'failure'] as const)),
 });
 type AttemptQuery = {
@@ -40,7 +44,8 @@ export function attemptRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
     const pageSize = query.page_size ?? DEFAULT_PAGE_SIZE;
     const cursor = decodeCursor(query.start_key, 2) as [string, string] | undefined;
     const after = cursor ? { created: new Date(cursor[0]), id: cursor[1] } : undefined;
-    if (after && Number.isNaN(after.created.getTime())) throw fieldError('start_key', 'format', 'invalid start_key');
+    if (after && Number.isNaN(after.created.getTime()))
+      throw fieldError('start_key', 'format', 'invalid start_key');
     const rows = await listAttempts(ctx.db.prisma, {
       accountId: request.account.id,
       webhookId,
@@ -50,7 +55,10 @@ export function attemptRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
       after,
       take: pageSize + 1,
     });
-    const { items, paging } = pageOf(rows, pageSize, query.start_key, (a) => [a.created.toISOString(), a.id]);
+    const { items, paging } = pageOf(rows, pageSize, query.start_key, (a) => [
+      a.created.toISOString(),
+      a.id,
+    ]);
     return envelope(request, items.map(attemptView), paging);
   }
 
@@ -58,14 +66,26 @@ export function attemptRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
     app.get(
       '/accounts/:accountId/webhooks/attempts',
       {
-        schema: { tags, security: SECURITY, params: AccountParams, querystring: AttemptQuery, summary: "Attempts of the account's webhooks, newest first" },
+        schema: {
+          tags,
+          security: SECURITY,
+          params: AccountParams,
+          querystring: AttemptQuery,
+          summary: "Attempts of the account's webhooks, newest first",
+        },
       },
       async (request) => page(request, request.query),
     );
     app.get(
       '/accounts/:accountId/webhooks/:webhookId/attempts',
       {
-        schema: { tags, security: SECURITY, params: WebhookParams, querystring: AttemptQuery, summary: 'Attempts of one webhook, newest first' },
+        schema: {
+          tags,
+          security: SECURITY,
+          params: WebhookParams,
+          querystring: AttemptQuery,
+          summary: 'Attempts of one webhook, newest first',
+        },
       },
       async (request) => {
         const webhook = await ctx.repos.webhooks.find(request.account.id, request.params.webhookId);

@@ -56,7 +56,9 @@ export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
           const field = request.body.data.length === 1 ? 'payload' : `${index}.payload`;
           if (bytes > config.maxPayloadBytes) {
             throw new ApiError(413, 'payload too large', {
-              [field]: { maxLength: { message: `payload is ${bytes} bytes`, target: config.maxPayloadBytes } },
+              [field]: {
+                maxLength: { message: `payload is ${bytes} bytes`, target: config.maxPayloadBytes },
+              },
             });
           }
           // Postgres's jsonb cannot hold NUL characters; say so instead of failing on insert.
@@ -71,7 +73,10 @@ export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
         const accountId = request.account.id;
         const inserted = await insertEvents(db.pool, accountId, events);
         // The events are committed; if Redis is down now, the reconciler fans them out later.
-        await enqueueFanout(queues, [...inserted].map((eventId) => ({ accountId, eventId }))).catch((err: Error) =>
+        await enqueueFanout(
+          queues,
+          [...inserted].map((eventId) => ({ accountId, eventId })),
+        ).catch((err: Error) =>
           request.log.warn({ err: err.message }, 'fan-out not enqueued; the reconciler will do it'),
         );
         const ids = events.map((e) => e.id);
@@ -87,7 +92,14 @@ export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
 
     app.get(
       '/accounts/:accountId/events/:eventId',
-      { schema: { tags, security: SECURITY, params: EventParams, summary: 'An event and the state of each of its deliveries' } },
+      {
+        schema: {
+          tags,
+          security: SECURITY,
+          params: EventParams,
+          summary: 'An event and the state of each of its deliveries',
+        },
+      },
       async (request) => {
         const event = await db.prisma.event.findUnique({
           where: { accountId_id: { accountId: request.account.id, id: request.params.eventId } },
@@ -144,17 +156,30 @@ export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
         const webhooks = webhookId
           ? await db.prisma.webhook.findMany({ where: { id: webhookId, ...callerScope } })
           : await db.prisma.webhook.findMany({
-              where: { ...callerScope, deliveries: { some: { eventAccountId: event.accountId, eventId: event.id } } },
+              where: {
+                ...callerScope,
+                deliveries: { some: { eventAccountId: event.accountId, eventId: event.id } },
+              },
             });
         if (webhookId && webhooks.length === 0) throw notFound('webhook');
         const deliveries = manualDeliveries(event, webhooks);
         await insertDeliveries(db.pool, deliveries);
-        await enqueueDeliveries(queues, deliveries.map((d) => d.id)).catch((err: Error) =>
-          request.log.warn({ err: err.message }, 'redelivery not enqueued; the reconciler will do it'),
+        await enqueueDeliveries(
+          queues,
+          deliveries.map((d) => d.id),
+        ).catch((err: Error) =>
+          request.log.warn(
+            { err: err.message },
+            'redelivery not enqueued; the reconciler will do it',
+          ),
         );
         return reply
           .code(202)
-          .send(envelope(request, { deliveries: deliveries.map((d) => ({ id: d.id, webhook_id: d.webhookId })) }));
+          .send(
+            envelope(request, {
+              deliveries: deliveries.map((d) => ({ id: d.id, webhook_id: d.webhookId })),
+            }),
+          );
       },
     );
 
@@ -172,17 +197,28 @@ export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
       async (request, reply) => {
         const webhook = await ctx.repos.webhooks.find(request.account.id, request.params.webhookId);
         if (!webhook) throw notFound('webhook');
-        if (!webhook.enabled) throw conflict('webhook is disabled: enable it before recovering its deliveries');
+        if (!webhook.enabled)
+          throw conflict('webhook is disabled: enable it before recovering its deliveries');
         const since = new Date(request.body.data.since);
         const until = request.body.data.until ? new Date(request.body.data.until) : new Date();
-        if (since > until) throw fieldError('since', 'maximum', 'since must not be after until', until.toISOString());
+        if (since > until)
+          throw fieldError(
+            'since',
+            'maximum',
+            'since must not be after until',
+            until.toISOString(),
+          );
         const ids = await reopenFailedDeliveries(db.pool, webhook.id, since, until);
         await enqueueDeliveries(queues, ids).catch((err: Error) =>
-          request.log.warn({ err: err.message }, 'recovery not enqueued; the reconciler will do it'),
+          request.log.warn(
+            { err: err.message },
+            'recovery not enqueued; the reconciler will do it',
+          ),
         );
-        return reply.code(202).send(envelope(request, { recovered: ids.length, delivery_ids: ids }));
+        return reply
+          .code(202)
+          .send(envelope(request, { recovered: ids.length, delivery_ids: ids }));
       },
     );
   };
 }
-

@@ -6,9 +6,13 @@ import { within } from '../time-limit.ts';
 /** Liveness, readiness (Postgres and Redis answer) and Prometheus metrics. */
 export function healthRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
   return async (app) => {
-    app.get('/healthz', { schema: { tags: ['operations'], summary: 'The process is up' } }, async () => ({
-      status: 'ok',
-    }));
+    app.get(
+      '/healthz',
+      { schema: { tags: ['operations'], summary: 'The process is up' } },
+      async () => ({
+        status: 'ok',
+      }),
+    );
 
     app.get(
       '/readyz',
@@ -27,8 +31,11 @@ export function healthRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
       },
     );
 
-    app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics' } }, async (_request, reply) =>
-      reply.type('text/plain; version=0.0.4').send(await renderMetrics(ctx)),
+    app.get(
+      '/metrics',
+      { schema: { tags: ['operations'], summary: 'Prometheus metrics' } },
+      async (_request, reply) =>
+        reply.type('text/plain; version=0.0.4').send(await renderMetrics(ctx)),
     );
   };
 }

@@ -10,7 +10,12 @@ export const EVENT_ID_PATTERN = '^[A-Za-z0-9._@+=-]{1,128}$';
 export const EventInput = Type.Object(
   {
     type: StringEnum(EVENT_TYPES.map((e) => e.type)),
-    id: Type.Optional(Type.String({ pattern: EVENT_ID_PATTERN, description: 'idempotency key; generated when absent' })),
+    id: Type.Optional(
+      Type.String({
+        pattern: EVENT_ID_PATTERN,
+        description: 'idempotency key; generated when absent',
+      }),
+    ),
     payload: Type.Object({}, { additionalProperties: true }),
   },
   { additionalProperties: false },
@@ -36,7 +41,9 @@ export const EventParams = Type.Object({
   eventId: Type.String({ maxLength: 128 }),
 });
 
-export const RedeliverQuery = Type.Object({ webhook_id: Type.Optional(Type.String({ maxLength: 64 })) });
+export const RedeliverQuery = Type.Object({
+  webhook_id: Type.Optional(Type.String({ maxLength: 64 })),
+});
 
 export const RecoverBody = Type.Object(
   {

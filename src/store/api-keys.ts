@@ -11,7 +11,13 @@ export function apiKeyRepository(prisma: PrismaClient) {
     /** Creates a key; the returned `key` is the only time the secret exists in clear. */
     async create(accountId: string, name?: string, key = newSecretToken('sbk')) {
       const row = await prisma.apiKey.create({
-        data: { id: newId(), accountId, name: name ?? null, prefix: key.slice(0, 10), hash: hashToken(key) },
+        data: {
+          id: newId(),
+          accountId,
+          name: name ?? null,
+          prefix: key.slice(0, 10),
+          hash: hashToken(key),
+        },
       });
       return { row, key };
     },
@@ -41,14 +47,20 @@ export function apiKeyRepository(prisma: PrismaClient) {
       const hash = hashToken(token);
       const key = await prisma.apiKey.findUnique({ where: { hash }, include: { account: true } });
       if (key) return key.account;
-      const issued = await prisma.authToken.findUnique({ where: { hash }, include: { account: true } });
+      const issued = await prisma.authToken.findUnique({
+        where: { hash },
+        include: { account: true },
+      });
       if (issued && issued.expiresAt.getTime() > Date.now()) return issued.account;
       return null;
     },
 
     /** Exchanges an API key for a short-lived auth token (Kazoo's PUT /v2/api_auth). */
     async issueToken(apiKey: string) {
-      const key = await prisma.apiKey.findUnique({ where: { hash: hashToken(apiKey) }, include: { account: true } });
+      const key = await prisma.apiKey.findUnique({
+        where: { hash: hashToken(apiKey) },
+        include: { account: true },
+      });
       if (!key) return null;
       const token = newSecretToken('sbt');
       const expiresAt = new Date(Date.now() + AUTH_TOKEN_TTL_MS);

@@ -18,9 +18,17 @@ export function listAttempts(prisma: PrismaClient, f: AttemptFilter): Promise<At
       accountId: f.accountId,
       ...(f.webhookId ? { webhookId: f.webhookId } : {}),
       ...(f.result ? { result: f.result } : {}),
-      created: { ...(f.createdFrom ? { gte: f.createdFrom } : {}), ...(f.createdTo ? { lte: f.createdTo } : {}) },
+      created: {
+        ...(f.createdFrom ? { gte: f.createdFrom } : {}),
+        ...(f.createdTo ? { lte: f.createdTo } : {}),
+      },
       ...(f.after
-        ? { OR: [{ created: { lt: f.after.created } }, { created: f.after.created, id: { lt: f.after.id } }] }
+        ? {
+            OR: [
+              { created: { lt: f.after.created } },
+              { created: f.after.created, id: { lt: f.after.id } },
+            ],
+          }
         : {}),
     },
     orderBy: [{ created: 'desc' }, { id: 'desc' }],

@@ -1,6 +1,10 @@
 import type pg from 'pg';
 import { newId } from '../domain/ids.ts';
-import { AUTO_DISABLE_REASON, recordFailure, type AutoDisableRule } from '../domain/auto-disable.ts';
+import {
+  AUTO_DISABLE_REASON,
+  recordFailure,
+  type AutoDisableRule,
+} from '../domain/auto-disable.ts';
 import type { PreviousSecret } from '../domain/signing.ts';
 
 /** A webhook as fan-out and delivery need it (raw SQL: this is the hot path). */
@@ -49,7 +53,10 @@ export interface NewDelivery {
   trigger: 'auto' | 'manual';
 }
 
-export async function insertDeliveries(client: pg.PoolClient | pg.Pool, deliveries: NewDelivery[]): Promise<void> {
+export async function insertDeliveries(
+  client: pg.PoolClient | pg.Pool,
+  deliveries: NewDelivery[],
+): Promise<void> {
   if (deliveries.length === 0) return;
   await client.query(
     `INSERT INTO deliveries (id, event_account_id, event_id, webhook_id, account_id, trigger)
@@ -72,11 +79,20 @@ export interface DeliveryToAttempt {
   tries: number;
   trigger: string;
   accountId: string;
-  event: { accountId: string; id: string; type: string; payload: Record<string, unknown>; created: Date };
+  event: {
+    accountId: string;
+    id: string;
+    type: string;
+    payload: Record<string, unknown>;
+    created: Date;
+  };
   webhook: WebhookForDelivery | null;
 }
 
-export async function loadDeliveries(pool: pg.Pool, ids: string[]): Promise<Map<string, DeliveryToAttempt>> {
+export async function loadDeliveries(
+  pool: pg.Pool,
+  ids: string[],
+): Promise<Map<string, DeliveryToAttempt>> {
   const { rows } = await pool.query(
     `SELECT d.id AS "deliveryId", d.status, d.tries, d.trigger, d.account_id AS "deliveryAccountId",
             d.event_account_id AS "eventAccountId", d.event_id AS "eventId", e.type AS "eventType",
@@ -95,7 +111,13 @@ export async function loadDeliveries(pool: pg.Pool, ids: string[]): Promise<Map<
       tries: r.tries,
       trigger: r.trigger,
       accountId: r.deliveryAccountId,
-      event: { accountId: r.eventAccountId, id: r.eventId, type: r.eventType, payload: r.payload, created: r.eventCreated },
+      event: {
+        accountId: r.eventAccountId,
+        id: r.eventId,
+        type: r.eventType,
+        payload: r.payload,
+        created: r.eventCreated,
+      },
       webhook:
         r.id === null
           ? null
@@ -147,7 +169,13 @@ export interface AttemptRecord {
 /** What became of one delivery after one try (or without one, when it was skipped). */
 export interface DeliveryOutcome {
   attempt?: AttemptRecord;
-  delivery: { id: string; status: 'pending' | 'delivered' | 'failed' | 'skipped'; tries: number; nextAttemptAt: Date; lastError: string | null };
+  delivery: {
+    id: string;
+    status: 'pending' | 'delivered' | 'failed' | 'skipped';
+    tries: number;
+    nextAttemptAt: Date;
+    lastError: string | null;
+  };
   /** A success resets the webhook's failure count. */
   succeededWebhookId?: string;
 }
@@ -158,13 +186,16 @@ export interface DeliveryOutcome {
  */
 export async function writeOutcomes(pool: pg.Pool, outcomes: DeliveryOutcome[]): Promise<void> {
   const attempts = outcomes.flatMap((o) => (o.attempt ? [o.attempt] : []));
-  const succeeded = [...new Set(outcomes.flatMap((o) => (o.succeededWebhookId ? [o.succeededWebhookId] : [])))];
+  const succeeded = [
+    ...new Set(outcomes.flatMap((o) => (o.succeededWebhookId ? [o.succeededWebhookId] : []))),
+  ];
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
     if (attempts.length > 0) {
       const col = <K extends keyof AttemptRecord>(k: K) => attempts.map((a) => a[k]);
-      const json = (k: 'reqHeaders' | 'respHeaders') => attempts.map((a) => (a[k] === null ? null : JSON.stringify(a[k])));
+      const json = (k: 'reqHeaders' | 'respHeaders') =>
+        attempts.map((a) => (a[k] === null ? null : JSON.stringify(a[k])));
       await client.query(
         `INSERT INTO attempts (id, delivery_id, webhook_id, account_id, event_id, hook_event, uri, method,
            req_headers, req_body, resp_status_code, resp_headers, resp_body, try, retries_left, result, reason,
@@ -173,10 +204,26 @@ export async function writeOutcomes(pool: pg.Pool, outcomes: DeliveryOutcome[]):
            $8::text[], $9::jsonb[], $10::text[], $11::int[], $12::jsonb[], $13::text[], $14::int[], $15::int[],
            $16::text[], $17::text[], $18::text[], $19::int[], $20::timestamptz[])`,
         [
-          col('id'), col('deliveryId'), col('webhookId'), col('accountId'), col('eventId'), col('hookEvent'),
-          col('uri'), col('method'), json('reqHeaders'), col('reqBody'), col('respStatusCode'), json('respHeaders'),
-          col('respBody'), col('try'), col('retriesLeft'), col('result'), col('reason'), col('clientError'),
-          col('durationMs'), col('created'),
+          col('id'),
+          col('deliveryId'),
+          col('webhookId'),
+          col('accountId'),
+          col('eventId'),
+          col('hookEvent'),
+          col('uri'),
+          col('method'),
+          json('reqHeaders'),
+          col('reqBody'),
+          col('respStatusCode'),
+          json('respHeaders'),
+          col('respBody'),
+          col('try'),
+          col('retriesLeft'),
+          col('result'),
+          col('reason'),
+          col('clientError'),
+          col('durationMs'),
+          col('created'),
         ],
       );
     }
@@ -187,7 +234,13 @@ export async function writeOutcomes(pool: pg.Pool, outcomes: DeliveryOutcome[]):
        FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[], $5::text[])
          AS u(id, status, tries, next_attempt_at, last_error)
        WHERE d.id = u.id AND d.status = 'pending'`,
-      [d.map((x) => x.id), d.map((x) => x.status), d.map((x) => x.tries), d.map((x) => x.nextAttemptAt), d.map((x) => x.lastError)],
+      [
+        d.map((x) => x.id),
+        d.map((x) => x.status),
+        d.map((x) => x.tries),
+        d.map((x) => x.nextAttemptAt),
+        d.map((x) => x.lastError),
+      ],
     );
     if (succeeded.length > 0) {
       await client.query(
@@ -209,7 +262,12 @@ export async function writeOutcomes(pool: pg.Pool, outcomes: DeliveryOutcome[]):
  * When the count reaches the rule, the webhook is disabled and its pending deliveries are skipped.
  * Returns whether this failure disabled it.
  */
-export async function recordWebhookFailure(pool: pg.Pool, webhookId: string, now: Date, rule: AutoDisableRule): Promise<boolean> {
+export async function recordWebhookFailure(
+  pool: pg.Pool,
+  webhookId: string,
+  now: Date,
+  rule: AutoDisableRule,
+): Promise<boolean> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -248,7 +306,11 @@ export async function recordWebhookFailure(pool: pg.Pool, webhookId: string, now
 }
 
 /** Pending deliveries whose next try is overdue by more than the grace period (the queue lost them). */
-export async function deliveriesOverdue(pool: pg.Pool, olderThan: Date, limit: number): Promise<string[]> {
+export async function deliveriesOverdue(
+  pool: pg.Pool,
+  olderThan: Date,
+  limit: number,
+): Promise<string[]> {
   const { rows } = await pool.query<{ id: string }>(
     `SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at < $1 ORDER BY next_attempt_at LIMIT $2`,
     [olderThan, limit],
@@ -257,7 +319,10 @@ export async function deliveriesOverdue(pool: pg.Pool, olderThan: Date, limit: n
 }
 
 /** New manual deliveries of an event (redeliver): a fresh delivery id, a fresh round of tries. */
-export function manualDeliveries(event: { accountId: string; id: string }, webhooks: { id: string; accountId: string }[]): NewDelivery[] {
+export function manualDeliveries(
+  event: { accountId: string; id: string },
+  webhooks: { id: string; accountId: string }[],
+): NewDelivery[] {
   return webhooks.map((w) => ({
     id: newId(),
     eventAccountId: event.accountId,
@@ -272,7 +337,12 @@ export function manualDeliveries(event: { accountId: string; id: string }, webho
  * Recover: every failed delivery of a webhook since a time goes back to pending with a fresh
  * round of tries. It keeps its delivery id, so a receiver that did process it dedupes by webhook-id.
  */
-export async function reopenFailedDeliveries(pool: pg.Pool, webhookId: string, since: Date, until: Date): Promise<string[]> {
+export async function reopenFailedDeliveries(
+  pool: pg.Pool,
+  webhookId: string,
+  since: Date,
+  until: Date,
+): Promise<string[]> {
   const { rows } = await pool.query<{ id: string }>(
     `UPDATE deliveries SET status = 'pending', tries = 0, next_attempt_at = now(), last_error = NULL, modified = now()
      WHERE webhook_id = $1 AND status = 'failed' AND created >= $2 AND created <= $3

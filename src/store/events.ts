@@ -10,13 +10,22 @@ export interface NewEvent {
  * Stores a batch of events in one statement. Returns the ids that were new: an id the account
  * already has is accepted once (idempotency), so it is left out.
  */
-export async function insertEvents(pool: pg.Pool, accountId: string, events: NewEvent[]): Promise<Set<string>> {
+export async function insertEvents(
+  pool: pg.Pool,
+  accountId: string,
+  events: NewEvent[],
+): Promise<Set<string>> {
   const { rows } = await pool.query<{ id: string }>(
     `INSERT INTO events (account_id, id, type, payload)
      SELECT $1, * FROM unnest($2::text[], $3::text[], $4::jsonb[])
      ON CONFLICT DO NOTHING
      RETURNING id`,
-    [accountId, events.map((e) => e.id), events.map((e) => e.type), events.map((e) => JSON.stringify(e.payload))],
+    [
+      accountId,
+      events.map((e) => e.id),
+      events.map((e) => e.type),
+      events.map((e) => JSON.stringify(e.payload)),
+    ],
   );
   return new Set(rows.map((r) => r.id));
 }
@@ -33,7 +42,11 @@ export interface StoredEvent {
  * Claims an event for fan-out inside the caller's transaction: only the first claim gets it, so a
  * fan-out job that runs twice creates its deliveries once.
  */
-export async function claimEventForFanout(client: pg.PoolClient, accountId: string, id: string): Promise<StoredEvent | undefined> {
+export async function claimEventForFanout(
+  client: pg.PoolClient,
+  accountId: string,
+  id: string,
+): Promise<StoredEvent | undefined> {
   const { rows } = await client.query<StoredEvent>(
     `UPDATE events SET fanned_out_at = now()
      WHERE account_id = $1 AND id = $2 AND fanned_out_at IS NULL

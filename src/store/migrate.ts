@@ -25,11 +25,19 @@ const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
 // Any constant works: it only serialises concurrent migrators (API and worker starting together).
 const LOCK_ID = 72707369;
 
-export async function listMigrations(dir = MIGRATIONS_DIR): Promise<{ name: string; sql: string }[]> {
+export async function listMigrations(
+  dir = MIGRATIONS_DIR,
+): Promise<{ name: string; sql: string }[]> {
   const entries = await readdir(dir, { withFileTypes: true });
-  const names = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const names = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   return Promise.all(
-    names.map(async (name) => ({ name, sql: await readFile(path.join(dir, name, 'migration.sql'), 'utf8') })),
+    names.map(async (name) => ({
+      name,
+      sql: await readFile(path.join(dir, name, 'migration.sql'), 'utf8'),
+    })),
   );
 }
 
@@ -48,7 +56,8 @@ export async function migrate(databaseUrl: string, dir = MIGRATIONS_DIR): Promis
       const checksum = createHash('sha256').update(sql).digest('hex');
       const recorded = done.get(name);
       if (recorded !== undefined) {
-        if (recorded !== checksum) throw new Error(`migration ${name} was modified after it was applied`);
+        if (recorded !== checksum)
+          throw new Error(`migration ${name} was modified after it was applied`);
         continue;
       }
       const id = randomUUID();

@@ -1,4 +1,8 @@
-import { Prisma, type PrismaClient, type Webhook as WebhookRow } from '../generated/prisma/client.ts';
+import {
+  Prisma,
+  type PrismaClient,
+  type Webhook as WebhookRow,
+} from '../generated/prisma/client.ts';
 import { newId } from '../domain/ids.ts';
 import { generateSecret, rotateSecret, type PreviousSecret } from '../domain/signing.ts';
 import type { WebhookDocument } from '../domain/webhook-document.ts';

@@ -15,7 +15,8 @@ function registeredRoutes(tree: string): string[] {
     const path = (stack[depth - 1] ?? '') + match[2];
     stack[depth] = path.endsWith('/') && depth > 0 ? path.slice(0, -1) : path;
     if (!match[3] || path.startsWith('/docs') || path === '/openapi.json') continue;
-    for (const method of match[3].split(', ').filter((m) => m !== 'HEAD')) routes.push(`${method} ${path}`);
+    for (const method of match[3].split(', ').filter((m) => m !== 'HEAD'))
+      routes.push(`${method} ${path}`);
   }
   return routes;
 }

@@ -31,7 +31,10 @@ describe('operations endpoints', () => {
   it('GET /readyz is 503 and names the service that is down', async () => {
     const res = await noRedis.app.inject({ method: 'GET', url: '/readyz' });
     expect(res.statusCode).toBe(503);
-    expect(res.json()).toEqual({ status: 'unavailable', checks: { postgres: 'ok', redis: 'down' } });
+    expect(res.json()).toEqual({
+      status: 'unavailable',
+      checks: { postgres: 'ok', redis: 'down' },
+    });
   });
 
   it('GET /metrics serves Prometheus text with queue depths and pending deliveries', async () => {
@@ -46,13 +49,18 @@ describe('operations endpoints', () => {
   it('accepting an event while Redis is down still answers 202: the event is stored and fanned out later', async () => {
     const { createTenant, api } = await import('../support/app.ts');
     const tenant = await createTenant(noRedis.db);
-    const res = await api(noRedis.app, tenant.key).post(`/v2/accounts/${tenant.account.id}/events`, {
-      type: 'sms',
-      id: 'redis-down-1',
-      payload: {},
-    });
+    const res = await api(noRedis.app, tenant.key).post(
+      `/v2/accounts/${tenant.account.id}/events`,
+      {
+        type: 'sms',
+        id: 'redis-down-1',
+        payload: {},
+      },
+    );
     expect(res.statusCode).toBe(202);
-    const { rows } = await noRedis.db.pool.query('SELECT fanned_out_at FROM events WHERE id = $1', ['redis-down-1']);
+    const { rows } = await noRedis.db.pool.query('SELECT fanned_out_at FROM events WHERE id = $1', [
+      'redis-down-1',
+    ]);
     expect(rows).toEqual([{ fanned_out_at: null }]);
   });
 });

@@ -23,12 +23,31 @@ describe('the attempts log', () => {
       body: req.url.startsWith('/bad') ? 'no such hook' : 'x'.repeat(20_000),
     }));
     tenant = await createTenant(t.db);
-    good = await createWebhook(t.app, tenant.key, tenant.account.id, { uri: `${receiver.url}/good`, hook: 'sms' });
-    bad = await createWebhook(t.app, tenant.key, tenant.account.id, { uri: `${receiver.url}/bad`, hook: 'parking', retries: 0 });
-    await publish(t.app, tenant.key, tenant.account.id, Array.from({ length: total }, (_, i) => ({ type: 'sms', id: `s-${i}`, payload: { i } })));
-    await publish(t.app, tenant.key, tenant.account.id, { type: 'parking', id: 'p-1', payload: { slot: 1 } });
+    good = await createWebhook(t.app, tenant.key, tenant.account.id, {
+      uri: `${receiver.url}/good`,
+      hook: 'sms',
+    });
+    bad = await createWebhook(t.app, tenant.key, tenant.account.id, {
+      uri: `${receiver.url}/bad`,
+      hook: 'parking',
+      retries: 0,
+    });
+    await publish(
+      t.app,
+      tenant.key,
+      tenant.account.id,
+      Array.from({ length: total }, (_, i) => ({ type: 'sms', id: `s-${i}`, payload: { i } })),
+    );
+    await publish(t.app, tenant.key, tenant.account.id, {
+      type: 'parking',
+      id: 'p-1',
+      payload: { slot: 1 },
+    });
     await eventually(async () => {
-      const { rows } = await t.db.pool.query('SELECT count(*)::int AS n FROM attempts WHERE account_id = $1', [tenant.account.id]);
+      const { rows } = await t.db.pool.query(
+        'SELECT count(*)::int AS n FROM attempts WHERE account_id = $1',
+        [tenant.account.id],
+      );
       return rows[0].n === total + 1;
     });
   });
@@ -38,14 +57,17 @@ describe('the attempts log', () => {
     await t.close();
   });
 
-  const get = (path: string) => api(t.app, tenant.key).get(`/v2/accounts/${tenant.account.id}${path}`);
+  const get = (path: string) =>
+    api(t.app, tenant.key).get(`/v2/accounts/${tenant.account.id}${path}`);
 
   it('walks every attempt exactly once, newest first, with page_size and next_start_key', async () => {
     const seen: { id: string; timestamp: string }[] = [];
     let startKey: string | undefined;
     let pages = 0;
     do {
-      const res = await get(`/webhooks/attempts?page_size=7${startKey ? `&start_key=${startKey}` : ''}`);
+      const res = await get(
+        `/webhooks/attempts?page_size=7${startKey ? `&start_key=${startKey}` : ''}`,
+      );
       expect(res.statusCode).toBe(200);
       const body = res.json();
       expect(body.page_size).toBe(body.data.length);
@@ -66,9 +88,25 @@ describe('the attempts log', () => {
     expect(res.json().data).toHaveLength(1);
     expect(Object.keys(attempt).sort()).toEqual(
       [
-        'id', 'delivery_id', 'hook_id', 'hook_event', 'event_id', 'account_id', 'uri', 'method', 'req_headers',
-        'req_body', 'resp_status_code', 'resp_headers', 'resp_body', 'try', 'retries_left', 'result', 'reason',
-        'duration_ms', 'timestamp',
+        'id',
+        'delivery_id',
+        'hook_id',
+        'hook_event',
+        'event_id',
+        'account_id',
+        'uri',
+        'method',
+        'req_headers',
+        'req_body',
+        'resp_status_code',
+        'resp_headers',
+        'resp_body',
+        'try',
+        'retries_left',
+        'result',
+        'reason',
+        'duration_ms',
+        'timestamp',
       ].sort(),
     );
     expect(attempt).toMatchObject({
@@ -100,7 +138,9 @@ describe('the attempts log', () => {
     const future = new Date(Date.now() + 60_000).toISOString();
     expect((await get(`/webhooks/attempts?created_from=${future}`)).json().data).toEqual([]);
     const past = Math.floor(Date.now() / 1000) - 3600;
-    expect((await get(`/webhooks/attempts?created_from=${past}&page_size=1000`)).json().data).toHaveLength(total + 1);
+    expect(
+      (await get(`/webhooks/attempts?created_from=${past}&page_size=1000`)).json().data,
+    ).toHaveLength(total + 1);
     expect((await get(`/webhooks/attempts?created_to=${past}`)).json().data).toEqual([]);
   });
 
@@ -109,7 +149,9 @@ describe('the attempts log', () => {
     expect((await get('/webhooks/attempts?created_from=yesterday')).statusCode).toBe(400);
     expect((await get('/webhooks/attempts?page_size=1001')).statusCode).toBe(400);
     const other = await createTenant(t.db);
-    const res = await api(t.app, other.key).get(`/v2/accounts/${other.account.id}/webhooks/${good.id}/attempts`);
+    const res = await api(t.app, other.key).get(
+      `/v2/accounts/${other.account.id}/webhooks/${good.id}/attempts`,
+    );
     expect(res.statusCode).toBe(404);
   });
 });

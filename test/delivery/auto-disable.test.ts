@@ -28,8 +28,16 @@ describe('auto-disable and re-enable', () => {
 
   it('disables a webhook with 6 failures in 60 s with reason "too many failed attempts", skips its queue, and the descendants PATCH brings it back while a manual disable stays off', async () => {
     const sub = tree.subCustomer;
-    const hook = await createWebhook(t.app, sub.key, sub.id, { uri: failing.url, hook: 'sms', retries: 0 });
-    const manual = await createWebhook(t.app, sub.key, sub.id, { uri: failing.url, hook: 'parking', enabled: false });
+    const hook = await createWebhook(t.app, sub.key, sub.id, {
+      uri: failing.url,
+      hook: 'sms',
+      retries: 0,
+    });
+    const manual = await createWebhook(t.app, sub.key, sub.id, {
+      uri: failing.url,
+      hook: 'parking',
+      enabled: false,
+    });
 
     // Six events, one failed try each (retries: 0).
     await publish(
@@ -44,7 +52,9 @@ describe('auto-disable and re-enable', () => {
     });
     expect(disabled.disable_reason).toBe('too many failed attempts');
 
-    const attempts = (await api(t.app, sub.key).get(`/v2/accounts/${sub.id}/webhooks/${hook.id}/attempts`)).json().data;
+    const attempts = (
+      await api(t.app, sub.key).get(`/v2/accounts/${sub.id}/webhooks/${hook.id}/attempts`)
+    ).json().data;
     expect(attempts.length).toBeGreaterThanOrEqual(6);
     expect(attempts.every((a: { result: string }) => a.result === 'failure')).toBe(true);
 
@@ -62,9 +72,12 @@ describe('auto-disable and re-enable', () => {
     });
 
     // The reseller re-enables everything the system disabled in its whole tree.
-    const res = await api(t.app, tree.reseller.key).patch(`/v2/accounts/${tree.reseller.id}/descendants/webhooks`, {
-      're-enable': true,
-    });
+    const res = await api(t.app, tree.reseller.key).patch(
+      `/v2/accounts/${tree.reseller.id}/descendants/webhooks`,
+      {
+        're-enable': true,
+      },
+    );
     expect(res.statusCode).toBe(200);
     expect(res.json().data).toEqual({ reenabled: 1 });
     const back = await getHook(sub.key, sub.id, hook.id);
@@ -85,10 +98,18 @@ describe('auto-disable and re-enable', () => {
     const pattern = [500, 500, 500, 500, 500, 200, 500, 500, 500, 500, 500];
     const r = await startReceiver(() => ({ status: pattern[i++] ?? 200 }));
     try {
-      const hook = await createWebhook(t.app, customer.key, customer.id, { uri: r.url, hook: 'notifications', retries: 0 });
+      const hook = await createWebhook(t.app, customer.key, customer.id, {
+        uri: r.url,
+        hook: 'notifications',
+        retries: 0,
+      });
       // One at a time, so the order of outcomes is the pattern's order.
       for (let n = 0; n < pattern.length; n++) {
-        await publish(t.app, customer.key, customer.id, { type: 'notifications', id: `reset-${n}`, payload: {} });
+        await publish(t.app, customer.key, customer.id, {
+          type: 'notifications',
+          id: `reset-${n}`,
+          payload: {},
+        });
         await r.waitFor(n + 1);
         await new Promise((res) => setTimeout(res, 60));
       }
@@ -102,11 +123,19 @@ describe('auto-disable and re-enable', () => {
   it('the account PATCH re-enables only that account’s hooks', async () => {
     const { customer, subCustomer } = tree;
     const sql = `UPDATE webhooks SET enabled = false, disable_reason = 'too many failed attempts' WHERE id = $1`;
-    const a = await createWebhook(t.app, customer.key, customer.id, { uri: failing.url, hook: 'channel_bridge' });
-    const b = await createWebhook(t.app, subCustomer.key, subCustomer.id, { uri: failing.url, hook: 'channel_bridge' });
+    const a = await createWebhook(t.app, customer.key, customer.id, {
+      uri: failing.url,
+      hook: 'channel_bridge',
+    });
+    const b = await createWebhook(t.app, subCustomer.key, subCustomer.id, {
+      uri: failing.url,
+      hook: 'channel_bridge',
+    });
     await t.db.pool.query(sql, [a.id]);
     await t.db.pool.query(sql, [b.id]);
-    const res = await api(t.app, customer.key).patch(`/v2/accounts/${customer.id}/webhooks`, { 're-enable': true });
+    const res = await api(t.app, customer.key).patch(`/v2/accounts/${customer.id}/webhooks`, {
+      're-enable': true,
+    });
     expect(res.json().data).toEqual({ reenabled: 1 });
     expect((await getHook(customer.key, customer.id, a.id)).enabled).toBe(true);
     expect((await getHook(subCustomer.key, subCustomer.id, b.id)).enabled).toBe(false);
@@ -114,16 +143,25 @@ describe('auto-disable and re-enable', () => {
 
   it('a PATCH of one hook with enabled: true clears its disable_reason', async () => {
     const { customer } = tree;
-    const hook = await createWebhook(t.app, customer.key, customer.id, { uri: failing.url, hook: 'channel_answer' });
+    const hook = await createWebhook(t.app, customer.key, customer.id, {
+      uri: failing.url,
+      hook: 'channel_answer',
+    });
     await t.db.pool.query(
       `UPDATE webhooks SET enabled = false, disable_reason = 'too many failed attempts', recent_failures = ARRAY[now()] WHERE id = $1`,
       [hook.id],
     );
-    const res = await api(t.app, customer.key).patch(`/v2/accounts/${customer.id}/webhooks/${hook.id}`, { enabled: true });
+    const res = await api(t.app, customer.key).patch(
+      `/v2/accounts/${customer.id}/webhooks/${hook.id}`,
+      { enabled: true },
+    );
     expect(res.statusCode).toBe(200);
     expect(res.json().data.enabled).toBe(true);
     expect(res.json().data.disable_reason).toBeUndefined();
-    const { rows } = await t.db.pool.query('SELECT cardinality(recent_failures) AS n FROM webhooks WHERE id = $1', [hook.id]);
+    const { rows } = await t.db.pool.query(
+      'SELECT cardinality(recent_failures) AS n FROM webhooks WHERE id = $1',
+      [hook.id],
+    );
     expect(rows[0].n).toBe(0);
   });
 });

@@ -12,7 +12,10 @@ describe('durability', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
-    receiver = await startReceiver((req) => ({ status: 200, delayMs: req.url.startsWith('/slow') ? 1200 : 0 }));
+    receiver = await startReceiver((req) => ({
+      status: 200,
+      delayMs: req.url.startsWith('/slow') ? 1200 : 0,
+    }));
   });
   afterAll(async () => {
     await receiver.close();
@@ -26,14 +29,26 @@ describe('durability', () => {
   }
 
   async function statusOf(tenant: { account: { id: string }; key: string }, eventId: string) {
-    const res = await api(t.app, tenant.key).get(`/v2/accounts/${tenant.account.id}/events/${eventId}`);
-    return res.json().data as { fanned_out: boolean; deliveries: { id: string; status: string; webhook_id: string | null; last_error?: string }[] };
+    const res = await api(t.app, tenant.key).get(
+      `/v2/accounts/${tenant.account.id}/events/${eventId}`,
+    );
+    return res.json().data as {
+      fanned_out: boolean;
+      deliveries: { id: string; status: string; webhook_id: string | null; last_error?: string }[];
+    };
   }
 
   it('events accepted while no worker runs survive the loss of every queued job', async () => {
     const tenant = await createTenant(t.db);
-    await createWebhook(t.app, tenant.key, tenant.account.id, { uri: `${receiver.url}/lost-fanout`, hook: 'sms' });
-    await publish(t.app, tenant.key, tenant.account.id, { type: 'sms', id: 'survivor-1', payload: {} });
+    await createWebhook(t.app, tenant.key, tenant.account.id, {
+      uri: `${receiver.url}/lost-fanout`,
+      hook: 'sms',
+    });
+    await publish(t.app, tenant.key, tenant.account.id, {
+      type: 'sms',
+      id: 'survivor-1',
+      payload: {},
+    });
     await loseRedisData();
     const worker = await startTestWorker(t.config);
     try {
@@ -50,15 +65,21 @@ describe('durability', () => {
 
   it('deliveries whose jobs were lost are re-enqueued by the reconciler and delivered once', async () => {
     const tenant = await createTenant(t.db);
-    await createWebhook(t.app, tenant.key, tenant.account.id, { uri: `${receiver.url}/lost-delivery`, hook: 'sms' });
-    await t.db.pool.query(`INSERT INTO events (account_id, id, type, payload) VALUES ($1, 'orphan-1', 'sms', '{}')`, [
-      tenant.account.id,
-    ]);
+    await createWebhook(t.app, tenant.key, tenant.account.id, {
+      uri: `${receiver.url}/lost-delivery`,
+      hook: 'sms',
+    });
+    await t.db.pool.query(
+      `INSERT INTO events (account_id, id, type, payload) VALUES ($1, 'orphan-1', 'sms', '{}')`,
+      [tenant.account.id],
+    );
     const [deliveryId] = await fanOutEvent(t.db.pool, t.queues, tenant.account.id, 'orphan-1');
     await loseRedisData();
     const worker = await startTestWorker(t.config);
     try {
-      await eventually(async () => (await statusOf(tenant, 'orphan-1')).deliveries[0]?.status === 'delivered');
+      await eventually(
+        async () => (await statusOf(tenant, 'orphan-1')).deliveries[0]?.status === 'delivered',
+      );
       const got = receiver.requests.filter((r) => r.url === '/lost-delivery');
       expect(got.map((r) => r.headers['webhook-id'])).toEqual([deliveryId]);
     } finally {
@@ -68,9 +89,16 @@ describe('durability', () => {
 
   it('a worker stopped mid-delivery finishes and records the attempt before it exits', async () => {
     const tenant = await createTenant(t.db);
-    await createWebhook(t.app, tenant.key, tenant.account.id, { uri: `${receiver.url}/slow`, hook: 'sms' });
+    await createWebhook(t.app, tenant.key, tenant.account.id, {
+      uri: `${receiver.url}/slow`,
+      hook: 'sms',
+    });
     const worker = await startTestWorker(t.config);
-    await publish(t.app, tenant.key, tenant.account.id, { type: 'sms', id: 'in-flight-1', payload: {} });
+    await publish(t.app, tenant.key, tenant.account.id, {
+      type: 'sms',
+      id: 'in-flight-1',
+      payload: {},
+    });
     await eventually(async () => receiver.requests.some((r) => r.url === '/slow'));
     await worker.close();
     const state = await statusOf(tenant, 'in-flight-1');
@@ -79,10 +107,14 @@ describe('durability', () => {
 
   it('a delivery whose webhook was deleted before it was sent ends skipped', async () => {
     const tenant = await createTenant(t.db);
-    const hook = await createWebhook(t.app, tenant.key, tenant.account.id, { uri: `${receiver.url}/deleted`, hook: 'sms' });
-    await t.db.pool.query(`INSERT INTO events (account_id, id, type, payload) VALUES ($1, 'skip-1', 'sms', '{}')`, [
-      tenant.account.id,
-    ]);
+    const hook = await createWebhook(t.app, tenant.key, tenant.account.id, {
+      uri: `${receiver.url}/deleted`,
+      hook: 'sms',
+    });
+    await t.db.pool.query(
+      `INSERT INTO events (account_id, id, type, payload) VALUES ($1, 'skip-1', 'sms', '{}')`,
+      [tenant.account.id],
+    );
     await fanOutEvent(t.db.pool, t.queues, tenant.account.id, 'skip-1');
     await api(t.app, tenant.key).delete(`/v2/accounts/${tenant.account.id}/webhooks/${hook.id}`);
     const worker = await startTestWorker(t.config);
@@ -91,7 +123,10 @@ describe('durability', () => {
         const s = await statusOf(tenant, 'skip-1');
         return s.deliveries[0]?.status === 'skipped' ? s : undefined;
       });
-      expect(state.deliveries[0]).toMatchObject({ webhook_id: null, last_error: 'webhook deleted' });
+      expect(state.deliveries[0]).toMatchObject({
+        webhook_id: null,
+        last_error: 'webhook deleted',
+      });
       expect(receiver.requests.some((r) => r.url === '/deleted')).toBe(false);
     } finally {
       await worker.close();
@@ -118,30 +153,51 @@ describe('redeliver and recover', () => {
 
   it('redeliver sends the event again as a new delivery, to every hook or to the one named', async () => {
     const tenant = await createTenant(t.db);
-    const a = await createWebhook(t.app, tenant.key, tenant.account.id, { uri: `${receiver.url}/a`, hook: 'sms' });
-    await createWebhook(t.app, tenant.key, tenant.account.id, { uri: `${receiver.url}/b`, hook: 'sms' });
+    const a = await createWebhook(t.app, tenant.key, tenant.account.id, {
+      uri: `${receiver.url}/a`,
+      hook: 'sms',
+    });
+    await createWebhook(t.app, tenant.key, tenant.account.id, {
+      uri: `${receiver.url}/b`,
+      hook: 'sms',
+    });
     const count = (path: string) => receiver.requests.filter((r) => r.url === path).length;
-    await publish(t.app, tenant.key, tenant.account.id, { type: 'sms', id: 'again-1', payload: {} });
+    await publish(t.app, tenant.key, tenant.account.id, {
+      type: 'sms',
+      id: 'again-1',
+      payload: {},
+    });
     await eventually(async () => count('/a') === 1 && count('/b') === 1);
 
-    const all = await api(t.app, tenant.key).post(`/v2/accounts/${tenant.account.id}/events/again-1/redeliver`);
+    const all = await api(t.app, tenant.key).post(
+      `/v2/accounts/${tenant.account.id}/events/again-1/redeliver`,
+    );
     expect(all.statusCode).toBe(202);
     expect(all.json().data.deliveries).toHaveLength(2);
     await eventually(async () => count('/a') === 2 && count('/b') === 2);
 
-    const one = await api(t.app, tenant.key).post(`/v2/accounts/${tenant.account.id}/events/again-1/redeliver?webhook_id=${a.id}`);
+    const one = await api(t.app, tenant.key).post(
+      `/v2/accounts/${tenant.account.id}/events/again-1/redeliver?webhook_id=${a.id}`,
+    );
     expect(one.json().data.deliveries).toEqual([{ id: expect.any(String), webhook_id: a.id }]);
     await eventually(async () => count('/a') === 3);
     const ids = receiver.requests.filter((r) => r.url === '/a').map((r) => r.headers['webhook-id']);
     expect(new Set(ids).size).toBe(3);
     expect(count('/b')).toBe(2);
 
-    expect((await api(t.app, tenant.key).post(`/v2/accounts/${tenant.account.id}/events/nope/redeliver`)).statusCode).toBe(404);
+    expect(
+      (await api(t.app, tenant.key).post(`/v2/accounts/${tenant.account.id}/events/nope/redeliver`))
+        .statusCode,
+    ).toBe(404);
   });
 
   it('recover re-sends every failed delivery since a time, keeping each webhook-id', async () => {
     const tenant = await createTenant(t.db);
-    const hook = await createWebhook(t.app, tenant.key, tenant.account.id, { uri: `${receiver.url}/recover`, hook: 'parking', retries: 0 });
+    const hook = await createWebhook(t.app, tenant.key, tenant.account.id, {
+      uri: `${receiver.url}/recover`,
+      hook: 'parking',
+      retries: 0,
+    });
     const since = new Date().toISOString();
     answer = 410;
     await publish(t.app, tenant.key, tenant.account.id, [
@@ -149,21 +205,33 @@ describe('redeliver and recover', () => {
       { type: 'parking', id: 'r-2', payload: {} },
     ]);
     const failedIds = await eventually(async () => {
-      const { rows } = await t.db.pool.query(`SELECT id FROM deliveries WHERE webhook_id = $1 AND status = 'failed'`, [hook.id]);
+      const { rows } = await t.db.pool.query(
+        `SELECT id FROM deliveries WHERE webhook_id = $1 AND status = 'failed'`,
+        [hook.id],
+      );
       return rows.length === 2 ? rows.map((r) => r.id).sort() : undefined;
     });
     answer = 200;
-    const res = await api(t.app, tenant.key).post(`/v2/accounts/${tenant.account.id}/webhooks/${hook.id}/recover`, { since });
+    const res = await api(t.app, tenant.key).post(
+      `/v2/accounts/${tenant.account.id}/webhooks/${hook.id}/recover`,
+      { since },
+    );
     expect(res.statusCode).toBe(202);
     expect(res.json().data.recovered).toBe(2);
     await eventually(async () => {
-      const { rows } = await t.db.pool.query(`SELECT count(*)::int AS n FROM deliveries WHERE webhook_id = $1 AND status = 'delivered'`, [hook.id]);
+      const { rows } = await t.db.pool.query(
+        `SELECT count(*)::int AS n FROM deliveries WHERE webhook_id = $1 AND status = 'delivered'`,
+        [hook.id],
+      );
       return rows[0].n === 2;
     });
     const succeeded = receiver.requests.filter((r) => r.url === '/recover').slice(-2);
     expect(succeeded.map((r) => r.headers['webhook-id']).sort()).toEqual(failedIds);
 
-    const bad = await api(t.app, tenant.key).post(`/v2/accounts/${tenant.account.id}/webhooks/${hook.id}/recover`, { since: 'yesterday' });
+    const bad = await api(t.app, tenant.key).post(
+      `/v2/accounts/${tenant.account.id}/webhooks/${hook.id}/recover`,
+      { since: 'yesterday' },
+    );
     expect(bad.statusCode).toBe(400);
     expect(bad.json().data.since).toHaveProperty('format');
   });

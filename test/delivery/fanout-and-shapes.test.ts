@@ -5,7 +5,11 @@ import { Webhook, WebhookVerificationError } from 'standardwebhooks';
  * The official verifier checks the signature, then JSON-parses the payload; form-data and GET
  * payloads are not JSON, so a parse error after a good signature still means "verified".
  */
-function verdict(secret: string, payload: string, headers: Record<string, string>): 'verified' | 'rejected' {
+function verdict(
+  secret: string,
+  payload: string,
+  headers: Record<string, string>,
+): 'verified' | 'rejected' {
   try {
     new Webhook(secret).verify(payload, headers);
     return 'verified';
@@ -54,7 +58,10 @@ describe('an event published to a sub-customer', () => {
       uri: `http://user:p%40ss@127.0.0.1:${new URL(receiver.url).port}/voipbin`,
       event_types: ['call_created', 'call_hungup'],
     });
-    hooks.otherType = await createWebhook(t.app, sub.key, sub.id, { uri: `${receiver.url}/other`, hook: 'channel_destroy' });
+    hooks.otherType = await createWebhook(t.app, sub.key, sub.id, {
+      uri: `${receiver.url}/other`,
+      hook: 'channel_destroy',
+    });
     hooks.modifierMiss = await createWebhook(t.app, sub.key, sub.id, {
       uri: `${receiver.url}/modifier-miss`,
       hook: 'channel_create',
@@ -92,7 +99,14 @@ describe('an event published to a sub-customer', () => {
 
   it('reaches its own hooks and its ancestors’ include_subaccounts hooks, and no others', () => {
     const paths = receiver.requests.map((r) => r.url.split('?')[0]).sort();
-    expect(paths).toEqual(['/customer-sub', '/kazoo-form', '/kazoo-get', '/kazoo-json', '/reseller-sub', '/voipbin']);
+    expect(paths).toEqual([
+      '/customer-sub',
+      '/kazoo-form',
+      '/kazoo-get',
+      '/kazoo-json',
+      '/reseller-sub',
+      '/voipbin',
+    ]);
   });
 
   it('sends Kazoo subscribers the flat payload with hook_event, account_id, timestamp and custom_data', () => {
@@ -146,10 +160,14 @@ describe('an event published to a sub-customer', () => {
 
   it('signs every request so the official standardwebhooks verifier accepts it', () => {
     const secretOf = (path: string) =>
-      Object.values(hooks).find((h) => (h as unknown as { uri: string }).uri.includes(path))!.secret;
+      Object.values(hooks).find((h) => (h as unknown as { uri: string }).uri.includes(path))!
+        .secret;
     for (const req of receiver.requests) {
       const path = req.url.split('?')[0];
-      const signed = req.method === 'GET' ? req.url.slice(req.url.indexOf('?') + 1).replace(/^static=1&/, '') : req.body;
+      const signed =
+        req.method === 'GET'
+          ? req.url.slice(req.url.indexOf('?') + 1).replace(/^static=1&/, '')
+          : req.body;
       const headers = {
         'webhook-id': req.headers['webhook-id'] as string,
         'webhook-timestamp': req.headers['webhook-timestamp'] as string,
@@ -187,7 +205,9 @@ describe('an event published to a sub-customer', () => {
       url: `/v2/accounts/${tree.subCustomer.id}/events/evt-1`,
       headers: { 'x-auth-token': tree.subCustomer.key },
     });
-    const webhookIds = (res.json().data.deliveries as { webhook_id: string }[]).map((d) => d.webhook_id);
+    const webhookIds = (res.json().data.deliveries as { webhook_id: string }[]).map(
+      (d) => d.webhook_id,
+    );
     expect(webhookIds).toHaveLength(4);
     expect(webhookIds).not.toContain(hooks.resellerAll.id);
     expect(webhookIds).not.toContain(hooks.customerSub.id);

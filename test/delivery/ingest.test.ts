@@ -17,41 +17,56 @@ describe('POST /v2/accounts/{A}/events', () => {
   afterAll(() => t.close());
 
   it('stores a single event before answering 202 with its id', async () => {
-    const res = await api(t.app, tenant.key).post(url(), { type: 'call_created', payload: { id: 'call-1' } });
+    const res = await api(t.app, tenant.key).post(url(), {
+      type: 'call_created',
+      payload: { id: 'call-1' },
+    });
     expect(res.statusCode).toBe(202);
     const { ids, accepted, duplicates } = res.json().data;
     expect(ids).toHaveLength(1);
     expect(ids[0]).toMatch(/^[0-9a-f]{32}$/);
     expect(accepted).toBe(1);
     expect(duplicates).toEqual([]);
-    const { rows } = await t.db.pool.query('SELECT type, payload FROM events WHERE account_id = $1 AND id = $2', [
-      tenant.account.id,
-      ids[0],
-    ]);
+    const { rows } = await t.db.pool.query(
+      'SELECT type, payload FROM events WHERE account_id = $1 AND id = $2',
+      [tenant.account.id, ids[0]],
+    );
     expect(rows).toEqual([{ type: 'call_created', payload: { id: 'call-1' } }]);
   });
 
   it('accepts a batch and keeps the producer’s ids', async () => {
-    const batch = Array.from({ length: 1000 }, (_, i) => ({ type: 'message_created', id: `batch-${i}`, payload: { i } }));
+    const batch = Array.from({ length: 1000 }, (_, i) => ({
+      type: 'message_created',
+      id: `batch-${i}`,
+      payload: { i },
+    }));
     const res = await api(t.app, tenant.key).post(url(), batch);
     expect(res.statusCode).toBe(202);
     expect(res.json().data.accepted).toBe(1000);
-    const { rows } = await t.db.pool.query(`SELECT count(*)::int AS n FROM events WHERE account_id = $1 AND id LIKE 'batch-%'`, [
-      tenant.account.id,
-    ]);
+    const { rows } = await t.db.pool.query(
+      `SELECT count(*)::int AS n FROM events WHERE account_id = $1 AND id LIKE 'batch-%'`,
+      [tenant.account.id],
+    );
     expect(rows[0].n).toBe(1000);
   });
 
   it('accepts the same id once: a repeat answers 202 and reports it as a duplicate', async () => {
     const event = { type: 'sms', id: 'once-only', payload: { body: 'first' } };
     await api(t.app, tenant.key).post(url(), event);
-    const again = await api(t.app, tenant.key).post(url(), [{ ...event, payload: { body: 'second' } }, { ...event }]);
-    expect(again.statusCode).toBe(202);
-    expect(again.json().data).toMatchObject({ ids: ['once-only'], accepted: 0, duplicates: ['once-only'] });
-    const { rows } = await t.db.pool.query('SELECT payload FROM events WHERE account_id = $1 AND id = $2', [
-      tenant.account.id,
-      'once-only',
+    const again = await api(t.app, tenant.key).post(url(), [
+      { ...event, payload: { body: 'second' } },
+      { ...event },
     ]);
+    expect(again.statusCode).toBe(202);
+    expect(again.json().data).toMatchObject({
+      ids: ['once-only'],
+      accepted: 0,
+      duplicates: ['once-only'],
+    });
+    const { rows } = await t.db.pool.query(
+      'SELECT payload FROM events WHERE account_id = $1 AND id = $2',
+      [tenant.account.id, 'once-only'],
+    );
     expect(rows).toEqual([{ payload: { body: 'first' } }]);
   });
 
@@ -63,8 +78,20 @@ describe('POST /v2/accounts/{A}/events', () => {
     ['a missing type', { payload: {} }, 400, 'type', 'required'],
     ['an unknown field', { type: 'sms', payload: {}, extra: 1 }, 400, 'extra', 'unknown_field'],
     ['an id with spaces', { type: 'sms', id: 'has space', payload: {} }, 400, 'id', 'pattern'],
-    ['a payload over the limit', { type: 'sms', payload: { blob: 'x'.repeat(2000) } }, 413, 'payload', 'maxLength'],
-    ['a NUL character in the payload', { type: 'sms', payload: { s: 'a\u0000b' } }, 400, 'payload', 'format'],
+    [
+      'a payload over the limit',
+      { type: 'sms', payload: { blob: 'x'.repeat(2000) } },
+      413,
+      'payload',
+      'maxLength',
+    ],
+    [
+      'a NUL character in the payload',
+      { type: 'sms', payload: { s: 'a\u0000b' } },
+      400,
+      'payload',
+      'format',
+    ],
   ])('refuses %s with a 4xx in the error envelope', async (_name, event, status, field, code) => {
     const res = await api(t.app, tenant.key).post(url(), event);
     expect(res.statusCode).toBe(status);
@@ -85,8 +112,12 @@ describe('POST /v2/accounts/{A}/events', () => {
 
   it('refuses more than 1000 events and an empty list', async () => {
     const many = Array.from({ length: 1001 }, () => ({ type: 'sms', payload: {} }));
-    expect((await api(t.app, tenant.key).post(url(), many)).json().data.data).toHaveProperty('maxItems');
-    expect((await api(t.app, tenant.key).post(url(), [])).json().data.data).toHaveProperty('minItems');
+    expect((await api(t.app, tenant.key).post(url(), many)).json().data.data).toHaveProperty(
+      'maxItems',
+    );
+    expect((await api(t.app, tenant.key).post(url(), [])).json().data.data).toHaveProperty(
+      'minItems',
+    );
   });
 
   it('stores nothing from a batch with one bad event', async () => {
@@ -94,7 +125,9 @@ describe('POST /v2/accounts/{A}/events', () => {
       { type: 'sms', id: 'all-or-nothing-1', payload: {} },
       { type: 'sms', id: 'all-or-nothing-2', payload: 'bad' },
     ]);
-    const { rows } = await t.db.pool.query(`SELECT id FROM events WHERE id LIKE 'all-or-nothing-%'`);
+    const { rows } = await t.db.pool.query(
+      `SELECT id FROM events WHERE id LIKE 'all-or-nothing-%'`,
+    );
     expect(rows).toEqual([]);
   });
 });
@@ -117,14 +150,20 @@ describe('duplicate event ids', () => {
 
   it('deliver once', async () => {
     const tenant = await createTenant(t.db);
-    await createWebhook(t.app, tenant.key, tenant.account.id, { uri: receiver.url, event_types: ['call_hungup'] });
+    await createWebhook(t.app, tenant.key, tenant.account.id, {
+      uri: receiver.url,
+      event_types: ['call_hungup'],
+    });
     const event = { type: 'call_hungup', id: 'dup-1', payload: { id: 'c1' } };
     await publish(t.app, tenant.key, tenant.account.id, event);
     await publish(t.app, tenant.key, tenant.account.id, [event, event]);
     await receiver.waitFor(1);
     await new Promise((r) => setTimeout(r, 500));
     expect(receiver.requests).toHaveLength(1);
-    const { rows } = await t.db.pool.query('SELECT count(*)::int AS n FROM deliveries WHERE event_id = $1', ['dup-1']);
+    const { rows } = await t.db.pool.query(
+      'SELECT count(*)::int AS n FROM deliveries WHERE event_id = $1',
+      ['dup-1'],
+    );
     expect(rows[0].n).toBe(1);
   });
 
@@ -133,7 +172,11 @@ describe('duplicate event ids', () => {
     const b = await createTenant(t.db);
     await createWebhook(t.app, b.key, b.account.id, { uri: `${receiver.url}/b`, hook: 'sms' });
     await publish(t.app, a.key, a.account.id, { type: 'sms', id: 'shared-id', payload: {} });
-    const res = await publish(t.app, b.key, b.account.id, { type: 'sms', id: 'shared-id', payload: {} });
+    const res = await publish(t.app, b.key, b.account.id, {
+      type: 'sms',
+      id: 'shared-id',
+      payload: {},
+    });
     expect(res.accepted).toBe(1);
     await eventually(async () => receiver.requests.some((r) => r.url === '/b'));
   });

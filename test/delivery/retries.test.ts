@@ -25,7 +25,9 @@ describe('retries', () => {
     await t.close();
   });
 
-  async function receiverAnswering(statuses: (number | { status: number; headers?: Record<string, string>; delayMs?: number })[]) {
+  async function receiverAnswering(
+    statuses: (number | { status: number; headers?: Record<string, string>; delayMs?: number })[],
+  ) {
     const r = await startReceiver((_req, i) => {
       const s = statuses[Math.min(i, statuses.length - 1)];
       return typeof s === 'number' ? { status: s } : s;
@@ -35,19 +37,32 @@ describe('retries', () => {
   }
 
   async function deliveryOf(eventId: string) {
-    const res = await api(t.app, tenant.key).get(`/v2/accounts/${tenant.account.id}/events/${eventId}`);
-    return res.json().data.deliveries[0] as { id: string; status: string; tries: number } | undefined;
+    const res = await api(t.app, tenant.key).get(
+      `/v2/accounts/${tenant.account.id}/events/${eventId}`,
+    );
+    return res.json().data.deliveries[0] as
+      { id: string; status: string; tries: number } | undefined;
   }
 
   async function attemptsOf(webhookId: string) {
-    const res = await api(t.app, tenant.key).get(`/v2/accounts/${tenant.account.id}/webhooks/${webhookId}/attempts`);
+    const res = await api(t.app, tenant.key).get(
+      `/v2/accounts/${tenant.account.id}/webhooks/${webhookId}/attempts`,
+    );
     return res.json().data as Record<string, unknown>[];
   }
 
   it('a receiver that fails twice then succeeds yields three logged attempts and one delivered delivery', async () => {
     const r = await receiverAnswering([500, 503, 200]);
-    const hook = await createWebhook(t.app, tenant.key, tenant.account.id, { uri: r.url, hook: 'all', retries: 2 });
-    await publish(t.app, tenant.key, tenant.account.id, { type: 'call_hungup', id: 'flaky-1', payload: { id: 'c' } });
+    const hook = await createWebhook(t.app, tenant.key, tenant.account.id, {
+      uri: r.url,
+      hook: 'all',
+      retries: 2,
+    });
+    await publish(t.app, tenant.key, tenant.account.id, {
+      type: 'call_hungup',
+      id: 'flaky-1',
+      payload: { id: 'c' },
+    });
     await r.waitFor(3);
     const delivery = await eventually(async () => {
       const d = await deliveryOf('flaky-1');
@@ -55,7 +70,11 @@ describe('retries', () => {
     });
     expect(delivery.tries).toBe(3);
     // webhook-id is the delivery id, the same on every retry.
-    expect(r.requests.map((q) => q.headers['webhook-id'])).toEqual([delivery.id, delivery.id, delivery.id]);
+    expect(r.requests.map((q) => q.headers['webhook-id'])).toEqual([
+      delivery.id,
+      delivery.id,
+      delivery.id,
+    ]);
     const attempts = await eventually(async () => {
       const a = await attemptsOf(hook.id);
       return a.length === 3 ? a : undefined;
@@ -79,8 +98,16 @@ describe('retries', () => {
 
   it('a 400 is final: one attempt, the delivery fails, no retry', async () => {
     const r = await receiverAnswering([400, 200]);
-    const hook = await createWebhook(t.app, tenant.key, tenant.account.id, { uri: r.url, hook: 'all', retries: 4 });
-    await publish(t.app, tenant.key, tenant.account.id, { type: 'sms', id: 'bad-request-1', payload: { body: 'x' } });
+    const hook = await createWebhook(t.app, tenant.key, tenant.account.id, {
+      uri: r.url,
+      hook: 'all',
+      retries: 4,
+    });
+    await publish(t.app, tenant.key, tenant.account.id, {
+      type: 'sms',
+      id: 'bad-request-1',
+      payload: { body: 'x' },
+    });
     const delivery = await eventually(async () => {
       const d = await deliveryOf('bad-request-1');
       return d?.status === 'failed' ? d : undefined;
@@ -90,13 +117,25 @@ describe('retries', () => {
     expect(r.requests.length).toBe(1);
     const attempts = await attemptsOf(hook.id);
     expect(attempts).toHaveLength(1);
-    expect(attempts[0]).toMatchObject({ result: 'failure', resp_status_code: 400, retries_left: 0 });
+    expect(attempts[0]).toMatchObject({
+      result: 'failure',
+      resp_status_code: 400,
+      retries_left: 0,
+    });
   });
 
   it('retries: 0 means one try only, even for a 503', async () => {
     const r = await receiverAnswering([503]);
-    await createWebhook(t.app, tenant.key, tenant.account.id, { uri: r.url, hook: 'all', retries: 0 });
-    await publish(t.app, tenant.key, tenant.account.id, { type: 'sms', id: 'no-retry-1', payload: {} });
+    await createWebhook(t.app, tenant.key, tenant.account.id, {
+      uri: r.url,
+      hook: 'all',
+      retries: 0,
+    });
+    await publish(t.app, tenant.key, tenant.account.id, {
+      type: 'sms',
+      id: 'no-retry-1',
+      payload: {},
+    });
     await eventually(async () => (await deliveryOf('no-retry-1'))?.status === 'failed');
     await new Promise((res) => setTimeout(res, 300));
     expect(r.requests.length).toBe(1);
@@ -104,8 +143,16 @@ describe('retries', () => {
 
   it('retries 429 no sooner than its Retry-After says', async () => {
     const r = await receiverAnswering([{ status: 429, headers: { 'retry-after': '1' } }, 200]);
-    await createWebhook(t.app, tenant.key, tenant.account.id, { uri: r.url, hook: 'all', retries: 1 });
-    await publish(t.app, tenant.key, tenant.account.id, { type: 'sms', id: 'throttled-1', payload: {} });
+    await createWebhook(t.app, tenant.key, tenant.account.id, {
+      uri: r.url,
+      hook: 'all',
+      retries: 1,
+    });
+    await publish(t.app, tenant.key, tenant.account.id, {
+      type: 'sms',
+      id: 'throttled-1',
+      payload: {},
+    });
     await r.waitFor(2, 5000);
     expect(r.requests[1].at - r.requests[0].at).toBeGreaterThanOrEqual(950);
     await eventually(async () => (await deliveryOf('throttled-1'))?.status === 'delivered');
@@ -113,7 +160,11 @@ describe('retries', () => {
 
   it('retries a timeout and logs it with client_error "timeout"', async () => {
     const r = await receiverAnswering([{ status: 200, delayMs: 3000 }, 200]);
-    const hook = await createWebhook(t.app, tenant.key, tenant.account.id, { uri: r.url, hook: 'all', retries: 1 });
+    const hook = await createWebhook(t.app, tenant.key, tenant.account.id, {
+      uri: r.url,
+      hook: 'all',
+      retries: 1,
+    });
     await publish(t.app, tenant.key, tenant.account.id, { type: 'sms', id: 'slow-1', payload: {} });
     await eventually(async () => (await deliveryOf('slow-1'))?.status === 'delivered', 10_000);
     const attempts = await attemptsOf(hook.id);
@@ -126,8 +177,16 @@ describe('retries', () => {
     const r = await receiverAnswering([200]);
     const url = r.url;
     await r.close();
-    const hook = await createWebhook(t.app, tenant.key, tenant.account.id, { uri: `${url}/gone`, hook: 'all', retries: 1 });
-    await publish(t.app, tenant.key, tenant.account.id, { type: 'sms', id: 'refused-1', payload: {} });
+    const hook = await createWebhook(t.app, tenant.key, tenant.account.id, {
+      uri: `${url}/gone`,
+      hook: 'all',
+      retries: 1,
+    });
+    await publish(t.app, tenant.key, tenant.account.id, {
+      type: 'sms',
+      id: 'refused-1',
+      payload: {},
+    });
     await eventually(async () => (await deliveryOf('refused-1'))?.status === 'failed');
     const attempts = await attemptsOf(hook.id);
     expect(attempts.map((a) => [a.try, a.client_error])).toEqual([
@@ -137,9 +196,19 @@ describe('retries', () => {
   });
 
   it('does not follow redirects: a 302 is a final failure', async () => {
-    const r = await receiverAnswering([{ status: 302, headers: { location: 'http://127.0.0.1:1/' } }]);
-    await createWebhook(t.app, tenant.key, tenant.account.id, { uri: r.url, hook: 'all', retries: 2 });
-    await publish(t.app, tenant.key, tenant.account.id, { type: 'sms', id: 'redirect-1', payload: {} });
+    const r = await receiverAnswering([
+      { status: 302, headers: { location: 'http://127.0.0.1:1/' } },
+    ]);
+    await createWebhook(t.app, tenant.key, tenant.account.id, {
+      uri: r.url,
+      hook: 'all',
+      retries: 2,
+    });
+    await publish(t.app, tenant.key, tenant.account.id, {
+      type: 'sms',
+      id: 'redirect-1',
+      payload: {},
+    });
     await eventually(async () => (await deliveryOf('redirect-1'))?.status === 'failed');
     expect(r.requests.length).toBe(1);
   });

@@ -35,22 +35,39 @@ describe('the SSRF guard at delivery time', () => {
     });
     await publish(t.app, tenant.key, tenant.account.id, { type: 'sms', id: 'ssrf-1', payload: {} });
     const attempts = await eventually(async () => {
-      const res = await api(t.app, tenant.key).get(`/v2/accounts/${tenant.account.id}/webhooks/${hook.id}/attempts`);
+      const res = await api(t.app, tenant.key).get(
+        `/v2/accounts/${tenant.account.id}/webhooks/${hook.id}/attempts`,
+      );
       const data = res.json().data;
       return data.length > 0 ? data : undefined;
     });
     expect(attempts).toHaveLength(1);
-    expect(attempts[0]).toMatchObject({ result: 'failure', client_error: 'blocked_target', resp_status_code: null });
+    expect(attempts[0]).toMatchObject({
+      result: 'failure',
+      client_error: 'blocked_target',
+      resp_status_code: null,
+    });
     expect(attempts[0].reason).toMatch(/127\.0\.0\.1|::1|loopback/);
-    const event = (await api(t.app, tenant.key).get(`/v2/accounts/${tenant.account.id}/events/ssrf-1`)).json().data;
+    const event = (
+      await api(t.app, tenant.key).get(`/v2/accounts/${tenant.account.id}/events/ssrf-1`)
+    ).json().data;
     expect(event.deliveries[0].status).toBe('failed');
     expect(receiver.requests).toHaveLength(0);
   });
 
   it('refuses a literal private address when the webhook is saved', async () => {
     const tenant = await createTenant(t.db);
-    for (const uri of ['http://127.0.0.1:9/x', 'http://[::1]/x', 'http://169.254.169.254/latest/meta-data', 'http://10.0.0.1/x']) {
-      const res = await api(t.app, tenant.key).put(`/v2/accounts/${tenant.account.id}/webhooks`, { name: 'x', uri, hook: 'all' });
+    for (const uri of [
+      'http://127.0.0.1:9/x',
+      'http://[::1]/x',
+      'http://169.254.169.254/latest/meta-data',
+      'http://10.0.0.1/x',
+    ]) {
+      const res = await api(t.app, tenant.key).put(`/v2/accounts/${tenant.account.id}/webhooks`, {
+        name: 'x',
+        uri,
+        hook: 'all',
+      });
       expect(res.statusCode, uri).toBe(400);
       expect(res.json().data.uri, uri).toHaveProperty('blocked_target');
     }

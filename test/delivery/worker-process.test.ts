@@ -23,7 +23,10 @@ describe('the worker process', () => {
 
   it('finishes and records an in-flight delivery on SIGTERM, then exits 0', async () => {
     const tenant = await createTenant(t.db);
-    await createWebhook(t.app, tenant.key, tenant.account.id, { uri: `${receiver.url}/slow`, hook: 'sms' });
+    await createWebhook(t.app, tenant.key, tenant.account.id, {
+      uri: `${receiver.url}/slow`,
+      hook: 'sms',
+    });
     child = spawn(process.execPath, ['--import', 'tsx', 'workers/delivery-worker.ts'], {
       env: {
         ...process.env,
@@ -37,14 +40,20 @@ describe('the worker process', () => {
     });
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    await publish(t.app, tenant.key, tenant.account.id, { type: 'sms', id: 'sigterm-1', payload: {} });
+    await publish(t.app, tenant.key, tenant.account.id, {
+      type: 'sms',
+      id: 'sigterm-1',
+      payload: {},
+    });
     await receiver.waitFor(1, 20_000);
     const exited = once(child, 'exit');
     child.kill('SIGTERM');
     const [code] = await exited;
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    const event = (await api(t.app, tenant.key).get(`/v2/accounts/${tenant.account.id}/events/sigterm-1`)).json().data;
+    const event = (
+      await api(t.app, tenant.key).get(`/v2/accounts/${tenant.account.id}/events/sigterm-1`)
+    ).json().data;
     expect(event.deliveries.map((d: { status: string }) => d.status)).toEqual(['delivered']);
     expect(receiver.requests).toHaveLength(1);
   });
@@ -53,8 +62,15 @@ describe('the worker process', () => {
     const tenant = await createTenant(t.db);
     const fast = await startReceiver();
     try {
-      await createWebhook(t.app, tenant.key, tenant.account.id, { uri: `${fast.url}/late`, hook: 'parking' });
-      await publish(t.app, tenant.key, tenant.account.id, { type: 'parking', id: 'late-1', payload: {} });
+      await createWebhook(t.app, tenant.key, tenant.account.id, {
+        uri: `${fast.url}/late`,
+        hook: 'parking',
+      });
+      await publish(t.app, tenant.key, tenant.account.id, {
+        type: 'parking',
+        id: 'late-1',
+        payload: {},
+      });
       child = spawn(process.execPath, ['--import', 'tsx', 'workers/delivery-worker.ts'], {
         env: {
           ...process.env,
@@ -68,7 +84,9 @@ describe('the worker process', () => {
       });
       await fast.waitFor(1, 20_000);
       await eventually(async () => {
-        const event = (await api(t.app, tenant.key).get(`/v2/accounts/${tenant.account.id}/events/late-1`)).json().data;
+        const event = (
+          await api(t.app, tenant.key).get(`/v2/accounts/${tenant.account.id}/events/late-1`)
+        ).json().data;
         return event.deliveries[0]?.status === 'delivered';
       });
       const exited = once(child, 'exit');

@@ -11,10 +11,31 @@ import { createDatabase, listMigrations, migrate } from '../../src/store/migrate
  * _prisma_migrations as `prisma migrate deploy` would.
  */
 
-interface Field { name: string; column: string; type: string; list: boolean; optional: boolean; isRelation: boolean }
-interface Model { table: string; fields: Field[]; indexes: { name: string; columns: string[]; unique: boolean }[] }
+interface Field {
+  name: string;
+  column: string;
+  type: string;
+  list: boolean;
+  optional: boolean;
+  isRelation: boolean;
+}
+interface Model {
+  table: string;
+  fields: Field[];
+  indexes: { name: string; columns: string[]; unique: boolean }[];
+}
 
-const SCALARS = new Set(['String', 'Int', 'Boolean', 'DateTime', 'Json', 'BigInt', 'Float', 'Decimal', 'Bytes']);
+const SCALARS = new Set([
+  'String',
+  'Int',
+  'Boolean',
+  'DateTime',
+  'Json',
+  'BigInt',
+  'Float',
+  'Decimal',
+  'Bytes',
+]);
 const PG_TYPE: Record<string, string> = {
   String: 'text',
   Int: 'integer',
@@ -27,7 +48,10 @@ const PG_TYPE: Record<string, string> = {
 function readSchema(text: string): Model[] {
   const models: Model[] = [];
   for (const [, body] of text.matchAll(/^model \w+ \{\n([\s\S]*?)^\}/gm)) {
-    const lines = body.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('//'));
+    const lines = body
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('//'));
     const table = /@@map\("([^"]+)"\)/.exec(body)?.[1] ?? '';
     const fields: Field[] = [];
     for (const line of lines.filter((l) => !l.startsWith('@@'))) {
@@ -46,8 +70,13 @@ function readSchema(text: string): Model[] {
     const columnOf = (name: string) => fields.find((f) => f.name === name)?.column ?? name;
     const indexes: Model['indexes'] = [];
     for (const line of lines.filter((l) => l.startsWith('@@index') || l.startsWith('@@unique'))) {
-      const cols = /\[([^\]]+)\]/.exec(line)![1].split(',').map((c) => columnOf(c.trim().replace(/\(.*\)$/, '')));
-      const name = /map: "([^"]+)"/.exec(line)?.[1] ?? `${table}_${cols.join('_')}_${line.startsWith('@@unique') ? 'key' : 'idx'}`;
+      const cols = /\[([^\]]+)\]/
+        .exec(line)![1]
+        .split(',')
+        .map((c) => columnOf(c.trim().replace(/\(.*\)$/, '')));
+      const name =
+        /map: "([^"]+)"/.exec(line)?.[1] ??
+        `${table}_${cols.join('_')}_${line.startsWith('@@unique') ? 'key' : 'idx'}`;
       indexes.push({ name, columns: cols, unique: line.startsWith('@@unique') });
     }
     for (const line of lines.filter((l) => /^\w+\s+\w+.*@unique/.test(l))) {
@@ -62,7 +91,9 @@ function readSchema(text: string): Model[] {
 
 describe('migrations', () => {
   let client: pg.Client;
-  const models = readSchema(readFileSync(new URL('../../prisma/schema.prisma', import.meta.url), 'utf8'));
+  const models = readSchema(
+    readFileSync(new URL('../../prisma/schema.prisma', import.meta.url), 'utf8'),
+  );
 
   let databaseUrl: string;
 
@@ -78,16 +109,35 @@ describe('migrations', () => {
 
   it('reads every model of the schema', () => {
     expect(models.map((m) => m.table).sort()).toEqual(
-      ['accounts', 'api_keys', 'attempts', 'auth_tokens', 'deliveries', 'events', 'webhooks'].sort(),
+      [
+        'accounts',
+        'api_keys',
+        'attempts',
+        'auth_tokens',
+        'deliveries',
+        'events',
+        'webhooks',
+      ].sort(),
     );
   });
 
   it('creates exactly the columns, types and nullability the schema declares', async () => {
-    const { rows } = await client.query<{ table_name: string; column_name: string; data_type: string; udt_name: string; is_nullable: string }>(
+    const { rows } = await client.query<{
+      table_name: string;
+      column_name: string;
+      data_type: string;
+      udt_name: string;
+      is_nullable: string;
+    }>(
       `SELECT table_name, column_name, data_type, udt_name, is_nullable FROM information_schema.columns
        WHERE table_schema = 'public' AND table_name <> '_prisma_migrations'`,
     );
-    const actual = rows.map((r) => `${r.table_name}.${r.column_name}: ${r.data_type === 'ARRAY' ? `${r.udt_name}[]` : r.data_type}${r.is_nullable === 'YES' ? '?' : ''}`).sort();
+    const actual = rows
+      .map(
+        (r) =>
+          `${r.table_name}.${r.column_name}: ${r.data_type === 'ARRAY' ? `${r.udt_name}[]` : r.data_type}${r.is_nullable === 'YES' ? '?' : ''}`,
+      )
+      .sort();
     const arrayUdt: Record<string, string> = { String: '_text', DateTime: '_timestamptz' };
     const expected = models
       .flatMap((m) =>
@@ -105,11 +155,16 @@ describe('migrations', () => {
     const { rows } = await client.query<{ tablename: string; indexname: string; indexdef: string }>(
       `SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename <> '_prisma_migrations'`,
     );
-    expect(rows.map((r) => r.indexname).sort()).toEqual(models.flatMap((m) => m.indexes.map((i) => i.name)).sort());
+    expect(rows.map((r) => r.indexname).sort()).toEqual(
+      models.flatMap((m) => m.indexes.map((i) => i.name)).sort(),
+    );
     for (const model of models) {
       for (const index of model.indexes.filter((i) => i.columns.length > 0)) {
         const def = rows.find((r) => r.indexname === index.name)!.indexdef;
-        const columns = /\((.*)\)$/.exec(def)![1].split(',').map((c) => c.trim().replace(/"/g, '').split(' ')[0]);
+        const columns = /\((.*)\)$/
+          .exec(def)![1]
+          .split(',')
+          .map((c) => c.trim().replace(/"/g, '').split(' ')[0]);
         expect(columns, index.name).toEqual(index.columns);
         expect(def.startsWith('CREATE UNIQUE'), index.name).toBe(index.unique);
       }
@@ -118,7 +173,9 @@ describe('migrations', () => {
 
   it('records each migration in _prisma_migrations with the SHA-256 of its file, as Prisma does', async () => {
     const files = await listMigrations();
-    const { rows } = await client.query('SELECT migration_name, checksum, finished_at, applied_steps_count FROM _prisma_migrations ORDER BY migration_name');
+    const { rows } = await client.query(
+      'SELECT migration_name, checksum, finished_at, applied_steps_count FROM _prisma_migrations ORDER BY migration_name',
+    );
     expect(rows.map((r) => r.migration_name)).toEqual(files.map((f) => f.name));
     for (const [i, file] of files.entries()) {
       expect(rows[i].checksum).toBe(createHash('sha256').update(file.sql).digest('hex'));

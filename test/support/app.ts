@@ -69,12 +69,19 @@ export async function createTenant(db: Database, name = 'tenant') {
 
 /** app.inject with Crossbar's auth header and a JSON body. */
 export function api(app: FastifyInstance, key?: string) {
-  const call = (method: 'GET' | 'PUT' | 'POST' | 'PATCH' | 'DELETE') => (url: string, data?: unknown) =>
-    app.inject({
-      method,
-      url,
-      headers: key ? { 'x-auth-token': key } : {},
-      ...(data === undefined ? {} : { payload: { data } }),
-    });
-  return { get: call('GET'), put: call('PUT'), post: call('POST'), patch: call('PATCH'), delete: call('DELETE') };
+  const call =
+    (method: 'GET' | 'PUT' | 'POST' | 'PATCH' | 'DELETE') => (url: string, data?: unknown) =>
+      app.inject({
+        method,
+        url,
+        headers: key ? { 'x-auth-token': key } : {},
+        ...(data === undefined ? {} : { payload: { data } }),
+      });
+  return {
+    get: call('GET'),
+    put: call('PUT'),
+    post: call('POST'),
+    patch: call('PATCH'),
+    delete: call('DELETE'),
+  };
 }

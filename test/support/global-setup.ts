@@ -16,7 +16,9 @@ declare module 'vitest' {
  */
 export default async function setup(project: TestProject) {
   const runId = `${Date.now().toString(36)}${process.pid.toString(36)}`;
-  const base = new URL(process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
+  const base = new URL(
+    process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres',
+  );
   base.pathname = `/switchboard_test_${runId}`;
   const databaseUrl = base.toString();
   await createDatabase(databaseUrl);
@@ -24,7 +26,8 @@ export default async function setup(project: TestProject) {
   project.provide('databaseUrl', databaseUrl);
   project.provide('runId', runId);
   return async () => {
-    if (process.env.KEEP_TEST_DATABASE !== 'true') await dropRunDatabases(base, `switchboard_test_${runId}`);
+    if (process.env.KEEP_TEST_DATABASE !== 'true')
+      await dropRunDatabases(base, `switchboard_test_${runId}`);
   };
 }
 
@@ -39,7 +42,8 @@ async function dropRunDatabases(base: URL, prefix: string): Promise<void> {
       'SELECT datname FROM pg_database WHERE starts_with(datname, $1) ORDER BY length(datname) DESC',
       [prefix],
     );
-    for (const { datname } of rows) await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+    for (const { datname } of rows)
+      await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
   } finally {
     await client.end();
   }

@@ -9,7 +9,10 @@ export interface ReceivedRequest {
   at: number;
 }
 
-export type Responder = (req: ReceivedRequest, index: number) => { status: number; headers?: Record<string, string>; body?: string; delayMs?: number };
+export type Responder = (
+  req: ReceivedRequest,
+  index: number,
+) => { status: number; headers?: Record<string, string>; body?: string; delayMs?: number };
 
 /**
  * A webhook receiver on 127.0.0.1 that records every request and answers as the test says
@@ -69,7 +72,11 @@ export async function startReceiver(respond: Responder = () => ({ status: 200 })
 export type Receiver = Awaited<ReturnType<typeof startReceiver>>;
 
 /** Polls until `check` returns a truthy value (for state that settles asynchronously). */
-export async function eventually<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 10_000, everyMs = 50): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined | null | false>,
+  timeoutMs = 10_000,
+  everyMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -10,7 +10,9 @@ export async function createResellerTree(app: FastifyInstance, db: Database) {
     const res = await as(reseller.key).put(`/v2/accounts/${parentId}`, { name });
     if (res.statusCode !== 201) throw new Error(`create ${name}: ${res.statusCode} ${res.body}`);
     const id = res.json().data.id as string;
-    const keyRes = await as(reseller.key).put(`/v2/accounts/${id}/api_keys`, { name: `${name} key` });
+    const keyRes = await as(reseller.key).put(`/v2/accounts/${id}/api_keys`, {
+      name: `${name} key`,
+    });
     return { id, key: keyRes.json().data.api_key as string };
   };
   const customer = await child(reseller.account.id, 'customer');
@@ -19,8 +21,16 @@ export async function createResellerTree(app: FastifyInstance, db: Database) {
 }
 
 /** Creates a webhook through the API and returns the whole answer (with its secret). */
-export async function createWebhook(app: FastifyInstance, key: string, accountId: string, data: Record<string, unknown>) {
-  const res = await api(app, key).put(`/v2/accounts/${accountId}/webhooks`, { name: 'hook', ...data });
+export async function createWebhook(
+  app: FastifyInstance,
+  key: string,
+  accountId: string,
+  data: Record<string, unknown>,
+) {
+  const res = await api(app, key).put(`/v2/accounts/${accountId}/webhooks`, {
+    name: 'hook',
+    ...data,
+  });
   if (res.statusCode !== 201) throw new Error(`create webhook: ${res.statusCode} ${res.body}`);
   return res.json().data as { id: string; secret: string } & Record<string, unknown>;
 }
