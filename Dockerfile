@@ -2,7 +2,7 @@
 FROM node:20-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+RUN npm install --omit=dev --no-audit --no-fund
 COPY . .
 # With internet access Prisma's CLI can fetch its engine; generation itself does not need it.
 RUN PRISMA_SCHEMA_ENGINE_BINARY=/bin/true npx prisma generate
