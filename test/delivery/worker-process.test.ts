@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, createTenant, api, type TestApp } from '../support/app.ts';
@@ -10,6 +10,21 @@ describe('the worker process', () => {
   let t: TestApp;
   let receiver: Receiver;
   let child: ChildProcess | undefined;
+
+  /** `npm run start:worker`'s entry point, on this test's database and Redis prefix. */
+  function spawnWorker(stdio: StdioOptions): ChildProcess {
+    return spawn(process.execPath, ['--import', 'tsx', 'workers/delivery-worker.ts'], {
+      env: {
+        ...process.env,
+        DATABASE_URL: t.config.databaseUrl,
+        REDIS_URL: t.config.redisUrl,
+        SWITCHBOARD_REDIS_PREFIX: t.config.redisPrefix,
+        SWITCHBOARD_ALLOWED_TARGETS: '127.0.0.1/32',
+        LOG_LEVEL: 'silent',
+      },
+      stdio,
+    });
+  }
 
   beforeAll(async () => {
     t = await startTestApp();
@@ -27,17 +42,7 @@ describe('the worker process', () => {
       uri: `${receiver.url}/slow`,
       hook: 'sms',
     });
-    child = spawn(process.execPath, ['--import', 'tsx', 'workers/delivery-worker.ts'], {
-      env: {
-        ...process.env,
-        DATABASE_URL: t.config.databaseUrl,
-        REDIS_URL: t.config.redisUrl,
-        SWITCHBOARD_REDIS_PREFIX: t.config.redisPrefix,
-        SWITCHBOARD_ALLOWED_TARGETS: '127.0.0.1/32',
-        LOG_LEVEL: 'silent',
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    child = spawnWorker(['ignore', 'ignore', 'pipe']);
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     await publish(t.app, tenant.key, tenant.account.id, {
@@ -71,17 +76,7 @@ describe('the worker process', () => {
         id: 'late-1',
         payload: {},
       });
-      child = spawn(process.execPath, ['--import', 'tsx', 'workers/delivery-worker.ts'], {
-        env: {
-          ...process.env,
-          DATABASE_URL: t.config.databaseUrl,
-          REDIS_URL: t.config.redisUrl,
-          SWITCHBOARD_REDIS_PREFIX: t.config.redisPrefix,
-          SWITCHBOARD_ALLOWED_TARGETS: '127.0.0.1/32',
-          LOG_LEVEL: 'silent',
-        },
-        stdio: 'ignore',
-      });
+      child = spawnWorker('ignore');
       await fast.waitFor(1, 20_000);
       await eventually(async () => {
         const event = (
