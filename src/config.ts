@@ -38,6 +38,8 @@ export interface DeliveryConfig {
   reconcileIntervalMs: number;
   /** How late a pending delivery or un-fanned event must be before the reconciler re-enqueues it, ms. */
   reconcileGraceMs: number;
+  /** Events older than this, with their deliveries and attempts, are deleted once ended (0 keeps all). */
+  retentionDays: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -85,6 +87,7 @@ export function loadConfig(env: Env = process.env): Config {
       responseBodyLimit: int(env, 'SWITCHBOARD_RESPONSE_BODY_LIMIT', 8 * 1024),
       reconcileIntervalMs: int(env, 'SWITCHBOARD_RECONCILE_INTERVAL_MS', 15_000),
       reconcileGraceMs: int(env, 'SWITCHBOARD_RECONCILE_GRACE_MS', 30_000),
+      retentionDays: int(env, 'SWITCHBOARD_RETENTION_DAYS', 30),
     },
   };
 }

@@ -15,6 +15,7 @@ import {
   type FanoutJob,
 } from './delivery/queues.ts';
 import { startReconciler } from './delivery/reconciler.ts';
+import { startRetention } from './delivery/retention.ts';
 import { parseAllowList } from './delivery/ssrf.ts';
 
 export interface RunningWorker {
@@ -77,12 +78,13 @@ export async function startWorker(
     );
   }
   const reconciler = startReconciler(db.pool, queues, settings, logger);
+  const retention = startRetention(db.pool, settings.retentionDays, logger);
   logger.info({ concurrency: settings.concurrency }, 'worker started');
 
   return {
     /** Graceful: stop taking jobs, let in-flight attempts finish and be written, then disconnect. */
     async close() {
-      await reconciler.stop();
+      await Promise.all([reconciler.stop(), retention.stop()]);
       await Promise.all([fanout.close(), deliveries.close()]);
       await deliverer.drain();
       await http.close();

@@ -4,6 +4,7 @@ import { eventsAwaitingFanout } from '../store/events.ts';
 import { deliveriesOverdue } from '../store/deliveries.ts';
 import { enqueueDeliveries, enqueueFanout } from './fanout.ts';
 import type { Queues } from './queues.ts';
+import { runEvery, type Periodic } from '../periodic.ts';
 
 const BATCH = 1000;
 
@@ -27,24 +28,14 @@ export function startReconciler(
   queues: Queues,
   settings: { reconcileIntervalMs: number; reconcileGraceMs: number },
   log: Pick<FastifyBaseLogger, 'info' | 'warn'>,
-) {
-  let running: Promise<void> | undefined;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = reconcileOnce(pool, queues, settings.reconcileGraceMs)
-      .then((found) => {
-        if (found.events || found.deliveries) log.info(found, 'reconciler re-enqueued lost work');
-      })
-      .catch((err: Error) => log.warn({ err: err.message }, 'reconciler pass failed; will retry'))
-      .finally(() => {
-        running = undefined;
-      });
-  }, settings.reconcileIntervalMs);
-  timer.unref();
-  return {
-    async stop(): Promise<void> {
-      clearInterval(timer);
-      await running;
+): Periodic {
+  return runEvery(
+    'reconciler',
+    settings.reconcileIntervalMs,
+    async () => {
+      const found = await reconcileOnce(pool, queues, settings.reconcileGraceMs);
+      if (found.events || found.deliveries) log.info(found, 'reconciler re-enqueued lost work');
     },
-  };
+    log,
+  );
 }

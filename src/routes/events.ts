@@ -173,13 +173,11 @@ export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
             'redelivery not enqueued; the reconciler will do it',
           ),
         );
-        return reply
-          .code(202)
-          .send(
-            envelope(request, {
-              deliveries: deliveries.map((d) => ({ id: d.id, webhook_id: d.webhookId })),
-            }),
-          );
+        return reply.code(202).send(
+          envelope(request, {
+            deliveries: deliveries.map((d) => ({ id: d.id, webhook_id: d.webhookId })),
+          }),
+        );
       },
     );
 

@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "events_created_idx" ON "events"("created");

@@ -1,0 +1,44 @@
+import type pg from 'pg';
+import type { FastifyBaseLogger } from 'fastify';
+import { runEvery, type Periodic } from '../periodic.ts';
+import { deleteExpiredEvents } from '../store/retention.ts';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const BATCH = 1000;
+/** Batches per pass: a pass stays short; a backlog is worked off over the following passes. */
+const MAX_BATCHES = 50;
+const INTERVAL_MS = 10 * 60 * 1000;
+
+/** One retention pass: deletes ended events older than `retentionDays`. Returns how many. */
+export async function purgeExpired(
+  pool: pg.Pool,
+  retentionDays: number,
+  now = new Date(),
+): Promise<number> {
+  if (retentionDays <= 0) return 0;
+  const cutoff = new Date(now.getTime() - retentionDays * DAY_MS);
+  let total = 0;
+  for (let i = 0; i < MAX_BATCHES; i++) {
+    const deleted = await deleteExpiredEvents(pool, cutoff, BATCH);
+    total += deleted;
+    if (deleted < BATCH) break;
+  }
+  return total;
+}
+
+/** Keeps the events, deliveries and attempts tables from growing forever. */
+export function startRetention(
+  pool: pg.Pool,
+  retentionDays: number,
+  log: Pick<FastifyBaseLogger, 'info' | 'warn'>,
+): Periodic {
+  return runEvery(
+    'retention',
+    INTERVAL_MS,
+    async () => {
+      const deleted = await purgeExpired(pool, retentionDays);
+      if (deleted > 0) log.info({ deleted, retentionDays }, 'deleted expired events');
+    },
+    log,
+  );
+}
