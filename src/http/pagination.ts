@@ -10,6 +10,25 @@ export type PageQuery = Static<typeof PageQuery>;
 
 export const DEFAULT_PAGE_SIZE = 50;
 
+/** The most one unpaginated answer holds; past it, next_start_key still leads on. */
+export const UNPAGED_LIMIT = 10_000;
+
+/**
+ * Lists whose rows are small and few per account (sub-accounts, webhooks) also take Kazoo's
+ * paginate=false: everything in one answer, up to UNPAGED_LIMIT.
+ */
+export const ListQuery = Type.Object({
+  ...PageQuery.properties,
+  paginate: Type.Optional(
+    Type.Boolean({ description: 'false: the whole list in one answer (up to 10,000)' }),
+  ),
+});
+export type ListQuery = Static<typeof ListQuery>;
+
+export function pageSizeOf(query: { page_size?: number; paginate?: boolean }): number {
+  return query.paginate === false ? UNPAGED_LIMIT : (query.page_size ?? DEFAULT_PAGE_SIZE);
+}
+
 export function encodeCursor(values: unknown[]): string {
   return Buffer.from(JSON.stringify(values)).toString('base64url');
 }

@@ -4,7 +4,7 @@ import type { RouteContext } from '../app.ts';
 import type { Account } from '../store/accounts.ts';
 import { envelope } from '../http/envelope.ts';
 import { conflict, forbidden } from '../http/errors.ts';
-import { DEFAULT_PAGE_SIZE, PageQuery, decodeCursor, pageOf } from '../http/pagination.ts';
+import { ListQuery, pageSizeOf, decodeCursor, pageOf } from '../http/pagination.ts';
 import { AccountParams, DataBody, SECURITY } from '../schemas/common.ts';
 
 const AccountInput = DataBody(
@@ -116,12 +116,12 @@ export function accountRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
             tags,
             security: SECURITY,
             params: AccountParams,
-            querystring: PageQuery,
+            querystring: ListQuery,
             summary: `List ${depth}`,
           },
         },
         async (request) => {
-          const pageSize = request.query.page_size ?? DEFAULT_PAGE_SIZE;
+          const pageSize = pageSizeOf(request.query);
           const [afterId] = (decodeCursor(request.query.start_key, 1) ?? []) as string[];
           const rows = await repos.accounts.listBelow(
             request.account,

@@ -5,7 +5,7 @@ import type { RouteContext } from '../app.ts';
 import { parseTimeFilter } from '../domain/time-filter.ts';
 import { envelope } from '../http/envelope.ts';
 import { fieldError, notFound } from '../http/errors.ts';
-import { DEFAULT_PAGE_SIZE, PageQuery, decodeCursor, pageOf } from '../http/pagination.ts';
+import { PageQuery, decodeCursor, pageOf, pageSizeOf } from '../http/pagination.ts';
 import { StringEnum, AccountParams, SECURITY } from '../schemas/common.ts';
 import { attemptView, listAttempts } from '../store/attempts.ts';
 import { WebhookParams } from './webhooks.ts';
@@ -41,7 +41,7 @@ function timeFilter(query: AttemptQuery, field: 'created_from' | 'created_to'): 
 /** Kazoo's attempts log: newest first, cursor pages, filters by time and result. */
 export function attemptRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
   async function page(request: FastifyRequest, query: AttemptQuery, webhookId?: string) {
-    const pageSize = query.page_size ?? DEFAULT_PAGE_SIZE;
+    const pageSize = pageSizeOf(query);
     const cursor = decodeCursor(query.start_key, 2) as [string, string] | undefined;
     const after = cursor ? { created: new Date(cursor[0]), id: cursor[1] } : undefined;
     if (after && Number.isNaN(after.created.getTime()))

@@ -11,7 +11,7 @@ import {
 import { checkUrlTarget, parseAllowList } from '../delivery/ssrf.ts';
 import { envelope } from '../http/envelope.ts';
 import { fieldError, notFound, validationError } from '../http/errors.ts';
-import { DEFAULT_PAGE_SIZE, PageQuery, decodeCursor, pageOf } from '../http/pagination.ts';
+import { ListQuery, pageSizeOf, decodeCursor, pageOf } from '../http/pagination.ts';
 import { AccountParams, DataBody, SECURITY } from '../schemas/common.ts';
 import { ReenableBody, SecretRotateBody, WebhookInput, WebhookPatch } from '../schemas/webhook.ts';
 import { documentOf, webhookSummary, webhookView, type WebhookRow } from '../store/webhooks.ts';
@@ -52,12 +52,12 @@ export function webhookRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
           tags,
           security: SECURITY,
           params: AccountParams,
-          querystring: PageQuery,
+          querystring: ListQuery,
           summary: 'List webhooks (summaries)',
         },
       },
       async (request) => {
-        const pageSize = request.query.page_size ?? DEFAULT_PAGE_SIZE;
+        const pageSize = pageSizeOf(request.query);
         const [afterId] = (decodeCursor(request.query.start_key, 1) ?? []) as string[];
         const rows = await repos.webhooks.list(request.account.id, pageSize + 1, afterId);
         const { items, paging } = pageOf(rows, pageSize, request.query.start_key, (w) => [w.id]);

@@ -180,6 +180,23 @@ describe('an account tree: reseller → customer → sub-customer', () => {
     expect(seen.sort()).toEqual(expected.sort());
   });
 
+  it('paginate=false returns the whole list in one answer, without next_start_key', async () => {
+    const tenant = await createTenant(t.db, 'wide');
+    const expected: string[] = [];
+    for (let i = 0; i < 60; i++)
+      expected.push((await createChild(tenant.key, tenant.account.id, `c${i}`)).id);
+    const paged = await api(t.app, tenant.key).get(`/v2/accounts/${tenant.account.id}/children`);
+    expect(paged.json().data).toHaveLength(50);
+    expect(paged.json().next_start_key).toEqual(expect.any(String));
+    const all = await api(t.app, tenant.key).get(
+      `/v2/accounts/${tenant.account.id}/children?paginate=false`,
+    );
+    const items = expectSuccess(all);
+    expect(items.map((c: { id: string }) => c.id).sort()).toEqual(expected.sort());
+    expect(all.json().page_size).toBe(60);
+    expect(all.json()).not.toHaveProperty('next_start_key');
+  });
+
   it('descendants of a sub-account do not include its ancestors or siblings', async () => {
     const ids = expectSuccess(
       await api(t.app, customer.key).get(`/v2/accounts/${customer.id}/descendants`),
