@@ -5,7 +5,7 @@ import type { Config } from './config.ts';
 import type { Database } from './store/db.ts';
 import { createHttpClient } from './delivery/http-client.ts';
 import { createDeliverer } from './delivery/deliver.ts';
-import { fanOutEvent } from './delivery/fanout.ts';
+import { enqueueFanout, fanOutEvent } from './delivery/fanout.ts';
 import {
   DELIVERY_QUEUE,
   FANOUT_QUEUE,
@@ -41,7 +41,9 @@ export async function startWorker(
     responseBodyLimit: settings.responseBodyLimit,
     followRedirects: settings.followRedirects,
   });
-  const deliverer = createDeliverer(db.pool, http, settings);
+  const deliverer = createDeliverer(db.pool, http, settings, (event) =>
+    enqueueFanout(queues, [event]),
+  );
   const connection = redisConnection(config.redisUrl, true);
   // A job's lock must outlive its slowest attempt, or another worker would take it over and send
   // it twice (Svix's duplicate-delivery bug).

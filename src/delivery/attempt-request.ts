@@ -7,6 +7,7 @@ import {
 } from '../domain/signing.ts';
 import type { DeliveryToAttempt, WebhookForDelivery } from '../store/deliveries.ts';
 import { VERSION } from '../version.ts';
+import { withoutCredentials } from '../domain/uri.ts';
 import type { OutboundRequest } from './http-client.ts';
 
 export interface PreparedAttempt {
@@ -54,16 +55,4 @@ export function prepareAttempt(
     loggedUri: withoutCredentials(encoded.url),
     loggedHeaders: redactHeaders(headers),
   };
-}
-
-export function withoutCredentials(uri: string): string {
-  try {
-    const url = new URL(uri);
-    if (!url.username && !url.password) return uri;
-    url.username = '';
-    url.password = '';
-    return url.toString();
-  } catch {
-    return uri;
-  }
 }

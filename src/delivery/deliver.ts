@@ -27,7 +27,13 @@ export interface DeliverResult {
  * Loads and writes of concurrent deliveries are grouped (see batcher.ts); a delivery's call
  * returns only once its attempt and new state are committed.
  */
-export function createDeliverer(pool: pg.Pool, http: HttpClient, settings: DeliveryConfig) {
+export function createDeliverer(
+  pool: pg.Pool,
+  http: HttpClient,
+  settings: DeliveryConfig,
+  /** Called with an event the delivery path stored itself (the webhook_disabled notification). */
+  onEventStored: (event: { accountId: string; eventId: string }) => Promise<void> = async () => {},
+) {
   const loader = createBatcher(
     async (ids: string[]) => {
       const found = await loadDeliveries(pool, ids);
@@ -111,8 +117,13 @@ export function createDeliverer(pool: pg.Pool, http: HttpClient, settings: Deliv
       ...(success ? { succeededWebhookId: webhook.id } : {}),
     });
 
-    if (!success && (await recordWebhookFailure(pool, webhook.id, new Date(), rule))) {
-      return { status: 'skipped' };
+    if (!success) {
+      const notice = await recordWebhookFailure(pool, webhook.id, new Date(), rule);
+      if (notice) {
+        // Stored with the disable; if this enqueue fails, the reconciler fans it out.
+        await onEventStored(notice).catch(() => {});
+        return { status: 'skipped' };
+      }
     }
     return step.kind === 'retry' ? { status, retryInMs: step.delayMs } : { status };
   }

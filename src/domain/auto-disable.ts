@@ -40,3 +40,30 @@ export function recordFailure(
   const bounded = kept.slice(-rule.threshold);
   return { recent: bounded, disable: bounded.length >= rule.threshold };
 }
+
+/**
+ * Kazoo tells the account when it disables one of its hooks (its `webhook_disabled`
+ * notification). We publish the same as a `notifications` event in the hook's account, so any
+ * other hook subscribed to notifications (or `all`) hears about it.
+ */
+export function webhookDisabledNotice(
+  webhook: { id: string; name: string; uri: string; accountId: string },
+  failures: number,
+  now: Date,
+): { id: string; type: 'notifications'; payload: Record<string, unknown> } {
+  return {
+    id: `webhook_disabled-${webhook.id}-${now.getTime()}`,
+    type: 'notifications',
+    payload: {
+      event_category: 'notification',
+      event_name: 'webhook_disabled',
+      account_id: webhook.accountId,
+      hook_id: webhook.id,
+      hook_name: webhook.name,
+      hook_uri: webhook.uri,
+      disable_reason: AUTO_DISABLE_REASON,
+      failed_attempts: failures,
+      disabled_at: now.toISOString(),
+    },
+  };
+}

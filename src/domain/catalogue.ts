@@ -82,6 +82,7 @@ const NOTIFICATION_TYPES = [
   'topup',
   'transaction',
   'voicemail_full',
+  'webhook_disabled',
   'voicemail_new',
   'voicemail_saved',
   'webhook_disabled',

@@ -3,8 +3,10 @@ import { newId } from '../domain/ids.ts';
 import {
   AUTO_DISABLE_REASON,
   recordFailure,
+  webhookDisabledNotice,
   type AutoDisableRule,
 } from '../domain/auto-disable.ts';
+import { withoutCredentials } from '../domain/uri.ts';
 import type { PreviousSecret } from '../domain/signing.ts';
 
 /** A webhook as fan-out and delivery need it (raw SQL: this is the hot path). */
@@ -259,27 +261,36 @@ export async function writeOutcomes(pool: pg.Pool, outcomes: DeliveryOutcome[]):
 
 /**
  * Counts one failed attempt against a webhook, under a row lock so every worker sees one count.
- * When the count reaches the rule, the webhook is disabled and its pending deliveries are skipped.
- * Returns whether this failure disabled it.
+ * When the count reaches the rule, in the same transaction: the webhook is disabled, its pending
+ * deliveries are skipped, and a `webhook_disabled` notification event is stored in its account.
+ * Returns that event when this failure disabled the webhook.
  */
 export async function recordWebhookFailure(
   pool: pg.Pool,
   webhookId: string,
   now: Date,
   rule: AutoDisableRule,
-): Promise<boolean> {
+): Promise<{ accountId: string; eventId: string } | undefined> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    const { rows } = await client.query<{ recent: Date[] | null; enabled: boolean }>(
-      'SELECT recent_failures AS recent, enabled FROM webhooks WHERE id = $1 FOR UPDATE',
+    const { rows } = await client.query<{
+      recent: Date[] | null;
+      enabled: boolean;
+      accountId: string;
+      name: string;
+      uri: string;
+    }>(
+      `SELECT recent_failures AS recent, enabled, account_id AS "accountId", name, uri
+       FROM webhooks WHERE id = $1 FOR UPDATE`,
       [webhookId],
     );
-    if (rows.length === 0 || !rows[0].enabled) {
+    const webhook = rows[0];
+    if (!webhook || !webhook.enabled) {
       await client.query('COMMIT');
-      return false;
+      return undefined;
     }
-    const { recent, disable } = recordFailure(rows[0].recent ?? [], now, rule);
+    const { recent, disable } = recordFailure(webhook.recent ?? [], now, rule);
     await client.query(
       `UPDATE webhooks SET recent_failures = $2,
          enabled = CASE WHEN $3 THEN false ELSE enabled END,
@@ -288,15 +299,31 @@ export async function recordWebhookFailure(
        WHERE id = $1`,
       [webhookId, recent, disable, AUTO_DISABLE_REASON],
     );
+    let notice: { accountId: string; eventId: string } | undefined;
     if (disable) {
       await client.query(
         `UPDATE deliveries SET status = 'skipped', last_error = $2, modified = now()
          WHERE webhook_id = $1 AND status = 'pending'`,
         [webhookId, `webhook disabled: ${AUTO_DISABLE_REASON}`],
       );
+      const event = webhookDisabledNotice(
+        {
+          id: webhookId,
+          name: webhook.name,
+          uri: withoutCredentials(webhook.uri),
+          accountId: webhook.accountId,
+        },
+        recent.length,
+        now,
+      );
+      await client.query(
+        `INSERT INTO events (account_id, id, type, payload) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+        [webhook.accountId, event.id, event.type, JSON.stringify(event.payload)],
+      );
+      notice = { accountId: webhook.accountId, eventId: event.id };
     }
     await client.query('COMMIT');
-    return disable;
+    return notice;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
     throw error;

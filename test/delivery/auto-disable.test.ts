@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, api, type TestApp } from '../support/app.ts';
+import { startTestApp, api, createTenant, type TestApp } from '../support/app.ts';
 import { eventually, startReceiver, type Receiver } from '../support/receiver.ts';
 import { startTestWorker } from '../support/worker.ts';
 import { createResellerTree, createWebhook, publish } from '../support/tenants.ts';
@@ -90,6 +90,46 @@ describe('auto-disable and re-enable', () => {
     await failing.waitFor(before + 1);
     await new Promise((r) => setTimeout(r, 200));
     expect((await getHook(sub.key, sub.id, hook.id)).enabled).toBe(true);
+  });
+
+  it('tells the account: a webhook_disabled notification reaches its notifications hooks', async () => {
+    const tenant = await createTenant(t.db);
+    const listener = await startReceiver();
+    try {
+      const hook = await createWebhook(t.app, tenant.key, tenant.account.id, {
+        name: 'flaky CRM',
+        uri: `http://user:secret@127.0.0.1:${new URL(failing.url).port}/crm`,
+        hook: 'sms',
+        retries: 0,
+      });
+      await createWebhook(t.app, tenant.key, tenant.account.id, {
+        uri: `${listener.url}/ops`,
+        hook: 'notifications',
+        modifiers: { type: ['webhook_disabled'] },
+      });
+      await publish(
+        t.app,
+        tenant.key,
+        tenant.account.id,
+        Array.from({ length: 6 }, (_, i) => ({ type: 'sms', id: `n-${i}`, payload: {} })),
+      );
+      await listener.waitFor(1);
+      const body = JSON.parse(listener.requests[0].body);
+      expect(body).toMatchObject({
+        hook_event: 'notifications',
+        event_name: 'webhook_disabled',
+        account_id: tenant.account.id,
+        hook_id: hook.id,
+        hook_name: 'flaky CRM',
+        hook_uri: `http://127.0.0.1:${new URL(failing.url).port}/crm`,
+        disable_reason: 'too many failed attempts',
+        failed_attempts: 6,
+      });
+      await new Promise((r) => setTimeout(r, 200));
+      expect(listener.requests).toHaveLength(1);
+    } finally {
+      await listener.close();
+    }
   });
 
   it('a success resets the count: five failures, a success, five failures leave the hook enabled', async () => {
