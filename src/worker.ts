@@ -5,7 +5,8 @@ import type { Config } from './config.ts';
 import type { Database } from './store/db.ts';
 import { createHttpClient } from './delivery/http-client.ts';
 import { createDeliverer } from './delivery/deliver.ts';
-import { enqueueFanout, fanOutEvent } from './delivery/fanout.ts';
+import { createBatcher } from './delivery/batcher.ts';
+import { enqueueFanout, fanOutEvents } from './delivery/fanout.ts';
 import {
   DELIVERY_QUEUE,
   FANOUT_QUEUE,
@@ -49,12 +50,17 @@ export async function startWorker(
   // it twice (Svix's duplicate-delivery bug).
   const lockDuration = Math.max(30_000, settings.attemptTimeoutMs * 4);
 
+  // Fan-out jobs that arrive together share one transaction (see batcher.ts).
+  const fanouts = createBatcher((keys: FanoutJob[]) => fanOutEvents(db.pool, queues, keys), {
+    maxSize: 100,
+    maxWaitMs: 5,
+  });
   const fanout = new Worker<FanoutJob>(
     FANOUT_QUEUE,
     async (job) => {
-      await fanOutEvent(db.pool, queues, job.data.accountId, job.data.eventId);
+      await fanouts.submit(job.data);
     },
-    { connection, prefix: config.redisPrefix, concurrency: 8, lockDuration },
+    { connection, prefix: config.redisPrefix, concurrency: 50, lockDuration },
   );
   const deliveries = new Worker<DeliveryJob>(
     DELIVERY_QUEUE,
@@ -88,7 +94,7 @@ export async function startWorker(
     async close() {
       await Promise.all([reconciler.stop(), retention.stop()]);
       await Promise.all([fanout.close(), deliveries.close()]);
-      await deliverer.drain();
+      await Promise.all([fanouts.drain(), deliverer.drain()]);
       await http.close();
       await queues.close();
       connection.disconnect();

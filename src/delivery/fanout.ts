@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { newId } from '../domain/ids.ts';
 import { webhookReceives } from '../domain/matching.ts';
-import { claimEventForFanout } from '../store/events.ts';
+import { claimEventsForFanout } from '../store/events.ts';
 import { candidateWebhooks, insertDeliveries, type NewDelivery } from '../store/deliveries.ts';
 import { within } from '../time-limit.ts';
 import type { Queues } from './queues.ts';
@@ -10,33 +10,37 @@ import type { Queues } from './queues.ts';
 const ENQUEUE_TIMEOUT_MS = 2_000;
 
 /**
- * Turns one stored event into one delivery per webhook it reaches (its account's hooks, and its
- * ancestors' hooks that include sub-accounts), in the same transaction that marks the event as
- * fanned out — so a repeated fan-out job creates nothing twice — then enqueues them.
+ * Turns stored events into one delivery per webhook each reaches (its account's hooks, and its
+ * ancestors' hooks that include sub-accounts), in the same transaction that marks the events as
+ * fanned out — so a repeated fan-out job creates nothing twice — then enqueues the deliveries.
+ * Works on a batch: four statements for any number of events. Returns the delivery ids per event.
  */
-export async function fanOutEvent(
+export async function fanOutEvents(
   pool: pg.Pool,
   queues: Queues,
-  accountId: string,
-  eventId: string,
-): Promise<string[]> {
+  keys: { accountId: string; eventId: string }[],
+): Promise<string[][]> {
   const client = await pool.connect();
   let deliveries: NewDelivery[] = [];
   try {
     await client.query('BEGIN');
-    const event = await claimEventForFanout(client, accountId, eventId);
-    if (event) {
-      const candidates = await candidateWebhooks(client, accountId);
-      deliveries = candidates
-        .filter((w) => webhookReceives(event, w, w.tree))
-        .map((w) => ({
-          id: newId(),
-          eventAccountId: accountId,
-          eventId,
-          webhookId: w.id,
-          accountId: w.accountId,
-          trigger: 'auto' as const,
-        }));
+    const events = await claimEventsForFanout(client, keys);
+    if (events.length > 0) {
+      const candidates = await candidateWebhooks(client, [
+        ...new Set(events.map((e) => e.accountId)),
+      ]);
+      deliveries = events.flatMap((event) =>
+        candidates
+          .filter((w) => w.eventAccountId === event.accountId && webhookReceives(event, w, w.tree))
+          .map((w) => ({
+            id: newId(),
+            eventAccountId: event.accountId,
+            eventId: event.id,
+            webhookId: w.id,
+            accountId: w.accountId,
+            trigger: 'auto' as const,
+          })),
+      );
       await insertDeliveries(client, deliveries);
     }
     await client.query('COMMIT');
@@ -50,7 +54,22 @@ export async function fanOutEvent(
     queues,
     deliveries.map((d) => d.id),
   );
-  return deliveries.map((d) => d.id);
+  return keys.map((k) =>
+    deliveries
+      .filter((d) => d.eventAccountId === k.accountId && d.eventId === k.eventId)
+      .map((d) => d.id),
+  );
+}
+
+/** One event's fan-out (the batch of one). */
+export async function fanOutEvent(
+  pool: pg.Pool,
+  queues: Queues,
+  accountId: string,
+  eventId: string,
+) {
+  const [ids] = await fanOutEvents(pool, queues, [{ accountId, eventId }]);
+  return ids;
 }
 
 /** The job id is the delivery id: adding one that is already queued is a no-op in BullMQ. */

@@ -45,14 +45,16 @@ export function apiKeyRepository(prisma: PrismaClient) {
     /** The account an API key or an auth token stands for, or null. */
     async authenticate(token: string): Promise<Account | null> {
       const hash = hashToken(token);
-      const key = await prisma.apiKey.findUnique({ where: { hash }, include: { account: true } });
-      if (key) return key.account;
-      const issued = await prisma.authToken.findUnique({
-        where: { hash },
-        include: { account: true },
-      });
-      if (issued && issued.expiresAt.getTime() > Date.now()) return issued.account;
-      return null;
+      // Every API request asks this: one round trip for keys and tokens alike.
+      const rows = await prisma.$queryRaw<Account[]>`
+        SELECT a.id, a.name, a.parent_id AS "parentId", a.tree, a.created, a.modified
+        FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.hash = ${hash}
+        UNION ALL
+        SELECT a.id, a.name, a.parent_id AS "parentId", a.tree, a.created, a.modified
+        FROM auth_tokens t JOIN accounts a ON a.id = t.account_id
+        WHERE t.hash = ${hash} AND t.expires_at > now()
+        LIMIT 1`;
+      return rows[0] ?? null;
     },
 
     /** Exchanges an API key for a short-lived auth token (Kazoo's PUT /v2/api_auth). */

@@ -32,16 +32,19 @@ const WEBHOOK_COLUMNS = `w.id, w.account_id AS "accountId", w.uri, w.http_verb A
   w.include_subaccounts AS "includeSubaccounts", w.enabled, w.secret, w.previous_secrets AS "previousSecrets"`;
 
 /**
- * The candidates an event of `accountId` can reach: the account's own enabled hooks, and its
- * ancestors' enabled hooks that include sub-accounts. Type and modifier matching is done by the
- * pure `webhookReceives`.
+ * The candidates events of these accounts can reach: each account's own enabled hooks, and its
+ * ancestors' enabled hooks that include sub-accounts — one row per (event account, webhook), with
+ * the event account's tree. Type and modifier matching is done by the pure `webhookReceives`.
  */
-export async function candidateWebhooks(client: pg.PoolClient | pg.Pool, accountId: string) {
-  const { rows } = await client.query<WebhookForDelivery & { tree: string[] }>(
-    `WITH acct AS (SELECT tree FROM accounts WHERE id = $1)
-     SELECT ${WEBHOOK_COLUMNS}, acct.tree FROM webhooks w, acct
-     WHERE w.enabled AND (w.account_id = $1 OR (w.include_subaccounts AND w.account_id = ANY(acct.tree)))`,
-    [accountId],
+export async function candidateWebhooks(client: pg.PoolClient | pg.Pool, accountIds: string[]) {
+  const { rows } = await client.query<
+    WebhookForDelivery & { eventAccountId: string; tree: string[] }
+  >(
+    `SELECT a.id AS "eventAccountId", a.tree, ${WEBHOOK_COLUMNS}
+     FROM accounts a JOIN webhooks w
+       ON w.enabled AND (w.account_id = a.id OR (w.include_subaccounts AND w.account_id = ANY(a.tree)))
+     WHERE a.id = ANY($1)`,
+    [accountIds],
   );
   return rows;
 }
@@ -183,80 +186,71 @@ export interface DeliveryOutcome {
 }
 
 /**
- * Stores a batch of outcomes in one transaction of three set-based statements. A delivery that was
- * skipped meanwhile (its webhook was auto-disabled) stays skipped.
+ * Stores a batch of outcomes in ONE statement (so one round trip, atomic): the attempts, the
+ * deliveries' new states, and the failure-count reset of webhooks that succeeded. A delivery that
+ * was skipped meanwhile (its webhook was auto-disabled) stays skipped.
  */
 export async function writeOutcomes(pool: pg.Pool, outcomes: DeliveryOutcome[]): Promise<void> {
-  const attempts = outcomes.flatMap((o) => (o.attempt ? [o.attempt] : []));
-  const succeeded = [
-    ...new Set(outcomes.flatMap((o) => (o.succeededWebhookId ? [o.succeededWebhookId] : []))),
-  ];
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    if (attempts.length > 0) {
-      const col = <K extends keyof AttemptRecord>(k: K) => attempts.map((a) => a[k]);
-      const json = (k: 'reqHeaders' | 'respHeaders') =>
-        attempts.map((a) => (a[k] === null ? null : JSON.stringify(a[k])));
-      await client.query(
-        `INSERT INTO attempts (id, delivery_id, webhook_id, account_id, event_id, hook_event, uri, method,
-           req_headers, req_body, resp_status_code, resp_headers, resp_body, try, retries_left, result, reason,
-           client_error, duration_ms, created)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-           $8::text[], $9::jsonb[], $10::text[], $11::int[], $12::jsonb[], $13::text[], $14::int[], $15::int[],
-           $16::text[], $17::text[], $18::text[], $19::int[], $20::timestamptz[])`,
-        [
-          col('id'),
-          col('deliveryId'),
-          col('webhookId'),
-          col('accountId'),
-          col('eventId'),
-          col('hookEvent'),
-          col('uri'),
-          col('method'),
-          json('reqHeaders'),
-          col('reqBody'),
-          col('respStatusCode'),
-          json('respHeaders'),
-          col('respBody'),
-          col('try'),
-          col('retriesLeft'),
-          col('result'),
-          col('reason'),
-          col('clientError'),
-          col('durationMs'),
-          col('created'),
-        ],
-      );
-    }
-    const d = outcomes.map((o) => o.delivery);
-    await client.query(
-      `UPDATE deliveries AS d SET status = u.status, tries = u.tries, next_attempt_at = u.next_attempt_at,
-         last_error = u.last_error, modified = now()
-       FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[], $5::text[])
-         AS u(id, status, tries, next_attempt_at, last_error)
-       WHERE d.id = u.id AND d.status = 'pending'`,
-      [
-        d.map((x) => x.id),
-        d.map((x) => x.status),
-        d.map((x) => x.tries),
-        d.map((x) => x.nextAttemptAt),
-        d.map((x) => x.lastError),
-      ],
-    );
-    if (succeeded.length > 0) {
-      await client.query(
-        `UPDATE webhooks SET recent_failures = '{}' WHERE id = ANY($1) AND cardinality(recent_failures) > 0`,
-        [succeeded],
-      );
-    }
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+  const rows = outcomes.map((o) => ({
+    delivery_id: o.delivery.id,
+    status: o.delivery.status,
+    tries: o.delivery.tries,
+    next_attempt_at: o.delivery.nextAttemptAt,
+    last_error: o.delivery.lastError,
+    succeeded_webhook_id: o.succeededWebhookId ?? null,
+    attempt: o.attempt ? attemptColumns(o.attempt) : null,
+  }));
+  await pool.query(
+    `WITH input AS (
+       SELECT * FROM json_to_recordset($1::json) AS x(delivery_id text, status text, tries int,
+         next_attempt_at timestamptz, last_error text, succeeded_webhook_id text, attempt json)
+     ), new_attempts AS (
+       INSERT INTO attempts
+       SELECT (json_populate_record(null::attempts, input.attempt)).* FROM input WHERE input.attempt IS NOT NULL
+     ), ended AS (
+       UPDATE deliveries AS d SET status = i.status, tries = i.tries, next_attempt_at = i.next_attempt_at,
+         last_error = i.last_error, modified = now()
+       FROM input i WHERE d.id = i.delivery_id AND d.status = 'pending'
+     )
+     UPDATE webhooks SET recent_failures = '{}'
+     WHERE id IN (SELECT succeeded_webhook_id FROM input WHERE succeeded_webhook_id IS NOT NULL)
+       AND cardinality(recent_failures) > 0`,
+    [withoutNul(JSON.stringify(rows))],
+  );
+}
+
+/** An attempt as the attempts table's columns (json_populate_record matches them by name). */
+function attemptColumns(a: AttemptRecord) {
+  return {
+    id: a.id,
+    delivery_id: a.deliveryId,
+    webhook_id: a.webhookId,
+    account_id: a.accountId,
+    event_id: a.eventId,
+    hook_event: a.hookEvent,
+    uri: a.uri,
+    method: a.method,
+    req_headers: a.reqHeaders,
+    req_body: a.reqBody,
+    resp_status_code: a.respStatusCode,
+    resp_headers: a.respHeaders,
+    resp_body: a.respBody,
+    try: a.try,
+    retries_left: a.retriesLeft,
+    result: a.result,
+    reason: a.reason,
+    client_error: a.clientError,
+    duration_ms: a.durationMs,
+    created: a.created,
+  };
+}
+
+/**
+ * Postgres text and jsonb cannot hold NUL; a receiver's response may. Drops every \u0000 escape
+ * from JSON text — only real escapes, not a literal backslash followed by "u0000".
+ */
+export function withoutNul(json: string): string {
+  return json.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1');
 }
 
 /**

@@ -39,21 +39,21 @@ export interface StoredEvent {
 }
 
 /**
- * Claims an event for fan-out inside the caller's transaction: only the first claim gets it, so a
- * fan-out job that runs twice creates its deliveries once.
+ * Claims events for fan-out inside the caller's transaction: only the first claim of an event
+ * gets it, so a fan-out job that runs twice creates its deliveries once.
  */
-export async function claimEventForFanout(
+export async function claimEventsForFanout(
   client: pg.PoolClient,
-  accountId: string,
-  id: string,
-): Promise<StoredEvent | undefined> {
+  keys: { accountId: string; eventId: string }[],
+): Promise<StoredEvent[]> {
   const { rows } = await client.query<StoredEvent>(
-    `UPDATE events SET fanned_out_at = now()
-     WHERE account_id = $1 AND id = $2 AND fanned_out_at IS NULL
-     RETURNING account_id AS "accountId", id, type, payload, created`,
-    [accountId, id],
+    `UPDATE events e SET fanned_out_at = now()
+     FROM unnest($1::text[], $2::text[]) AS k(account_id, id)
+     WHERE e.account_id = k.account_id AND e.id = k.id AND e.fanned_out_at IS NULL
+     RETURNING e.account_id AS "accountId", e.id, e.type, e.payload, e.created`,
+    [keys.map((k) => k.accountId), keys.map((k) => k.eventId)],
   );
-  return rows[0];
+  return rows;
 }
 
 /** Events whose fan-out is owed for longer than the grace period (the queue lost the job). */

@@ -132,6 +132,27 @@ describe('the attempts log', () => {
     expect(res.json().data[0].resp_body).toHaveLength(8 * 1024);
   });
 
+  it('stores a response body with NUL bytes (which Postgres cannot hold) without them', async () => {
+    const nul = await startReceiver(() => ({ status: 200, body: 'ok\u0000done' }));
+    try {
+      const other = await createTenant(t.db);
+      const hook = await createWebhook(t.app, other.key, other.account.id, {
+        uri: nul.url,
+        hook: 'sms',
+      });
+      await publish(t.app, other.key, other.account.id, { type: 'sms', id: 'nul-1', payload: {} });
+      const attempts = await eventually(async () => {
+        const res = await api(t.app, other.key).get(
+          `/v2/accounts/${other.account.id}/webhooks/${hook.id}/attempts`,
+        );
+        return res.json().data.length > 0 ? res.json().data : undefined;
+      });
+      expect(attempts[0]).toMatchObject({ result: 'success', resp_body: 'okdone' });
+    } finally {
+      await nul.close();
+    }
+  });
+
   it('filters by result and by time', async () => {
     const failures = (await get('/webhooks/attempts?result=failure')).json().data;
     expect(failures.map((a: { hook_id: string }) => a.hook_id)).toEqual([bad.id]);
