@@ -78,7 +78,7 @@ const S = {
   ingestBatchRequests: envInt('BENCH_INGEST_BATCHES', 300),
   ingestSingleRequests: envInt('BENCH_INGEST_SINGLES', 4000),
   pacedSeconds: envInt('BENCH_PACED_SECONDS', 10),
-  workerConcurrency: envInt('SWITCHBOARD_WORKER_CONCURRENCY', 50),
+  workerConcurrency: envInt('SWITCHBOARD_WORKER_CONCURRENCY', 100),
   profile: process.env.BENCH_PROFILE === '1',
   keepDb: process.env.BENCH_KEEP_DB === '1',
 };

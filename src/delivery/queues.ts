@@ -30,13 +30,13 @@ export interface Queues {
 export const JOB_DEFAULTS = { removeOnComplete: true, removeOnFail: true } as const;
 
 export function redisConnection(url: string, forWorker: boolean): Redis {
-  // Workers block on Redis and must retry forever; the API fails fast (the event is already in
-  // Postgres, and the reconciler enqueues what could not be).
+  // Workers block on Redis and must retry forever. The API keeps ioredis's offline queue (a
+  // command issued during a reconnect waits for it instead of failing at once) and bounds every
+  // enqueue in time itself (fanout.ts): the events are already in Postgres, and the reconciler
+  // enqueues whatever could not be.
   const redis = new Redis(
     url,
-    forWorker
-      ? { maxRetriesPerRequest: null }
-      : { maxRetriesPerRequest: 1, enableOfflineQueue: false },
+    forWorker ? { maxRetriesPerRequest: null } : { maxRetriesPerRequest: 1 },
   );
   redis.on('error', () => {}); // reported by /readyz; ioredis reconnects by itself
   return redis;

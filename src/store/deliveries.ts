@@ -205,12 +205,16 @@ export async function writeOutcomes(pool: pg.Pool, outcomes: DeliveryOutcome[]):
        SELECT * FROM json_to_recordset($1::json) AS x(delivery_id text, status text, tries int,
          next_attempt_at timestamptz, last_error text, succeeded_webhook_id text, attempt json)
      ), new_attempts AS (
+       -- LATERAL, not (json_populate_record(…)).*, which would call it once per column.
        INSERT INTO attempts
-       SELECT (json_populate_record(null::attempts, input.attempt)).* FROM input WHERE input.attempt IS NOT NULL
+       SELECT a.* FROM input, LATERAL json_populate_record(null::attempts, input.attempt) a
+       WHERE input.attempt IS NOT NULL
      ), ended AS (
        UPDATE deliveries AS d SET status = i.status, tries = i.tries, next_attempt_at = i.next_attempt_at,
          last_error = i.last_error, modified = now()
-       FROM input i WHERE d.id = i.delivery_id AND d.status = 'pending'
+       -- "IS TRUE" keeps the planner on the primary key: with stale statistics during a burst it
+       -- would otherwise scan every pending delivery through the status index, once per batch.
+       FROM input i WHERE d.id = i.delivery_id AND (d.status = 'pending') IS TRUE
      )
      UPDATE webhooks SET recent_failures = '{}'
      WHERE id IN (SELECT succeeded_webhook_id FROM input WHERE succeeded_webhook_id IS NOT NULL)
