@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifySchemaCompiler } from 'fastify';
+import type { FastifyRequest, FastifySchemaCompiler } from 'fastify';
 import type { ErrorObject } from 'ajv';
 import type { RouteContext } from '../app.ts';
 import { newId } from '../domain/ids.ts';
@@ -9,8 +9,13 @@ import { ApiError, conflict, fieldError, notFound } from '../http/errors.ts';
 import { compileBodyValidator, validatorCompiler } from '../http/validation.ts';
 import { AccountParams, SECURITY } from '../schemas/common.ts';
 import { EventParams, PublishBody, RecoverBody, RedeliverQuery } from '../schemas/event.ts';
-import { insertEvents, type NewEvent } from '../store/events.ts';
-import { insertDeliveries, manualDeliveries, reopenFailedDeliveries } from '../store/deliveries.ts';
+import { findEvent, insertEvents, type NewEvent } from '../store/events.ts';
+import {
+  deliveriesOfEvent,
+  insertDeliveries,
+  manualDeliveries,
+  reopenFailedDeliveries,
+} from '../store/deliveries.ts';
 import { WebhookParams } from './webhooks.ts';
 
 const tags = ['events'];
@@ -32,6 +37,20 @@ const publishValidator: FastifySchemaCompiler<unknown> = (route) => {
   validate.errors = [] as ErrorObject[];
   return validate as never;
 };
+
+/**
+ * Enqueues work already committed to Postgres. If Redis does not take it, the request still
+ * succeeds: the reconciler enqueues what is owed.
+ */
+async function afterCommit(
+  request: FastifyRequest,
+  what: string,
+  enqueue: Promise<void>,
+): Promise<void> {
+  await enqueue.catch((err: Error) =>
+    request.log.warn({ err: err.message }, `${what} not enqueued; the reconciler will do it`),
+  );
+}
 
 export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
   const { db, queues, config } = ctx;
@@ -73,11 +92,13 @@ export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
         const accountId = request.account.id;
         const inserted = await insertEvents(db.pool, accountId, events);
         // The events are committed; if Redis is down now, the reconciler fans them out later.
-        await enqueueFanout(
-          queues,
-          [...inserted].map((eventId) => ({ accountId, eventId })),
-        ).catch((err: Error) =>
-          request.log.warn({ err: err.message }, 'fan-out not enqueued; the reconciler will do it'),
+        await afterCommit(
+          request,
+          'fan-out',
+          enqueueFanout(
+            queues,
+            [...inserted].map((eventId) => ({ accountId, eventId })),
+          ),
         );
         const ids = events.map((e) => e.id);
         return reply.code(202).send(
@@ -101,18 +122,9 @@ export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request) => {
-        const event = await db.prisma.event.findUnique({
-          where: { accountId_id: { accountId: request.account.id, id: request.params.eventId } },
-        });
+        const event = await findEvent(db.prisma, request.account.id, request.params.eventId);
         if (!event) throw notFound('event');
-        // Deliveries to an ancestor's hook (include_subaccounts) are shown only to keys that manage it.
-        const { rows } = await db.pool.query(
-          `SELECT d.id, d.webhook_id, d.status, d.trigger, d.tries, d.last_error, d.next_attempt_at, d.created, d.modified
-           FROM deliveries d JOIN accounts a ON a.id = d.account_id
-           WHERE d.event_account_id = $1 AND d.event_id = $2 AND $3 = ANY(a.tree)
-           ORDER BY d.created, d.id`,
-          [event.accountId, event.id, request.caller.id],
-        );
+        const deliveries = await deliveriesOfEvent(db.pool, event, request.caller.id);
         return envelope(request, {
           id: event.id,
           type: event.type,
@@ -120,14 +132,14 @@ export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
           payload: event.payload,
           created: event.created.toISOString(),
           fanned_out: event.fannedOutAt !== null,
-          deliveries: rows.map((d) => ({
+          deliveries: deliveries.map((d) => ({
             id: d.id,
-            webhook_id: d.webhook_id,
+            webhook_id: d.webhookId,
             status: d.status,
             trigger: d.trigger,
             tries: d.tries,
-            ...(d.last_error ? { last_error: d.last_error } : {}),
-            ...(d.status === 'pending' ? { next_attempt_at: d.next_attempt_at.toISOString() } : {}),
+            ...(d.lastError ? { last_error: d.lastError } : {}),
+            ...(d.status === 'pending' ? { next_attempt_at: d.nextAttemptAt.toISOString() } : {}),
             created: d.created.toISOString(),
             modified: d.modified.toISOString(),
           })),
@@ -147,9 +159,7 @@ export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        const event = await db.prisma.event.findUnique({
-          where: { accountId_id: { accountId: request.account.id, id: request.params.eventId } },
-        });
+        const event = await findEvent(db.prisma, request.account.id, request.params.eventId);
         if (!event) throw notFound('event');
         const callerScope = { account: { tree: { has: request.caller.id } } };
         const webhookId = request.query.webhook_id;
@@ -164,13 +174,12 @@ export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
         if (webhookId && webhooks.length === 0) throw notFound('webhook');
         const deliveries = manualDeliveries(event, webhooks);
         await insertDeliveries(db.pool, deliveries);
-        await enqueueDeliveries(
-          queues,
-          deliveries.map((d) => d.id),
-        ).catch((err: Error) =>
-          request.log.warn(
-            { err: err.message },
-            'redelivery not enqueued; the reconciler will do it',
+        await afterCommit(
+          request,
+          'redelivery',
+          enqueueDeliveries(
+            queues,
+            deliveries.map((d) => d.id),
           ),
         );
         return reply.code(202).send(
@@ -207,12 +216,7 @@ export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
             until.toISOString(),
           );
         const ids = await reopenFailedDeliveries(db.pool, webhook.id, since, until);
-        await enqueueDeliveries(queues, ids).catch((err: Error) =>
-          request.log.warn(
-            { err: err.message },
-            'recovery not enqueued; the reconciler will do it',
-          ),
-        );
+        await afterCommit(request, 'recovery', enqueueDeliveries(queues, ids));
         return reply
           .code(202)
           .send(envelope(request, { recovered: ids.length, delivery_ids: ids }));

@@ -376,3 +376,33 @@ export async function reopenFailedDeliveries(
   );
   return rows.map((r) => r.id);
 }
+
+/**
+ * The deliveries of one event that `callerId` may see: those to webhooks of its own account or
+ * below. Deliveries to an ancestor's include_subaccounts hook stay hidden from a sub-account.
+ */
+export async function deliveriesOfEvent(
+  pool: pg.Pool,
+  event: { accountId: string; id: string },
+  callerId: string,
+) {
+  const { rows } = await pool.query<{
+    id: string;
+    webhookId: string | null;
+    status: string;
+    trigger: string;
+    tries: number;
+    lastError: string | null;
+    nextAttemptAt: Date;
+    created: Date;
+    modified: Date;
+  }>(
+    `SELECT d.id, d.webhook_id AS "webhookId", d.status, d.trigger, d.tries, d.last_error AS "lastError",
+       d.next_attempt_at AS "nextAttemptAt", d.created, d.modified
+     FROM deliveries d JOIN accounts a ON a.id = d.account_id
+     WHERE d.event_account_id = $1 AND d.event_id = $2 AND $3 = ANY(a.tree)
+     ORDER BY d.created, d.id`,
+    [event.accountId, event.id, callerId],
+  );
+  return rows;
+}

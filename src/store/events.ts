@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { PrismaClient } from '../generated/prisma/client.ts';
 
 export interface NewEvent {
   id: string;
@@ -64,4 +65,9 @@ export async function eventsAwaitingFanout(pool: pg.Pool, olderThan: Date, limit
     [olderThan, limit],
   );
   return rows;
+}
+
+/** An event of an account, or null (ids are per account). */
+export function findEvent(prisma: PrismaClient, accountId: string, id: string) {
+  return prisma.event.findUnique({ where: { accountId_id: { accountId, id } } });
 }
