@@ -27,6 +27,7 @@ export interface RunningWorker {
  * The worker process's work: fan-out jobs, delivery jobs and the reconciler, all over the shared
  * Postgres and Redis, so any number of worker processes can run side by side.
  */
+type EventKey = { accountId: string; eventId: string };
 type Logger = Pick<FastifyBaseLogger, 'info' | 'warn'>;
 
 export async function startWorker(
@@ -51,14 +52,15 @@ export async function startWorker(
   const lockDuration = Math.max(30_000, settings.attemptTimeoutMs * 4);
 
   // Fan-out jobs that arrive together share one transaction (see batcher.ts).
-  const fanouts = createBatcher((keys: FanoutJob[]) => fanOutEvents(db.pool, queues, keys), {
+  const fanouts = createBatcher((keys: EventKey[]) => fanOutEvents(db.pool, queues, keys), {
     maxSize: 100,
     maxWaitMs: 5,
   });
   const fanout = new Worker<FanoutJob>(
     FANOUT_QUEUE,
     async (job) => {
-      await fanouts.submit(job.data);
+      const { accountId, eventIds } = job.data;
+      await Promise.all(eventIds.map((eventId) => fanouts.submit({ accountId, eventId })));
     },
     { connection, prefix: config.redisPrefix, concurrency: 50, lockDuration },
   );

@@ -84,21 +84,34 @@ export async function enqueueDeliveries(queues: Queues, ids: string[]): Promise<
   );
 }
 
-/** Fan-out jobs are keyed by account and event, so the reconciler can re-add them safely. */
+/** Events per fan-out job: one publish request's batch (≤ 1000) makes a few jobs, not one each. */
+const EVENTS_PER_FANOUT_JOB = 100;
+
+/**
+ * Enqueues fan-out for stored events, grouped by account into jobs of up to 100 events. A job id
+ * is the account and its first event, so the reconciler re-adding a job still queued does
+ * nothing; a fan-out that runs twice anyway creates nothing twice (the claim in fanOutEvents).
+ */
 export async function enqueueFanout(
   queues: Queues,
   events: { accountId: string; eventId: string }[],
 ): Promise<void> {
   if (events.length === 0) return;
-  await within(
-    ENQUEUE_TIMEOUT_MS,
-    queues.fanout.addBulk(
-      events.map((e) => ({
-        name: 'fanout',
-        data: e,
-        opts: { jobId: `${e.accountId}-${e.eventId}` },
-      })),
-    ),
-    'enqueue fan-out',
+  const byAccount = new Map<string, string[]>();
+  for (const e of events)
+    byAccount.set(e.accountId, [...(byAccount.get(e.accountId) ?? []), e.eventId]);
+  const jobs = [...byAccount].flatMap(([accountId, ids]) =>
+    chunks(ids, EVENTS_PER_FANOUT_JOB).map((eventIds) => ({
+      name: 'fanout',
+      data: { accountId, eventIds },
+      opts: { jobId: `${accountId}-${eventIds[0]}` },
+    })),
   );
+  await within(ENQUEUE_TIMEOUT_MS, queues.fanout.addBulk(jobs), 'enqueue fan-out');
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }

@@ -9,9 +9,10 @@ import { Redis } from 'ioredis';
 export const FANOUT_QUEUE = 'fanout';
 export const DELIVERY_QUEUE = 'deliveries';
 
+/** Events of one account to fan out; a publish request of many events is one job. */
 export interface FanoutJob {
   accountId: string;
-  eventId: string;
+  eventIds: string[];
 }
 
 export interface DeliveryJob {

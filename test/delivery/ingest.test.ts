@@ -50,6 +50,21 @@ describe('POST /v2/accounts/{A}/events', () => {
     expect(rows[0].n).toBe(1000);
   });
 
+  it('enqueues fan-out as one job per 100 events of a request, not one per event', async () => {
+    const before = await t.queues.fanout.getWaitingCount();
+    const batch = Array.from({ length: 250 }, (_, i) => ({
+      type: 'sms',
+      id: `jobs-${i}`,
+      payload: {},
+    }));
+    expect((await api(t.app, tenant.key).post(url(), batch)).statusCode).toBe(202);
+    const jobs = (await t.queues.fanout.getWaiting()).filter((j) =>
+      j.data.eventIds[0]?.startsWith('jobs-'),
+    );
+    expect(await t.queues.fanout.getWaitingCount()).toBe(before + 3);
+    expect(jobs.map((j) => j.data.eventIds.length).sort()).toEqual([100, 100, 50]);
+  });
+
   it('accepts the same id once: a repeat answers 202 and reports it as a duplicate', async () => {
     const event = { type: 'sms', id: 'once-only', payload: { body: 'first' } };
     await api(t.app, tenant.key).post(url(), event);
