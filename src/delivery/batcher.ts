@@ -22,7 +22,19 @@ export function createBatcher<I, O>(run: (items: I[]) => Promise<O[]>, options: 
     if (batch.length === 0) return;
     const done = run(batch.map((p) => p.item)).then(
       (results) => batch.forEach((p, i) => p.resolve(results[i])),
-      (error: unknown) => batch.forEach((p) => p.reject(error)),
+      // One bad item must not fail the others that happened to share its batch: retry each
+      // alone, so only the culprit fails (and its job is retried or reconciled on its own).
+      (error: unknown) =>
+        batch.length === 1
+          ? batch[0].reject(error)
+          : Promise.all(
+              batch.map((p) =>
+                run([p.item]).then(
+                  ([result]) => p.resolve(result),
+                  (alone: unknown) => p.reject(alone),
+                ),
+              ),
+            ).then(() => undefined),
     );
     inFlight.add(done);
     void done.finally(() => inFlight.delete(done));

@@ -219,7 +219,7 @@ export async function writeOutcomes(pool: pg.Pool, outcomes: DeliveryOutcome[]):
      UPDATE webhooks SET recent_failures = '{}'
      WHERE id IN (SELECT succeeded_webhook_id FROM input WHERE succeeded_webhook_id IS NOT NULL)
        AND cardinality(recent_failures) > 0`,
-    [withoutNul(JSON.stringify(rows))],
+    [storableJson(JSON.stringify(rows))],
   );
 }
 
@@ -250,11 +250,16 @@ function attemptColumns(a: AttemptRecord) {
 }
 
 /**
- * Postgres text and jsonb cannot hold NUL; a receiver's response may. Drops every \u0000 escape
- * from JSON text — only real escapes, not a literal backslash followed by "u0000".
+ * JSON text that Postgres will take. Its text and jsonb cannot hold NUL, nor a lone UTF-16
+ * surrogate (a cut emoji), and a receiver's answer or a truncated body may contain either.
+ * JSON.stringify writes exactly those as \u escapes (valid pairs stay raw characters), so: drop
+ * \u0000, turn a lone-surrogate escape into U+FFFD. Only real escapes count, not a literal
+ * backslash followed by "u0000".
  */
-export function withoutNul(json: string): string {
-  return json.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1');
+export function storableJson(json: string): string {
+  return json
+    .replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1')
+    .replace(/(?<!\\)((?:\\\\)*)\\ud[89a-f][0-9a-f]{2}/gi, '$1\\ufffd');
 }
 
 /**

@@ -153,6 +153,38 @@ describe('the attempts log', () => {
     }
   });
 
+  it('logs a request body cut in the middle of an emoji (the 16 KiB log limit) and delivers once', async () => {
+    const r = await startReceiver();
+    try {
+      const other = await createTenant(t.db);
+      const hook = await createWebhook(t.app, other.key, other.account.id, {
+        uri: r.url,
+        event_types: ['sms'],
+      });
+      // {"type":"sms","data":{"a":"xxx…😀"}}: the emoji's two halves straddle character 16384.
+      const prefix = '{"type":"sms","data":{"a":"'.length;
+      await publish(t.app, other.key, other.account.id, {
+        type: 'sms',
+        id: 'emoji-1',
+        payload: { a: 'x'.repeat(16 * 1024 - prefix - 1) + '😀' },
+      });
+      const attempts = await eventually(async () => {
+        const res = await api(t.app, other.key).get(
+          `/v2/accounts/${other.account.id}/webhooks/${hook.id}/attempts`,
+        );
+        return res.json().data.length > 0 ? res.json().data : undefined;
+      });
+      expect(attempts).toHaveLength(1);
+      expect(attempts[0].result).toBe('success');
+      expect(attempts[0].req_body).toHaveLength(16 * 1024);
+      expect(attempts[0].req_body.endsWith('\ufffd')).toBe(true);
+      await new Promise((res) => setTimeout(res, 300));
+      expect(r.requests).toHaveLength(1);
+    } finally {
+      await r.close();
+    }
+  });
+
   it('filters by result and by time', async () => {
     const failures = (await get('/webhooks/attempts?result=failure')).json().data;
     expect(failures.map((a: { hook_id: string }) => a.hook_id)).toEqual([bad.id]);

@@ -1,27 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { withoutNul } from '../../src/store/deliveries.ts';
+import { storableJson } from '../../src/store/deliveries.ts';
 
-/** Postgres cannot store NUL in text or jsonb; a receiver's answer may contain it. */
-describe('withoutNul', () => {
+/** Postgres cannot store NUL or a lone surrogate in text or jsonb; a receiver's answer may hold them. */
+describe('storableJson', () => {
   it.each([
-    ['a NUL escape is dropped', JSON.stringify({ b: 'a\u0000b' }), { b: 'ab' }],
+    ['a NUL escape is dropped', { b: 'a\u0000b' }, { b: 'ab' }],
+    ['several, nested', { h: { x: '\u0000\u0000y' }, l: ['\u0000'] }, { h: { x: 'y' }, l: [''] }],
+    ['a literal backslash + "u0000" is kept', { b: '\\u0000' }, { b: '\\u0000' }],
+    ['an escaped backslash before a real NUL keeps the backslash', { b: '\\\u0000' }, { b: '\\' }],
     [
-      'several, nested',
-      JSON.stringify({ h: { x: '\u0000\u0000y' }, l: ['\u0000'] }),
-      { h: { x: 'y' }, l: [''] },
+      'a cut emoji (lone high surrogate) becomes U+FFFD',
+      { b: 'ok😀'.slice(0, 3) },
+      { b: 'ok\ufffd' },
     ],
-    ['a literal backslash + "u0000" is kept', JSON.stringify({ b: '\\u0000' }), { b: '\\u0000' }],
-    [
-      'an escaped backslash before a real NUL keeps the backslash',
-      JSON.stringify({ b: '\\\u0000' }),
-      { b: '\\' },
-    ],
-    [
-      'text without NUL is unchanged',
-      JSON.stringify({ b: 'plain \\ text' }),
-      { b: 'plain \\ text' },
-    ],
-  ])('%s', (_name, json, expected) => {
-    expect(JSON.parse(withoutNul(json))).toEqual(expected);
+    ['a lone low surrogate becomes U+FFFD', { b: '\udc00x' }, { b: '\ufffdx' }],
+    ['a whole emoji is kept', { b: 'ok😀' }, { b: 'ok😀' }],
+    ['a literal "\\ud83d" text is kept', { b: '\\ud83d' }, { b: '\\ud83d' }],
+    ['text without either is unchanged', { b: 'plain \\ text' }, { b: 'plain \\ text' }],
+  ])('%s', (_name, value, expected) => {
+    const json = storableJson(JSON.stringify(value));
+    expect(JSON.parse(json)).toEqual(expected);
+    expect(json).not.toMatch(/(?<!\\)(?:\\\\)*\\u(0000|d[89a-f])/i);
   });
 });
