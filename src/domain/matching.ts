@@ -58,8 +58,9 @@ function passesFilters(event: MatchableEvent, webhook: MatchableWebhook): boolea
   // Which hook's modifier rules apply: the webhook's own, or for `all` / event_types the event's.
   const hook =
     webhook.hook !== null && webhook.hook !== ALL_HOOK ? webhook.hook : hookOf(event.type);
-  const fieldFor = (key: string) =>
-    (hook ? hookEntry(hook)?.modifierFields?.[key] : undefined) ?? key;
+  // Own keys only: a modifier named "toString" must not find Object.prototype's.
+  const renames = (hook ? hookEntry(hook)?.modifierFields : undefined) ?? {};
+  const fieldFor = (key: string) => (Object.hasOwn(renames, key) ? renames[key] : key);
 
   for (const [key, wanted] of Object.entries(webhook.modifiers ?? {})) {
     // null (a PATCH removal) and [] (nothing ticked in a UI) put no restriction on the field.
@@ -80,13 +81,17 @@ function passesFilters(event: MatchableEvent, webhook: MatchableWebhook): boolea
 
 /** A top-level field, or a dotted path into nested objects (`custom_channel_vars.owner_id`). */
 function fieldValue(fields: Record<string, unknown>, key: string): unknown {
-  if (key in fields || !key.includes('.')) return fields[key];
+  if (Object.hasOwn(fields, key) || !key.includes('.')) return ownValue(fields, key);
   let current: unknown = fields;
   for (const part of key.split('.')) {
     if (current === null || typeof current !== 'object' || Array.isArray(current)) return undefined;
-    current = (current as Record<string, unknown>)[part];
+    current = ownValue(current as Record<string, unknown>, part);
   }
   return current;
+}
+
+function ownValue(record: Record<string, unknown>, key: string): unknown {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
 /** A list means "one of", a scalar "equals"; both compared as strings (form-data loses types). */

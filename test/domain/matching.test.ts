@@ -196,3 +196,26 @@ describe('custom_data filters of the object hook (Kazoo)', () => {
     expect(webhookReceives(event('channel_create'), hook, TREE_OF_CUSTOMER)).toBe(true);
   });
 });
+
+describe('hostile modifier keys', () => {
+  it.each(['toString', 'constructor', 'valueOf', '__proto__', 'hasOwnProperty', 'a.toString'])(
+    'a modifier named %s neither throws nor matches an event without that field',
+    (key) => {
+      for (const hook of ['notifications', 'all', 'object']) {
+        const w = webhook({ hook, modifiers: { [key]: 'x' } });
+        for (const e of [
+          event('notifications', { event_name: 'voicemail_new', a: {} }),
+          event('doc_edited', { type: 'device' }),
+        ]) {
+          expect(() => webhookReceives(e, w, TREE_OF_CUSTOMER)).not.toThrow();
+          expect(webhookReceives(e, w, TREE_OF_CUSTOMER)).toBe(false);
+        }
+      }
+    },
+  );
+
+  it('a payload field with such a name still matches by its own value', () => {
+    const w = webhook({ modifiers: { toString: 'yes' } });
+    expect(webhookReceives(event('sms', { toString: 'yes' }), w, TREE_OF_CUSTOMER)).toBe(true);
+  });
+});
