@@ -3,6 +3,7 @@ import type { FastifyRequest, FastifySchemaCompiler } from 'fastify';
 import type { ErrorObject } from 'ajv';
 import type { RouteContext } from '../app.ts';
 import { newId } from '../domain/ids.ts';
+import { webhookReceives } from '../domain/matching.ts';
 import { enqueueDeliveries, enqueueFanout } from '../delivery/fanout.ts';
 import { envelope } from '../http/envelope.ts';
 import { ApiError, conflict, fieldError, notFound } from '../http/errors.ts';
@@ -11,6 +12,7 @@ import { AccountParams, SECURITY } from '../schemas/common.ts';
 import { EventParams, PublishBody, RecoverBody, RedeliverQuery } from '../schemas/event.ts';
 import { findEvent, insertEvents, type NewEvent } from '../store/events.ts';
 import {
+  candidateWebhooks,
   deliveriesOfEvent,
   insertDeliveries,
   manualDeliveries,
@@ -54,6 +56,29 @@ async function afterCommit(
 
 export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
   const { db, queues, config } = ctx;
+  /**
+   * The one webhook a redeliver ?webhook_id= may name: an enabled webhook this event reaches (its
+   * account's, or an ancestor's with include_subaccounts, matching type and filters) that the
+   * caller manages. Anything else is a 404: an event is never sent where it would not go.
+   */
+  async function redeliveryTarget(
+    event: { accountId: string; id: string; type: string; payload: unknown },
+    webhookId: string,
+    callerId: string,
+  ) {
+    const candidates = await candidateWebhooks(db.pool, [event.accountId]);
+    const matchable = { ...event, payload: event.payload as Record<string, unknown> };
+    const target = candidates.find(
+      (w) =>
+        w.id === webhookId &&
+        webhookReceives(matchable, w, w.tree) &&
+        w.tree.indexOf(callerId) !== -1 &&
+        w.tree.indexOf(callerId) <= w.tree.indexOf(w.accountId),
+    );
+    if (!target) throw notFound('webhook');
+    return [target];
+  }
+
   return async (app) => {
     app.post(
       '/accounts/:accountId/events',
@@ -161,17 +186,15 @@ export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
       async (request, reply) => {
         const event = await findEvent(db.prisma, request.account.id, request.params.eventId);
         if (!event) throw notFound('event');
-        const callerScope = { account: { tree: { has: request.caller.id } } };
         const webhookId = request.query.webhook_id;
         const webhooks = webhookId
-          ? await db.prisma.webhook.findMany({ where: { id: webhookId, ...callerScope } })
+          ? await redeliveryTarget(event, webhookId, request.caller.id)
           : await db.prisma.webhook.findMany({
               where: {
-                ...callerScope,
+                account: { tree: { has: request.caller.id } },
                 deliveries: { some: { eventAccountId: event.accountId, eventId: event.id } },
               },
             });
-        if (webhookId && webhooks.length === 0) throw notFound('webhook');
         const deliveries = manualDeliveries(event, webhooks);
         await insertDeliveries(db.pool, deliveries);
         await afterCommit(

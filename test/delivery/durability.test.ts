@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, createTenant, api, type TestApp } from '../support/app.ts';
 import { eventually, startReceiver, type Receiver } from '../support/receiver.ts';
 import { startTestWorker } from '../support/worker.ts';
-import { createWebhook, publish } from '../support/tenants.ts';
+import { createResellerTree, createWebhook, publish } from '../support/tenants.ts';
 import { fanOutEvent } from '../../src/delivery/fanout.ts';
 
 /** SPEC §6 "Nothing accepted is lost", and §3 redeliver / recover. */
@@ -189,6 +189,41 @@ describe('redeliver and recover', () => {
       (await api(t.app, tenant.key).post(`/v2/accounts/${tenant.account.id}/events/nope/redeliver`))
         .statusCode,
     ).toBe(404);
+  });
+
+  it('redeliver ?webhook_id= only names a hook the event reaches and the caller manages; else 404', async () => {
+    const tree = await createResellerTree(t.app, t.db);
+    const { reseller, customer, subCustomer } = tree;
+    const resellerWide = await createWebhook(t.app, reseller.key, reseller.id, {
+      uri: `${receiver.url}/wide`,
+      hook: 'sms',
+      include_subaccounts: true,
+    });
+    const otherType = await createWebhook(t.app, customer.key, customer.id, {
+      uri: `${receiver.url}/other-type`,
+      hook: 'channel_create',
+    });
+    const below = await createWebhook(t.app, subCustomer.key, subCustomer.id, {
+      uri: `${receiver.url}/below`,
+      hook: 'sms',
+    });
+    await publish(t.app, customer.key, customer.id, {
+      type: 'sms',
+      id: 'scoped-1',
+      payload: { secret: 'c' },
+    });
+    const redeliver = (key: string, webhookId: string) =>
+      api(t.app, key).post(
+        `/v2/accounts/${customer.id}/events/scoped-1/redeliver?webhook_id=${webhookId}`,
+      );
+
+    expect((await redeliver(customer.key, otherType.id)).statusCode).toBe(404); // not subscribed to sms
+    expect((await redeliver(customer.key, below.id)).statusCode).toBe(404); // a descendant's hook
+    expect((await redeliver(customer.key, resellerWide.id)).statusCode).toBe(404); // not the caller's to manage
+    expect((await redeliver(reseller.key, resellerWide.id)).statusCode).toBe(202);
+    expect(receiver.requests.some((r) => r.url === '/below' || r.url === '/other-type')).toBe(
+      false,
+    );
   });
 
   it('recover re-sends every failed delivery since a time, keeping each webhook-id', async () => {
