@@ -4,6 +4,7 @@ import type { ErrorObject } from 'ajv';
 import type { RouteContext } from '../app.ts';
 import { newId } from '../domain/ids.ts';
 import { webhookReceives } from '../domain/matching.ts';
+import { unstorable } from '../domain/json-text.ts';
 import { enqueueDeliveries, enqueueFanout } from '../delivery/fanout.ts';
 import { envelope } from '../http/envelope.ts';
 import { ApiError, conflict, fieldError, notFound } from '../http/errors.ts';
@@ -96,7 +97,8 @@ export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
         const events: NewEvent[] = [];
         const seen = new Set<string>();
         request.body.data.forEach((input, index) => {
-          const bytes = Buffer.byteLength(JSON.stringify(input.payload));
+          const json = JSON.stringify(input.payload);
+          const bytes = Buffer.byteLength(json);
           const field = request.body.data.length === 1 ? 'payload' : `${index}.payload`;
           if (bytes > config.maxPayloadBytes) {
             throw new ApiError(413, 'payload too large', {
@@ -105,10 +107,9 @@ export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
               },
             });
           }
-          // Postgres's jsonb cannot hold NUL characters; say so instead of failing on insert.
-          if (JSON.stringify(input.payload).includes('\\u0000')) {
-            throw fieldError(field, 'format', 'payload may not contain NUL (\\u0000) characters');
-          }
+          // Say what Postgres's jsonb would refuse instead of failing on insert.
+          const refused = unstorable(json);
+          if (refused) throw fieldError(field, 'format', `payload may not contain a ${refused}`);
           const id = input.id ?? newId();
           if (seen.has(id)) return;
           seen.add(id);

@@ -7,6 +7,7 @@ import {
   type AutoDisableRule,
 } from '../domain/auto-disable.ts';
 import { withoutCredentials } from '../domain/uri.ts';
+import { storableJson } from '../domain/json-text.ts';
 import type { PreviousSecret } from '../domain/signing.ts';
 
 /** A webhook as fan-out and delivery need it (raw SQL: this is the hot path). */
@@ -247,19 +248,6 @@ function attemptColumns(a: AttemptRecord) {
     duration_ms: a.durationMs,
     created: a.created,
   };
-}
-
-/**
- * JSON text that Postgres will take. Its text and jsonb cannot hold NUL, nor a lone UTF-16
- * surrogate (a cut emoji), and a receiver's answer or a truncated body may contain either.
- * JSON.stringify writes exactly those as \u escapes (valid pairs stay raw characters), so: drop
- * \u0000, turn a lone-surrogate escape into U+FFFD. Only real escapes count, not a literal
- * backslash followed by "u0000".
- */
-export function storableJson(json: string): string {
-  return json
-    .replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1')
-    .replace(/(?<!\\)((?:\\\\)*)\\ud[89a-f][0-9a-f]{2}/gi, '$1\\ufffd');
 }
 
 /**

@@ -107,6 +107,13 @@ describe('POST /v2/accounts/{A}/events', () => {
       'payload',
       'format',
     ],
+    [
+      'half an emoji (a lone surrogate) in the payload',
+      { type: 'sms', payload: { s: '\ud83d' } },
+      400,
+      'payload',
+      'format',
+    ],
   ])('refuses %s with a 4xx in the error envelope', async (_name, event, status, field, code) => {
     const res = await api(t.app, tenant.key).post(url(), event);
     expect(res.statusCode).toBe(status);
@@ -114,6 +121,19 @@ describe('POST /v2/accounts/{A}/events', () => {
     expect(body.status).toBe('error');
     expect(body.error).toBe(String(status));
     expect(body.data[field]).toHaveProperty(code);
+  });
+
+  it('accepts text that merely looks like an escape (a backslash followed by u0000)', async () => {
+    const res = await api(t.app, tenant.key).post(url(), {
+      type: 'sms',
+      id: 'looks-like-nul',
+      payload: { path: 'C:\\u0000dir' },
+    });
+    expect(res.statusCode).toBe(202);
+    const { rows } = await t.db.pool.query(
+      `SELECT payload FROM events WHERE id = 'looks-like-nul'`,
+    );
+    expect(rows[0].payload).toEqual({ path: 'C:\\u0000dir' });
   });
 
   it('names the failing element of a batch by its index', async () => {

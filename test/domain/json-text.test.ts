@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { storableJson } from '../../src/store/deliveries.ts';
+import { storableJson, unstorable } from '../../src/domain/json-text.ts';
 
 /** Postgres cannot store NUL or a lone surrogate in text or jsonb; a receiver's answer may hold them. */
 describe('storableJson', () => {
@@ -21,5 +21,16 @@ describe('storableJson', () => {
     const json = storableJson(JSON.stringify(value));
     expect(JSON.parse(json)).toEqual(expected);
     expect(json).not.toMatch(/(?<!\\)(?:\\\\)*\\u(0000|d[89a-f])/i);
+  });
+});
+
+describe('unstorable', () => {
+  it.each([
+    [{ s: 'a\u0000b' }, 'NUL character'],
+    [{ s: '😀'.slice(0, 1) }, 'lone surrogate'],
+    [{ s: 'C:\\u0000dir' }, undefined],
+    [{ s: 'ok😀' }, undefined],
+  ])('%j → %s', (value, expected) => {
+    expect(unstorable(JSON.stringify(value))).toBe(expected);
   });
 });
