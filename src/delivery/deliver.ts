@@ -16,6 +16,9 @@ import type { HttpClient } from './http-client.ts';
 /** Request bodies longer than this are cut in the attempts log (the receiver gets them whole). */
 const LOGGED_REQUEST_BODY_LIMIT = 16 * 1024;
 
+/** A job may run this much before its delivery's next_attempt_at (timer and clock jitter). */
+const EARLY_TOLERANCE_MS = 1_000;
+
 export interface DeliverResult {
   /** Set when the delivery must be tried again after this many ms. */
   retryInMs?: number;
@@ -71,6 +74,10 @@ export function createDeliverer(
     const delivery = await loader.submit(deliveryId);
     // Jobs are idempotent by delivery id: a job re-run after a crash finds its delivery ended.
     if (!delivery || delivery.status !== 'pending') return { status: 'gone' };
+    // A duplicate run of a job (a stalled job taken over, a re-add) must not cut a retry's
+    // backoff or a Retry-After short: wait for the time the delivery itself says.
+    const early = delivery.nextAttemptAt.getTime() - Date.now();
+    if (early > EARLY_TOLERANCE_MS) return { status: 'pending', retryInMs: early };
     const webhook = delivery.webhook;
     if (!webhook) return skip(delivery, 'webhook deleted');
     if (!webhook.enabled) return skip(delivery, 'webhook disabled');

@@ -5,9 +5,9 @@ import { deleteExpiredEvents } from '../store/retention.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const BATCH = 1000;
-/** Batches per pass: a pass stays short; a backlog is worked off over the following passes. */
-const MAX_BATCHES = 50;
 const INTERVAL_MS = 10 * 60 * 1000;
+/** A pass keeps deleting while there is more, for at most this long; the next pass goes on. */
+const PASS_BUDGET_MS = 60_000;
 
 /** One retention pass: deletes ended events older than `retentionDays`. Returns how many. */
 export async function purgeExpired(
@@ -17,13 +17,13 @@ export async function purgeExpired(
 ): Promise<number> {
   if (retentionDays <= 0) return 0;
   const cutoff = new Date(now.getTime() - retentionDays * DAY_MS);
+  const deadline = Date.now() + PASS_BUDGET_MS;
   let total = 0;
-  for (let i = 0; i < MAX_BATCHES; i++) {
+  for (;;) {
     const deleted = await deleteExpiredEvents(pool, cutoff, BATCH);
     total += deleted;
-    if (deleted < BATCH) break;
+    if (deleted < BATCH || Date.now() > deadline) return total;
   }
-  return total;
 }
 
 /** Keeps the events, deliveries and attempts tables from growing forever. */

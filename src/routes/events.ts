@@ -13,6 +13,7 @@ import { AccountParams, SECURITY } from '../schemas/common.ts';
 import { EventParams, PublishBody, RecoverBody, RedeliverQuery } from '../schemas/event.ts';
 import { findEvent, insertEvents, type NewEvent } from '../store/events.ts';
 import {
+  RECOVER_LIMIT,
   candidateWebhooks,
   deliveriesOfEvent,
   insertDeliveries,
@@ -241,9 +242,14 @@ export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
           );
         const ids = await reopenFailedDeliveries(db.pool, webhook.id, since, until);
         await afterCommit(request, 'recovery', enqueueDeliveries(queues, ids));
-        return reply
-          .code(202)
-          .send(envelope(request, { recovered: ids.length, delivery_ids: ids }));
+        return reply.code(202).send(
+          envelope(request, {
+            recovered: ids.length,
+            delivery_ids: ids,
+            // At the limit there may be more: the same call again picks them up.
+            ...(ids.length === RECOVER_LIMIT ? { more: true } : {}),
+          }),
+        );
       },
     );
   };

@@ -84,6 +84,7 @@ export interface DeliveryToAttempt {
   status: string;
   tries: number;
   trigger: string;
+  nextAttemptAt: Date;
   accountId: string;
   event: {
     accountId: string;
@@ -100,7 +101,8 @@ export async function loadDeliveries(
   ids: string[],
 ): Promise<Map<string, DeliveryToAttempt>> {
   const { rows } = await pool.query(
-    `SELECT d.id AS "deliveryId", d.status, d.tries, d.trigger, d.account_id AS "deliveryAccountId",
+    `SELECT d.id AS "deliveryId", d.status, d.tries, d.trigger, d.next_attempt_at AS "nextAttemptAt",
+            d.account_id AS "deliveryAccountId",
             d.event_account_id AS "eventAccountId", d.event_id AS "eventId", e.type AS "eventType",
             e.payload, e.created AS "eventCreated", ${WEBHOOK_COLUMNS}
      FROM deliveries d
@@ -116,6 +118,7 @@ export async function loadDeliveries(
       status: r.status,
       tries: r.tries,
       trigger: r.trigger,
+      nextAttemptAt: r.nextAttemptAt,
       accountId: r.deliveryAccountId,
       event: {
         accountId: r.eventAccountId,
@@ -252,9 +255,9 @@ function attemptColumns(a: AttemptRecord) {
 
 /**
  * Counts one failed attempt against a webhook, under a row lock so every worker sees one count.
- * When the count reaches the rule, in the same transaction: the webhook is disabled, its pending
- * deliveries are skipped, and a `webhook_disabled` notification event is stored in its account.
- * Returns that event when this failure disabled the webhook.
+ * When the count reaches the rule, in the same transaction, the webhook is disabled and a
+ * `webhook_disabled` notification event is stored in its account; then its pending deliveries are
+ * skipped. Returns that event when this failure disabled the webhook.
  */
 export async function recordWebhookFailure(
   pool: pg.Pool,
@@ -292,11 +295,6 @@ export async function recordWebhookFailure(
     );
     let notice: { accountId: string; eventId: string } | undefined;
     if (disable) {
-      await client.query(
-        `UPDATE deliveries SET status = 'skipped', last_error = $2, modified = now()
-         WHERE webhook_id = $1 AND status = 'pending'`,
-        [webhookId, `webhook disabled: ${AUTO_DISABLE_REASON}`],
-      );
       const event = webhookDisabledNotice(
         {
           id: webhookId,
@@ -314,6 +312,16 @@ export async function recordWebhookFailure(
       notice = { accountId: webhook.accountId, eventId: event.id };
     }
     await client.query('COMMIT');
+    if (notice) {
+      // Outside the row lock: a dead endpoint's backlog can be large, and other failing attempts
+      // of this webhook must not wait on it. Any delivery missed here is skipped by its own job,
+      // which finds the webhook disabled.
+      await client.query(
+        `UPDATE deliveries SET status = 'skipped', last_error = $2, modified = now()
+         WHERE webhook_id = $1 AND status = 'pending'`,
+        [webhookId, `webhook disabled: ${AUTO_DISABLE_REASON}`],
+      );
+    }
     return notice;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
@@ -351,9 +359,13 @@ export function manualDeliveries(
   }));
 }
 
+/** The most deliveries one recover call reopens (as Svix); call again for the rest. */
+export const RECOVER_LIMIT = 10_000;
+
 /**
- * Recover: every failed delivery of a webhook since a time goes back to pending with a fresh
- * round of tries. It keeps its delivery id, so a receiver that did process it dedupes by webhook-id.
+ * Recover: failed deliveries of a webhook since a time (oldest first, up to RECOVER_LIMIT) go back
+ * to pending with a fresh round of tries. Each keeps its delivery id, so a receiver that did
+ * process it dedupes by webhook-id.
  */
 export async function reopenFailedDeliveries(
   pool: pg.Pool,
@@ -363,9 +375,12 @@ export async function reopenFailedDeliveries(
 ): Promise<string[]> {
   const { rows } = await pool.query<{ id: string }>(
     `UPDATE deliveries SET status = 'pending', tries = 0, next_attempt_at = now(), last_error = NULL, modified = now()
-     WHERE webhook_id = $1 AND status = 'failed' AND created >= $2 AND created <= $3
+     WHERE id IN (
+       SELECT id FROM deliveries
+       WHERE webhook_id = $1 AND status = 'failed' AND created >= $2 AND created <= $3
+       ORDER BY created LIMIT $4)
      RETURNING id`,
-    [webhookId, since, until],
+    [webhookId, since, until, RECOVER_LIMIT],
   );
   return rows.map((r) => r.id);
 }

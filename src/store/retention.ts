@@ -18,7 +18,9 @@ export async function deleteExpiredEvents(
            SELECT 1 FROM deliveries d
            WHERE d.event_account_id = e.account_id AND d.event_id = e.id AND d.status = 'pending')
        ORDER BY e.created
-       LIMIT $2)`,
+       LIMIT $2
+       -- Several workers run retention: each takes rows the others are not deleting.
+       FOR UPDATE SKIP LOCKED)`,
     [cutoff, limit],
   );
   return rowCount ?? 0;

@@ -105,6 +105,32 @@ describe('durability', () => {
     expect(state.deliveries.map((d) => d.status)).toEqual(['delivered']);
   });
 
+  it('a job that runs before its delivery is due (a duplicate run) waits instead of cutting the backoff short', async () => {
+    const tenant = await createTenant(t.db);
+    await createWebhook(t.app, tenant.key, tenant.account.id, {
+      uri: `${receiver.url}/not-yet`,
+      hook: 'sms',
+    });
+    await t.db.pool.query(
+      `INSERT INTO events (account_id, id, type, payload) VALUES ($1, 'early-1', 'sms', '{}')`,
+      [tenant.account.id],
+    );
+    const [deliveryId] = await fanOutEvent(t.db.pool, t.queues, tenant.account.id, 'early-1');
+    const due = Date.now() + 3000;
+    await t.db.pool.query('UPDATE deliveries SET next_attempt_at = $2 WHERE id = $1', [
+      deliveryId,
+      new Date(due),
+    ]);
+    const worker = await startTestWorker(t.config);
+    try {
+      await eventually(async () => receiver.requests.some((r) => r.url === '/not-yet'), 10_000);
+      const arrived = receiver.requests.find((r) => r.url === '/not-yet')!.at;
+      expect(arrived).toBeGreaterThanOrEqual(due - 1000); // the allowed early tolerance
+    } finally {
+      await worker.close();
+    }
+  });
+
   it('a delivery whose webhook was deleted before it was sent ends skipped', async () => {
     const tenant = await createTenant(t.db);
     const hook = await createWebhook(t.app, tenant.key, tenant.account.id, {
