@@ -44,7 +44,12 @@ export async function startWorker(
     followRedirects: settings.followRedirects,
   });
   const deliverer = createDeliverer(db.pool, http, settings, (event) =>
-    enqueueFanout(queues, [event]),
+    enqueueFanout(queues, [event]).catch((err: Error) =>
+      logger.warn(
+        { err: err.message, event },
+        'notification not enqueued; the reconciler will do it',
+      ),
+    ),
   );
   const connection = redisConnection(config.redisUrl, true);
   // A job's lock must outlive its slowest attempt, or another worker would take it over and send

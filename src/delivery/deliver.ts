@@ -34,7 +34,10 @@ export function createDeliverer(
   pool: pg.Pool,
   http: HttpClient,
   settings: DeliveryConfig,
-  /** Called with an event the delivery path stored itself (the webhook_disabled notification). */
+  /**
+   * Called with an event the delivery path stored itself (the webhook_disabled notification), to
+   * enqueue its fan-out. Must not throw: the event is stored, the reconciler fans it out anyway.
+   */
   onEventStored: (event: { accountId: string; eventId: string }) => Promise<void> = async () => {},
 ) {
   const loader = createBatcher(
@@ -127,8 +130,7 @@ export function createDeliverer(
     if (!success) {
       const notice = await recordWebhookFailure(pool, webhook.id, new Date(), rule);
       if (notice) {
-        // Stored with the disable; if this enqueue fails, the reconciler fans it out.
-        await onEventStored(notice).catch(() => {});
+        await onEventStored(notice);
         return { status: 'skipped' };
       }
     }

@@ -48,9 +48,16 @@ export async function claimEventsForFanout(
   keys: { accountId: string; eventId: string }[],
 ): Promise<StoredEvent[]> {
   const { rows } = await client.query<StoredEvent>(
-    `UPDATE events e SET fanned_out_at = now()
-     FROM unnest($1::text[], $2::text[]) AS k(account_id, id)
-     WHERE e.account_id = k.account_id AND e.id = k.id AND e.fanned_out_at IS NULL
+    // Rows are locked in one order (no deadlock between overlapping batches), and a row another
+    // claim holds is skipped: that claim fans it out, or the reconciler does if it rolls back.
+    `WITH claimable AS (
+       SELECT e.account_id, e.id FROM events e
+       JOIN unnest($1::text[], $2::text[]) AS k(account_id, id) ON e.account_id = k.account_id AND e.id = k.id
+       WHERE e.fanned_out_at IS NULL
+       ORDER BY e.account_id, e.id
+       FOR UPDATE OF e SKIP LOCKED)
+     UPDATE events e SET fanned_out_at = now() FROM claimable c
+     WHERE e.account_id = c.account_id AND e.id = c.id
      RETURNING e.account_id AS "accountId", e.id, e.type, e.payload, e.created`,
     [keys.map((k) => k.accountId), keys.map((k) => k.eventId)],
   );
