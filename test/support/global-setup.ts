@@ -1,5 +1,6 @@
 import type { TestProject } from 'vitest/node';
 import pg from 'pg';
+import { Redis } from 'ioredis';
 import { createDatabase, migrate } from '../../src/store/migrate.ts';
 
 declare module 'vitest' {
@@ -26,8 +27,10 @@ export default async function setup(project: TestProject) {
   project.provide('databaseUrl', databaseUrl);
   project.provide('runId', runId);
   return async () => {
-    if (process.env.KEEP_TEST_DATABASE !== 'true')
+    if (process.env.KEEP_TEST_DATABASE !== 'true') {
       await dropRunDatabases(base, `switchboard_test_${runId}`);
+    }
+    await deleteRunKeys(`sbtest:${runId}:`);
   };
 }
 
@@ -46,5 +49,20 @@ async function dropRunDatabases(base: URL, prefix: string): Promise<void> {
       await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
   } finally {
     await client.end();
+  }
+}
+
+/** Deletes the run's Redis keys (every test app's prefix starts with sbtest:<run>:). */
+async function deleteRunKeys(prefix: string): Promise<void> {
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      if (keys.length > 0) await redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
   }
 }
