@@ -22,6 +22,18 @@ describe('durability', () => {
     await t.close();
   });
 
+  /**
+   * An sms event stored and fanned out (deliveries created and enqueued) while no worker runs;
+   * returns the delivery ids.
+   */
+  async function fanOutWithoutWorker(accountId: string, eventId: string): Promise<string[]> {
+    await t.db.pool.query(
+      `INSERT INTO events (account_id, id, type, payload) VALUES ($1, $2, 'sms', '{}')`,
+      [accountId, eventId],
+    );
+    return fanOutEvent(t.db.pool, t.queues, accountId, eventId);
+  }
+
   /** What a Redis restart does to us: every key of our queues is gone. */
   async function loseRedisData() {
     const keys = await t.queues.redis.keys(`${t.config.redisPrefix}:*`);
@@ -69,11 +81,7 @@ describe('durability', () => {
       uri: `${receiver.url}/lost-delivery`,
       hook: 'sms',
     });
-    await t.db.pool.query(
-      `INSERT INTO events (account_id, id, type, payload) VALUES ($1, 'orphan-1', 'sms', '{}')`,
-      [tenant.account.id],
-    );
-    const [deliveryId] = await fanOutEvent(t.db.pool, t.queues, tenant.account.id, 'orphan-1');
+    const [deliveryId] = await fanOutWithoutWorker(tenant.account.id, 'orphan-1');
     await loseRedisData();
     const worker = await startTestWorker(t.config);
     try {
@@ -111,11 +119,7 @@ describe('durability', () => {
       uri: `${receiver.url}/not-yet`,
       hook: 'sms',
     });
-    await t.db.pool.query(
-      `INSERT INTO events (account_id, id, type, payload) VALUES ($1, 'early-1', 'sms', '{}')`,
-      [tenant.account.id],
-    );
-    const [deliveryId] = await fanOutEvent(t.db.pool, t.queues, tenant.account.id, 'early-1');
+    const [deliveryId] = await fanOutWithoutWorker(tenant.account.id, 'early-1');
     const due = Date.now() + 3000;
     await t.db.pool.query('UPDATE deliveries SET next_attempt_at = $2 WHERE id = $1', [
       deliveryId,
@@ -137,11 +141,7 @@ describe('durability', () => {
       uri: `${receiver.url}/deleted`,
       hook: 'sms',
     });
-    await t.db.pool.query(
-      `INSERT INTO events (account_id, id, type, payload) VALUES ($1, 'skip-1', 'sms', '{}')`,
-      [tenant.account.id],
-    );
-    await fanOutEvent(t.db.pool, t.queues, tenant.account.id, 'skip-1');
+    await fanOutWithoutWorker(tenant.account.id, 'skip-1');
     await api(t.app, tenant.key).delete(`/v2/accounts/${tenant.account.id}/webhooks/${hook.id}`);
     const worker = await startTestWorker(t.config);
     try {
