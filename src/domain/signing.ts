@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 
 /**
  * Webhook signing: Standard Webhooks (https://www.standardwebhooks.com, what the `standardwebhooks`
@@ -30,6 +30,23 @@ export function secretKeyBytes(secret: string): Buffer {
   return Buffer.from(encoded, 'base64');
 }
 
+const KEY_CACHE_LIMIT = 10_000;
+const keyCache = new Map<string, KeyObject>();
+
+/**
+ * The secret as a ready HMAC key. Every attempt signs two or three times with the same few
+ * secrets, so decoding and importing each once saves work on the hot path.
+ */
+function hmacKey(secret: string): KeyObject {
+  let key = keyCache.get(secret);
+  if (!key) {
+    if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.clear();
+    key = createSecretKey(secretKeyBytes(secret));
+    keyCache.set(secret, key);
+  }
+  return key;
+}
+
 /** A user-supplied secret must look like ours: `whsec_` + canonical base64 of 24–64 bytes. */
 export function isValidSecret(secret: string): boolean {
   if (!secret.startsWith(SECRET_PREFIX)) return false;
@@ -49,7 +66,7 @@ export function standardSignature(
   timestampSec: number,
   content: string,
 ): string {
-  const mac = createHmac('sha256', secretKeyBytes(secret))
+  const mac = createHmac('sha256', hmacKey(secret))
     .update(`${msgId}.${timestampSec}.${content}`, 'utf8')
     .digest('base64');
   return `v1,${mac}`;
@@ -67,7 +84,7 @@ export function signatureHeader(
 
 /** VoIPBIN's `X-VoIPBIN-Signature: sha256=<hex HMAC-SHA256 of the body>`. */
 export function voipbinSignature(secret: string, content: string): string {
-  const mac = createHmac('sha256', secretKeyBytes(secret)).update(content, 'utf8').digest('hex');
+  const mac = createHmac('sha256', hmacKey(secret)).update(content, 'utf8').digest('hex');
   return `sha256=${mac}`;
 }
 
