@@ -23,13 +23,13 @@ export interface RunningWorker {
   close(): Promise<void>;
 }
 
-/**
- * The worker process's work: fan-out jobs, delivery jobs and the reconciler, all over the shared
- * Postgres and Redis, so any number of worker processes can run side by side.
- */
 type EventKey = { accountId: string; eventId: string };
 type Logger = Pick<FastifyBaseLogger, 'info' | 'warn'>;
 
+/**
+ * The worker process's work: fan-out jobs, delivery jobs, the reconciler and retention, all over
+ * the shared Postgres and Redis, so any number of worker processes can run side by side.
+ */
 export async function startWorker(
   config: Config,
   db: Database,
