@@ -13,6 +13,8 @@ export interface MatchableWebhook {
   modifiers: Record<string, unknown> | null;
   customData: Record<string, string> | null;
   includeSubaccounts: boolean;
+  /** Kazoo's include_internal_legs; absent means true. */
+  includeInternalLegs?: boolean;
   enabled: boolean;
 }
 
@@ -32,8 +34,21 @@ export function webhookReceives(
     webhook.enabled &&
     inScope(event.accountId, webhook, eventAccountTree) &&
     subscribesTo(event.type, webhook) &&
+    legIncluded(event, webhook) &&
     passesFilters(event, webhook)
   );
+}
+
+/**
+ * Kazoo's include_internal_legs: a hook that sets it false does not hear about internal legs
+ * (device-to-device calls inside the account), which the producer marks `is_internal_leg: true`.
+ */
+function legIncluded(event: MatchableEvent, webhook: MatchableWebhook): boolean {
+  if (webhook.includeInternalLegs !== false) return true;
+  const internal = Object.hasOwn(event.payload, 'is_internal_leg')
+    ? event.payload.is_internal_leg
+    : undefined;
+  return internal !== true && internal !== 'true';
 }
 
 /** Kazoo's fan-out: the event's own account, plus ancestors that opted into subaccount events. */

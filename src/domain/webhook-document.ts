@@ -12,6 +12,7 @@ export interface WebhookDocument {
   custom_data?: Record<string, string>;
   modifiers?: Record<string, unknown>;
   include_subaccounts: boolean;
+  include_internal_legs: boolean;
   enabled: boolean;
 }
 
@@ -20,6 +21,7 @@ export const WEBHOOK_DEFAULTS = {
   format: 'json',
   retries: 2,
   include_subaccounts: false,
+  include_internal_legs: true,
   enabled: true,
 } as const;
 

@@ -40,6 +40,10 @@ export const webhookFields = {
   ),
   modifiers: Type.Object({}, { additionalProperties: ModifierValue, maxProperties: 50 }),
   include_subaccounts: Type.Boolean({ default: false }),
+  include_internal_legs: Type.Boolean({
+    default: true,
+    description: "Kazoo's flag: false drops events of internal call legs (is_internal_leg: true)",
+  }),
   enabled: Type.Boolean({ default: true }),
 };
 

@@ -23,6 +23,7 @@ export interface WebhookForDelivery {
   customData: Record<string, string> | null;
   modifiers: Record<string, unknown> | null;
   includeSubaccounts: boolean;
+  includeInternalLegs: boolean;
   enabled: boolean;
   secret: string;
   previousSecrets: PreviousSecret[];
@@ -30,7 +31,8 @@ export interface WebhookForDelivery {
 
 const WEBHOOK_COLUMNS = `w.id, w.account_id AS "accountId", w.uri, w.http_verb AS "httpVerb", w.format, w.hook,
   coalesce(w.event_types, '{}') AS "eventTypes", w.retries, w.custom_data AS "customData", w.modifiers,
-  w.include_subaccounts AS "includeSubaccounts", w.enabled, w.secret, w.previous_secrets AS "previousSecrets"`;
+  w.include_subaccounts AS "includeSubaccounts",
+  w.include_internal_legs AS "includeInternalLegs", w.enabled, w.secret, w.previous_secrets AS "previousSecrets"`;
 
 /**
  * The candidates events of these accounts can reach: each account's own enabled hooks, and its
@@ -142,6 +144,7 @@ export async function loadDeliveries(
               customData: r.customData,
               modifiers: r.modifiers,
               includeSubaccounts: r.includeSubaccounts,
+              includeInternalLegs: r.includeInternalLegs,
               enabled: r.enabled,
               secret: r.secret,
               previousSecrets: r.previousSecrets,

@@ -98,6 +98,7 @@ function rowFields(doc: WebhookDocument) {
     customData: doc.custom_data ?? Prisma.DbNull,
     modifiers: (doc.modifiers as Prisma.InputJsonObject | undefined) ?? Prisma.DbNull,
     includeSubaccounts: doc.include_subaccounts,
+    includeInternalLegs: doc.include_internal_legs,
     enabled: doc.enabled,
   };
 }
@@ -111,6 +112,7 @@ export function documentOf(row: WebhookRow): WebhookDocument {
     format: row.format as WebhookDocument['format'],
     retries: row.retries,
     include_subaccounts: row.includeSubaccounts,
+    include_internal_legs: row.includeInternalLegs,
     enabled: row.enabled,
   };
   if (row.hook !== null) doc.hook = row.hook;

@@ -47,6 +47,7 @@ describe('create and read back', () => {
     custom_data: { tenant: 'acme', region: 'eu-west' },
     modifiers: { type: ['user', 'device'], action: 'doc_edited' },
     include_subaccounts: true,
+    include_internal_legs: false,
     enabled: false,
   };
 
@@ -118,7 +119,7 @@ describe('create and read back', () => {
     });
   });
 
-  it('defaults: post, json, retries 2, include_subaccounts false, enabled true', async () => {
+  it('defaults: post, json, retries 2, include_subaccounts false, include_internal_legs true, enabled true', async () => {
     const created = await create(minimal);
     expect(created).toEqual({
       id: created.id,
@@ -129,6 +130,7 @@ describe('create and read back', () => {
       format: 'json',
       retries: 2,
       include_subaccounts: false,
+      include_internal_legs: true,
       enabled: true,
       created: ISO,
       modified: ISO,
@@ -338,6 +340,7 @@ describe('replace, merge, delete', () => {
       format: 'json',
       retries: 2,
       include_subaccounts: false,
+      include_internal_legs: true,
       enabled: true,
       created: created.created,
       modified: ISO,
@@ -374,6 +377,7 @@ describe('replace, merge, delete', () => {
       retries: 2,
       modifiers: { type: ['device'] },
       include_subaccounts: false,
+      include_internal_legs: true,
       enabled: true,
       created: created.created,
       modified: ISO,
@@ -545,6 +549,11 @@ describe('validation: every rule of the SPEC §3 field table answers 400 in Kazo
       'include_subaccounts "yes"',
       { ...valid, include_subaccounts: 'yes' },
       { include_subaccounts: 'type' },
+    ],
+    [
+      'include_internal_legs "no"',
+      { ...valid, include_internal_legs: 'no' },
+      { include_internal_legs: 'type' },
     ],
     ['enabled 1', { ...valid, enabled: 1 }, { enabled: 'type' }],
     ['an unknown field', { ...valid, callback_url: URI }, { callback_url: 'unknown_field' }],

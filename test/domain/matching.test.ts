@@ -219,3 +219,30 @@ describe('hostile modifier keys', () => {
     expect(webhookReceives(event('sms', { toString: 'yes' }), w, TREE_OF_CUSTOMER)).toBe(true);
   });
 });
+
+describe("Kazoo's include_internal_legs", () => {
+  const internal = event('channel_create', { call_id: 'c', is_internal_leg: true });
+  const external = event('channel_create', { call_id: 'c' });
+
+  it('a hook with include_internal_legs false skips events of internal legs', () => {
+    const w = webhook({ hook: 'channel_create', includeInternalLegs: false });
+    expect(webhookReceives(internal, w, TREE_OF_CUSTOMER)).toBe(false);
+    expect(
+      webhookReceives(event('channel_create', { is_internal_leg: 'true' }), w, TREE_OF_CUSTOMER),
+    ).toBe(false);
+    expect(webhookReceives(external, w, TREE_OF_CUSTOMER)).toBe(true);
+  });
+
+  it('by default (true, as in Kazoo) internal legs are delivered', () => {
+    expect(webhookReceives(internal, webhook({ hook: 'channel_create' }), TREE_OF_CUSTOMER)).toBe(
+      true,
+    );
+    expect(
+      webhookReceives(
+        internal,
+        webhook({ hook: 'channel_create', includeInternalLegs: true }),
+        TREE_OF_CUSTOMER,
+      ),
+    ).toBe(true);
+  });
+});

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "webhooks" ADD COLUMN     "include_internal_legs" BOOLEAN NOT NULL DEFAULT true;
