@@ -3,7 +3,8 @@ import type { DeliveryConfig } from '../config.ts';
 import { newId } from '../domain/ids.ts';
 import { decideNextStep, isSuccess, retriesLeft, type RetryPolicy } from '../domain/retry.ts';
 import {
-  loadDeliveries,
+  leaseDeliveries,
+  releaseLease,
   recordWebhookFailure,
   writeOutcomes,
   type DeliveryOutcome,
@@ -15,6 +16,9 @@ import type { HttpClient } from './http-client.ts';
 
 /** Request bodies longer than this are cut in the attempts log (the receiver gets them whole). */
 const LOGGED_REQUEST_BODY_LIMIT = 16 * 1024;
+
+/** How long a lease outlives the attempt timeout (the outcome write, batching, a slow pool). */
+const LEASE_MARGIN_MS = 30_000;
 
 /** A job may run this much before its delivery's next_attempt_at (timer and clock jitter). */
 const EARLY_TOLERANCE_MS = 1_000;
@@ -40,9 +44,11 @@ export function createDeliverer(
    */
   onEventStored: (event: { accountId: string; eventId: string }) => Promise<void> = async () => {},
 ) {
+  // Long enough for an attempt and its write; a crashed run's deliveries come back after it.
+  const leaseMs = settings.attemptTimeoutMs + LEASE_MARGIN_MS;
   const loader = createBatcher(
     async (ids: string[]) => {
-      const found = await loadDeliveries(pool, ids);
+      const found = await leaseDeliveries(pool, ids, leaseMs);
       return ids.map((id) => found.get(id));
     },
     { maxSize: 200, maxWaitMs: 2 },
@@ -74,13 +80,16 @@ export function createDeliverer(
   }
 
   async function deliver(deliveryId: string): Promise<DeliverResult> {
+    // Ended, or being attempted by another run right now: nothing to do here (see the lease).
     const delivery = await loader.submit(deliveryId);
-    // Jobs are idempotent by delivery id: a job re-run after a crash finds its delivery ended.
-    if (!delivery || delivery.status !== 'pending') return { status: 'gone' };
+    if (!delivery) return { status: 'gone' };
     // A duplicate run of a job (a stalled job taken over, a re-add) must not cut a retry's
     // backoff or a Retry-After short: wait for the time the delivery itself says.
     const early = delivery.nextAttemptAt.getTime() - Date.now();
-    if (early > EARLY_TOLERANCE_MS) return { status: 'pending', retryInMs: early };
+    if (early > EARLY_TOLERANCE_MS) {
+      await releaseLease(pool, delivery.id);
+      return { status: 'pending', retryInMs: early };
+    }
     const webhook = delivery.webhook;
     if (!webhook) return skip(delivery, 'webhook deleted');
     if (!webhook.enabled) return skip(delivery, 'webhook disabled');

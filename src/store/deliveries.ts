@@ -98,20 +98,32 @@ export interface DeliveryToAttempt {
   webhook: WebhookForDelivery | null;
 }
 
-export async function loadDeliveries(
+/**
+ * Takes a lease on the pending, unleased deliveries among `ids` and reads what their attempts
+ * need, in one statement for the whole batch. A delivery that has ended, or that another run is
+ * attempting right now, is not returned: whatever path brought a job here twice (a duplicate job,
+ * a re-add by the reconciler, a stalled job taken over), only one run sends it. The outcome write
+ * releases the lease; a crashed run's lease simply expires.
+ */
+export async function leaseDeliveries(
   pool: pg.Pool,
   ids: string[],
+  leaseMs: number,
 ): Promise<Map<string, DeliveryToAttempt>> {
   const { rows } = await pool.query(
-    `SELECT d.id AS "deliveryId", d.status, d.tries, d.trigger, d.next_attempt_at AS "nextAttemptAt",
+    `WITH leased AS (
+       UPDATE deliveries SET lease_until = now() + $2 * interval '1 millisecond'
+       WHERE id = ANY($1) AND (status = 'pending') IS TRUE
+         AND (lease_until IS NULL OR lease_until < now())
+       RETURNING *)
+     SELECT d.id AS "deliveryId", d.status, d.tries, d.trigger, d.next_attempt_at AS "nextAttemptAt",
             d.account_id AS "deliveryAccountId",
             d.event_account_id AS "eventAccountId", d.event_id AS "eventId", e.type AS "eventType",
             e.payload, e.created AS "eventCreated", ${WEBHOOK_COLUMNS}
-     FROM deliveries d
+     FROM leased d
      JOIN events e ON e.account_id = d.event_account_id AND e.id = d.event_id
-     LEFT JOIN webhooks w ON w.id = d.webhook_id
-     WHERE d.id = ANY($1)`,
-    [ids],
+     LEFT JOIN webhooks w ON w.id = d.webhook_id`,
+    [ids, leaseMs],
   );
   const found = new Map<string, DeliveryToAttempt>();
   for (const r of rows) {
@@ -218,7 +230,7 @@ export async function writeOutcomes(pool: pg.Pool, outcomes: DeliveryOutcome[]):
        WHERE input.attempt IS NOT NULL
      ), ended AS (
        UPDATE deliveries AS d SET status = i.status, tries = i.tries, next_attempt_at = i.next_attempt_at,
-         last_error = i.last_error, modified = now()
+         last_error = i.last_error, lease_until = NULL, modified = now()
        -- "IS TRUE" keeps the planner on the primary key: with stale statistics during a burst it
        -- would otherwise scan every pending delivery through the status index, once per batch.
        FROM input i WHERE d.id = i.delivery_id AND (d.status = 'pending') IS TRUE
@@ -341,7 +353,9 @@ export async function deliveriesOverdue(
   limit: number,
 ): Promise<string[]> {
   const { rows } = await pool.query<{ id: string }>(
-    `SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at < $1 ORDER BY next_attempt_at LIMIT $2`,
+    `SELECT id FROM deliveries
+     WHERE status = 'pending' AND next_attempt_at < $1 AND (lease_until IS NULL OR lease_until < now())
+     ORDER BY next_attempt_at LIMIT $2`,
     [olderThan, limit],
   );
   return rows.map((r) => r.id);
@@ -416,4 +430,9 @@ export async function deliveriesOfEvent(
     [event.accountId, event.id, callerId],
   );
   return rows;
+}
+
+/** Gives a lease back without an outcome (the run found the delivery not yet due). */
+export async function releaseLease(pool: pg.Pool, id: string): Promise<void> {
+  await pool.query('UPDATE deliveries SET lease_until = NULL WHERE id = $1', [id]);
 }
