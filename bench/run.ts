@@ -17,7 +17,7 @@
  *
  * Knobs (env): BENCH_EVENTS (3000), BENCH_WEBHOOKS (10), BENCH_CEILING_REQUESTS (20000),
  * BENCH_CEILING_JOBS (20000), BENCH_PACED_SECONDS (10, 0 skips), SWITCHBOARD_WORKER_CONCURRENCY
- * (100), BENCH_PROFILE=1 (worker under --cpu-prof, summary printed), BENCH_KEEP_DB=1,
+ * (200), BENCH_PROFILE=1 (worker under --cpu-prof, summary printed), BENCH_KEEP_DB=1,
  * BENCH_DATABASE_URL, REDIS_URL.
  */
 import { randomBytes } from 'node:crypto';
@@ -78,7 +78,7 @@ const S = {
   ingestBatchRequests: envInt('BENCH_INGEST_BATCHES', 300),
   ingestSingleRequests: envInt('BENCH_INGEST_SINGLES', 4000),
   pacedSeconds: envInt('BENCH_PACED_SECONDS', 10),
-  workerConcurrency: envInt('SWITCHBOARD_WORKER_CONCURRENCY', 100),
+  workerConcurrency: envInt('SWITCHBOARD_WORKER_CONCURRENCY', 200),
   profile: process.env.BENCH_PROFILE === '1',
   keepDb: process.env.BENCH_KEEP_DB === '1',
 };

@@ -82,7 +82,7 @@ export function loadConfig(env: Env = process.env): Config {
       retryJitter: int(env, 'SWITCHBOARD_RETRY_JITTER', 0.2),
       autoDisableThreshold: int(env, 'SWITCHBOARD_AUTO_DISABLE_FAILURES', 6),
       autoDisableWindowMs: int(env, 'SWITCHBOARD_AUTO_DISABLE_WINDOW_MS', 60_000),
-      concurrency: int(env, 'SWITCHBOARD_WORKER_CONCURRENCY', 100),
+      concurrency: int(env, 'SWITCHBOARD_WORKER_CONCURRENCY', 200),
       followRedirects: env.SWITCHBOARD_FOLLOW_REDIRECTS === 'true',
       responseBodyLimit: int(env, 'SWITCHBOARD_RESPONSE_BODY_LIMIT', 8 * 1024),
       reconcileIntervalMs: int(env, 'SWITCHBOARD_RECONCILE_INTERVAL_MS', 15_000),

@@ -6,7 +6,8 @@ import type { Database } from './store/db.ts';
 import { createHttpClient } from './delivery/http-client.ts';
 import { createDeliverer } from './delivery/deliver.ts';
 import { createBatcher } from './delivery/batcher.ts';
-import { enqueueFanout, fanOutEvents } from './delivery/fanout.ts';
+import { enqueueDelivery, enqueueFanout, fanOutEvents } from './delivery/fanout.ts';
+import { createLimiter } from './delivery/limiter.ts';
 import {
   DELIVERY_QUEUE,
   FANOUT_QUEUE,
@@ -69,10 +70,27 @@ export async function startWorker(
     },
     { connection, prefix: config.redisPrefix, concurrency: 50, lockDuration },
   );
+  // Deliveries in flight in this process, whether they came one per job or a hundred per job.
+  const limit = createLimiter(settings.concurrency);
+  /** A batch's first tries; one that must be retried gets a job of its own, due when it is due. */
+  async function deliverBatch(ids: string[]): Promise<void> {
+    const outcomes = await Promise.allSettled(
+      ids.map(async (id) => {
+        const result = await limit(() => deliverer.deliver(id));
+        if (result.retryInMs !== undefined) await enqueueDelivery(queues, [id], result.retryInMs);
+      }),
+    );
+    const failed = outcomes.filter((o) => o.status === 'rejected').length;
+    // Stored as pending (or not attempted): the reconciler brings them back.
+    if (failed > 0)
+      logger.warn({ failed, of: ids.length }, 'deliveries of a batch left to the reconciler');
+  }
   const deliveries = new Worker<DeliveryJob>(
     DELIVERY_QUEUE,
     async (job, token) => {
-      const result = await deliverer.deliver(job.data.deliveryId);
+      if ('deliveryIds' in job.data) return deliverBatch(job.data.deliveryIds);
+      const { deliveryId } = job.data;
+      const result = await limit(() => deliverer.deliver(deliveryId));
       if (result.retryInMs !== undefined) {
         // Same job, same id, later: the retry keeps the delivery's webhook-id.
         await job.moveToDelayed(Date.now() + result.retryInMs, token);

@@ -72,13 +72,39 @@ export async function fanOutEvent(
   return ids;
 }
 
-/** The job id is the delivery id: adding one that is already queued is a no-op in BullMQ. */
+/** Deliveries per batch job of first tries. */
+const DELIVERIES_PER_JOB = 100;
+
+/** New deliveries: one job per 100 (fan-out, redeliver, recover). */
 export async function enqueueDeliveries(queues: Queues, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
   await within(
     ENQUEUE_TIMEOUT_MS,
     queues.deliveries.addBulk(
-      ids.map((id) => ({ name: 'deliver', data: { deliveryId: id }, opts: { jobId: id } })),
+      chunks(ids, DELIVERIES_PER_JOB).map((deliveryIds) => ({
+        name: 'deliver-batch',
+        data: { deliveryIds },
+        opts: { jobId: `batch-${deliveryIds[0]}` },
+      })),
+    ),
+    'enqueue deliveries',
+  );
+}
+
+/**
+ * One job per delivery, its id the delivery id (the reconciler's re-enqueue, a retry): adding one
+ * that is already queued — a retry waiting for its time — is a no-op in BullMQ.
+ */
+export async function enqueueDelivery(queues: Queues, ids: string[], delayMs = 0): Promise<void> {
+  if (ids.length === 0) return;
+  await within(
+    ENQUEUE_TIMEOUT_MS,
+    queues.deliveries.addBulk(
+      ids.map((id) => ({
+        name: 'deliver',
+        data: { deliveryId: id },
+        opts: { jobId: id, delay: delayMs },
+      })),
     ),
     'enqueue deliveries',
   );

@@ -2,9 +2,11 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 
 /**
- * Two BullMQ queues. `fanout` turns one stored event into deliveries; `deliveries` holds one job
- * per delivery, whose job id IS the delivery id, so re-enqueueing (reconciler, retries after a
- * Redis loss) can never run the same delivery twice at once.
+ * Two BullMQ queues. `fanout` turns stored events into deliveries; `deliveries` carries them to
+ * the worker: first tries in batches (one job for up to 100 deliveries: BullMQ's own cost per
+ * job is the largest fixed cost of a delivery), retries and re-enqueues one job per delivery whose
+ * job id IS the delivery id. Whatever path brings a delivery to a worker twice, its lease
+ * (store/deliveries.ts) lets only one run send it.
  */
 export const FANOUT_QUEUE = 'fanout';
 export const DELIVERY_QUEUE = 'deliveries';
@@ -15,9 +17,8 @@ export interface FanoutJob {
   eventIds: string[];
 }
 
-export interface DeliveryJob {
-  deliveryId: string;
-}
+/** One delivery (a retry, a re-enqueue) or a batch of first tries. */
+export type DeliveryJob = { deliveryId: string } | { deliveryIds: string[] };
 
 export interface Queues {
   fanout: Queue<FanoutJob>;

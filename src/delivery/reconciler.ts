@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { FastifyBaseLogger } from 'fastify';
 import { eventsAwaitingFanout } from '../store/events.ts';
 import { deliveriesOverdue } from '../store/deliveries.ts';
-import { enqueueDeliveries, enqueueFanout } from './fanout.ts';
+import { enqueueDelivery, enqueueFanout } from './fanout.ts';
 import type { Queues } from './queues.ts';
 import { runEvery, type Periodic } from '../periodic.ts';
 
@@ -19,7 +19,7 @@ export async function reconcileOnce(pool: pg.Pool, queues: Queues, graceMs: numb
   const events = await eventsAwaitingFanout(pool, cutoff, BATCH);
   await enqueueFanout(queues, events);
   const deliveries = await deliveriesOverdue(pool, cutoff, BATCH);
-  await enqueueDeliveries(queues, deliveries);
+  await enqueueDelivery(queues, deliveries);
   return { events: events.length, deliveries: deliveries.length };
 }
 

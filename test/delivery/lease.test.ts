@@ -5,7 +5,7 @@ import { createWebhook } from '../support/tenants.ts';
 import { createDeliverer } from '../../src/delivery/deliver.ts';
 import { createHttpClient } from '../../src/delivery/http-client.ts';
 import { parseAllowList } from '../../src/delivery/ssrf.ts';
-import { fanOutEvent } from '../../src/delivery/fanout.ts';
+import { fanOutEvent, fanOutEvents } from '../../src/delivery/fanout.ts';
 
 /**
  * The lease: two runs of the same delivery at once (a duplicate job, a stalled job taken over by
@@ -81,5 +81,25 @@ describe('the delivery lease', () => {
     } finally {
       await r.close();
     }
+  });
+
+  it('first tries travel 100 deliveries to a job: BullMQ costs per job, not per delivery', async () => {
+    const tenant = await createTenant(t.db);
+    await createWebhook(t.app, tenant.key, tenant.account.id, { uri: receiver.url, hook: 'sms' });
+    const ids = Array.from({ length: 250 }, (_, i) => `many-${i}`);
+    await t.db.pool.query(
+      `INSERT INTO events (account_id, id, type, payload) SELECT $1, id, 'sms', '{}' FROM unnest($2::text[]) AS id`,
+      [tenant.account.id, ids],
+    );
+    const before = await t.queues.deliveries.getWaitingCount();
+    await fanOutEvents(
+      t.db.pool,
+      t.queues,
+      ids.map((eventId) => ({ accountId: tenant.account.id, eventId })),
+    );
+    expect(await t.queues.deliveries.getWaitingCount()).toBe(before + 3);
+    const jobs = (await t.queues.deliveries.getWaiting()).filter((j) => j.name === 'deliver-batch');
+    const sizes = jobs.map((j) => ('deliveryIds' in j.data ? j.data.deliveryIds.length : 0));
+    expect(sizes.filter((n) => n === 100 || n === 50).sort()).toEqual([100, 100, 50]);
   });
 });
