@@ -9,10 +9,12 @@ import { createBatcher } from './delivery/batcher.ts';
 import { enqueueDelivery, enqueueFanout, fanOutEvents } from './delivery/fanout.ts';
 import { createLimiter } from './delivery/limiter.ts';
 import {
+  DELIVERY_BATCH_QUEUE,
   DELIVERY_QUEUE,
   FANOUT_QUEUE,
   openQueues,
   redisConnection,
+  type DeliveryBatchJob,
   type DeliveryJob,
   type FanoutJob,
 } from './delivery/queues.ts';
@@ -85,10 +87,21 @@ export async function startWorker(
     if (failed > 0)
       logger.warn({ failed, of: ids.length }, 'deliveries of a batch left to the reconciler');
   }
+  // A batch holds its slot until its deliveries are done: a few batches keep the limiter fed
+  // without one worker taking far more from Redis than it can send soon.
+  const batches = new Worker<DeliveryBatchJob>(
+    DELIVERY_BATCH_QUEUE,
+    (job) => deliverBatch(job.data.deliveryIds),
+    {
+      connection,
+      prefix: config.redisPrefix,
+      concurrency: Math.max(2, Math.ceil((2 * settings.concurrency) / 100)),
+      lockDuration,
+    },
+  );
   const deliveries = new Worker<DeliveryJob>(
     DELIVERY_QUEUE,
     async (job, token) => {
-      if ('deliveryIds' in job.data) return deliverBatch(job.data.deliveryIds);
       const { deliveryId } = job.data;
       const result = await limit(() => deliverer.deliver(deliveryId));
       if (result.retryInMs !== undefined) {
@@ -99,7 +112,7 @@ export async function startWorker(
     },
     { connection, prefix: config.redisPrefix, concurrency: settings.concurrency, lockDuration },
   );
-  for (const worker of [fanout, deliveries]) {
+  for (const worker of [fanout, batches, deliveries]) {
     worker.on('failed', (job, err) =>
       logger.warn(
         { job: job?.id, queue: worker.name, err: err.message },
@@ -118,7 +131,7 @@ export async function startWorker(
     /** Graceful: stop taking jobs, let in-flight attempts finish and be written, then disconnect. */
     async close() {
       await Promise.all([reconciler.stop(), retention.stop()]);
-      await Promise.all([fanout.close(), deliveries.close()]);
+      await Promise.all([fanout.close(), batches.close(), deliveries.close()]);
       await Promise.all([fanouts.drain(), deliverer.drain()]);
       await http.close();
       await queues.close();

@@ -80,7 +80,7 @@ export async function enqueueDeliveries(queues: Queues, ids: string[]): Promise<
   if (ids.length === 0) return;
   await within(
     ENQUEUE_TIMEOUT_MS,
-    queues.deliveries.addBulk(
+    queues.deliveryBatches.addBulk(
       chunks(ids, DELIVERIES_PER_JOB).map((deliveryIds) => ({
         name: 'deliver-batch',
         data: { deliveryIds },

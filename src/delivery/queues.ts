@@ -2,13 +2,14 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 
 /**
- * Two BullMQ queues. `fanout` turns stored events into deliveries; `deliveries` carries them to
- * the worker: first tries in batches (one job for up to 100 deliveries: BullMQ's own cost per
- * job is the largest fixed cost of a delivery), retries and re-enqueues one job per delivery whose
- * job id IS the delivery id. Whatever path brings a delivery to a worker twice, its lease
- * (store/deliveries.ts) lets only one run send it.
+ * Three BullMQ queues. `fanout` turns stored events into deliveries. `delivery-batches` carries
+ * first tries, up to 100 deliveries a job (BullMQ's own cost per job was the largest fixed cost
+ * of a delivery). `deliveries` carries one delivery a job — retries and the reconciler's
+ * re-enqueues — whose job id IS the delivery id. Whatever path brings a delivery to a worker
+ * twice, its lease (store/deliveries.ts) lets only one run send it.
  */
 export const FANOUT_QUEUE = 'fanout';
+export const DELIVERY_BATCH_QUEUE = 'delivery-batches';
 export const DELIVERY_QUEUE = 'deliveries';
 
 /** Events of one account to fan out; a publish request of many events is one job. */
@@ -17,11 +18,19 @@ export interface FanoutJob {
   eventIds: string[];
 }
 
-/** One delivery (a retry, a re-enqueue) or a batch of first tries. */
-export type DeliveryJob = { deliveryId: string } | { deliveryIds: string[] };
+/** First tries of up to 100 deliveries. */
+export interface DeliveryBatchJob {
+  deliveryIds: string[];
+}
+
+/** One delivery: a retry, or a re-enqueue by the reconciler. */
+export interface DeliveryJob {
+  deliveryId: string;
+}
 
 export interface Queues {
   fanout: Queue<FanoutJob>;
+  deliveryBatches: Queue<DeliveryBatchJob>;
   deliveries: Queue<DeliveryJob>;
   redis: Redis;
   prefix: string;
@@ -48,17 +57,20 @@ export function openQueues(redisUrl: string, prefix: string): Queues {
   const redis = redisConnection(redisUrl, false);
   const options = { connection: redis, prefix, defaultJobOptions: JOB_DEFAULTS };
   const fanout = new Queue<FanoutJob>(FANOUT_QUEUE, options);
+  const deliveryBatches = new Queue<DeliveryBatchJob>(DELIVERY_BATCH_QUEUE, options);
   const deliveries = new Queue<DeliveryJob>(DELIVERY_QUEUE, options);
+  const all = [fanout, deliveryBatches, deliveries];
   // Connection errors are reported by /readyz and by the failed enqueue itself; without a
   // listener BullMQ would print every reconnect attempt.
-  for (const queue of [fanout, deliveries]) queue.on('error', () => {});
+  for (const queue of all) queue.on('error', () => {});
   return {
     fanout,
+    deliveryBatches,
     deliveries,
     redis,
     prefix,
     async close() {
-      await Promise.allSettled([fanout.close(), deliveries.close()]);
+      await Promise.allSettled(all.map((queue) => queue.close()));
       redis.disconnect();
     },
   };

@@ -16,22 +16,24 @@ export async function renderMetrics(ctx: RouteContext): Promise<string> {
       lines.push(`${name}${text ? `{${text}}` : ''} ${value}`);
     }
   };
-  const [fanout, deliveries] = await Promise.all([
-    within(2000, ctx.queues.fanout.getJobCounts('waiting', 'active', 'delayed')).catch(() => ({})),
-    within(2000, ctx.queues.deliveries.getJobCounts('waiting', 'active', 'delayed')).catch(
-      () => ({}),
+  const queues = [ctx.queues.fanout, ctx.queues.deliveryBatches, ctx.queues.deliveries];
+  const counts = await Promise.all(
+    queues.map((queue) =>
+      within(2000, queue.getJobCounts('waiting', 'active', 'delayed')).catch(
+        (): Record<string, number> => ({}),
+      ),
     ),
-  ]);
-  gauge('switchboard_queue_jobs', 'Jobs in each BullMQ queue by state', [
-    ...Object.entries(fanout).map(([state, n]): [Record<string, string>, number] => [
-      { queue: 'fanout', state },
-      n,
-    ]),
-    ...Object.entries(deliveries).map(([state, n]): [Record<string, string>, number] => [
-      { queue: 'deliveries', state },
-      n,
-    ]),
-  ]);
+  );
+  gauge(
+    'switchboard_queue_jobs',
+    'Jobs in each BullMQ queue by state',
+    queues.flatMap((queue, i) =>
+      Object.entries(counts[i]).map(([state, n]): [Record<string, string>, number] => [
+        { queue: queue.name, state },
+        n,
+      ]),
+    ),
+  );
   const { rows } = await ctx.db.pool.query<{ status: string; n: string }>(
     "SELECT status, count(*) AS n FROM deliveries WHERE status = 'pending' GROUP BY status",
   );

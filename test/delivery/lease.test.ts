@@ -91,15 +91,16 @@ describe('the delivery lease', () => {
       `INSERT INTO events (account_id, id, type, payload) SELECT $1, id, 'sms', '{}' FROM unnest($2::text[]) AS id`,
       [tenant.account.id, ids],
     );
-    const before = await t.queues.deliveries.getWaitingCount();
+    const before = await t.queues.deliveryBatches.getWaitingCount();
     await fanOutEvents(
       t.db.pool,
       t.queues,
       ids.map((eventId) => ({ accountId: tenant.account.id, eventId })),
     );
-    expect(await t.queues.deliveries.getWaitingCount()).toBe(before + 3);
-    const jobs = (await t.queues.deliveries.getWaiting()).filter((j) => j.name === 'deliver-batch');
-    const sizes = jobs.map((j) => ('deliveryIds' in j.data ? j.data.deliveryIds.length : 0));
+    expect(await t.queues.deliveryBatches.getWaitingCount()).toBe(before + 3);
+    const sizes = (await t.queues.deliveryBatches.getWaiting()).map(
+      (j) => j.data.deliveryIds.length,
+    );
     expect(sizes.filter((n) => n === 100 || n === 50).sort()).toEqual([100, 100, 50]);
   });
 });
