@@ -43,7 +43,9 @@ describe('operations endpoints', () => {
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     expect(res.body).toContain('# TYPE switchboard_queue_jobs gauge');
     expect(res.body).toMatch(/^switchboard_queue_jobs\{queue="deliveries",state="waiting"\} \d+$/m);
-    expect(res.body).toMatch(/^switchboard_queue_jobs\{queue="delivery-batches",state="waiting"\} \d+$/m);
+    expect(res.body).toMatch(
+      /^switchboard_queue_jobs\{queue="delivery-batches",state="waiting"\} \d+$/m,
+    );
     expect(res.body).toMatch(/^switchboard_queue_jobs\{queue="fanout",state="active"\} \d+$/m);
     expect(res.body).toMatch(/^switchboard_deliveries_pending \d+$/m);
   });
