@@ -1,5 +1,6 @@
 import { ALL_HOOK, hookOf, kazooFields, twinOf } from './catalogue.ts';
 import { OBJECT_FILTER_KEYS } from './matching.ts';
+import { gregorianSeconds } from './kazoo-time.ts';
 
 export interface ShapeInput {
   event: {
@@ -19,13 +20,6 @@ export interface EncodedRequest {
   contentType: string | undefined;
   /** What the signatures cover: the body, or for GET the query string appended to the uri. */
   signedContent: string;
-}
-
-/** Kazoo counts seconds from year 0 of the gregorian calendar, not from 1970. */
-export const GREGORIAN_UNIX_OFFSET = 62_167_219_200;
-
-export function gregorianSeconds(date: Date): number {
-  return Math.floor(date.getTime() / 1000) + GREGORIAN_UNIX_OFFSET;
 }
 
 /** The body a subscriber receives, in its own platform's shape (SPEC §5). */

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { RouteContext } from '../app.ts';
-import { parseTimeFilter } from '../domain/time-filter.ts';
+import { parseTimeFilter } from '../domain/kazoo-time.ts';
 import { envelope } from '../http/envelope.ts';
 import { fieldError, notFound } from '../http/errors.ts';
 import { PageQuery, decodeCursor, pageOf, pageSizeOf } from '../http/pagination.ts';

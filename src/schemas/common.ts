@@ -38,16 +38,5 @@ export const ErrorEnvelope = Type.Object(
   { $id: 'ErrorEnvelope' },
 );
 
-/** A success envelope in the OpenAPI document; `data` is described per route. */
-export function Envelope<T extends TSchema>(data: T) {
-  return Type.Object({
-    data,
-    status: Type.Literal('success'),
-    request_id: Type.String(),
-    revision: Type.String(),
-    timestamp: Type.String({ format: 'date-time' }),
-  });
-}
-
 /** Routes under /v2/accounts take X-Auth-Token or Authorization: Bearer. */
 export const SECURITY: { [scheme: string]: string[] }[] = [{ authToken: [] }, { bearer: [] }];

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   encodeRequest,
-  gregorianSeconds,
   shapePayload,
   toQueryString,
   type ShapeInput,
 } from '../../src/domain/payload.ts';
+import { gregorianSeconds } from '../../src/domain/kazoo-time.ts';
 
 const CREATED = new Date('2026-11-23T10:00:00.000Z');
 const CREATED_GREGORIAN = 1_795_428_000 + 62_167_219_200;

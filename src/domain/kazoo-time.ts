@@ -1,5 +1,9 @@
-/** Seconds between 0000-01-01 and 1970-01-01: Kazoo timestamps are Gregorian seconds. */
-export const GREGORIAN_OFFSET_SECONDS = 62_167_219_200;
+/** Seconds between 0000-01-01 and 1970-01-01: Kazoo counts time in Gregorian seconds. */
+export const GREGORIAN_UNIX_OFFSET = 62_167_219_200;
+
+export function gregorianSeconds(date: Date): number {
+  return Math.floor(date.getTime() / 1000) + GREGORIAN_UNIX_OFFSET;
+}
 
 /**
  * Reads a created_from / created_to value as Kazoo clients and people send it: ISO 8601, Unix
@@ -9,7 +13,7 @@ export const GREGORIAN_OFFSET_SECONDS = 62_167_219_200;
 export function parseTimeFilter(value: string): Date | undefined {
   if (/^\d+$/.test(value)) {
     const seconds = Number(value);
-    const unix = seconds >= GREGORIAN_OFFSET_SECONDS ? seconds - GREGORIAN_OFFSET_SECONDS : seconds;
+    const unix = seconds >= GREGORIAN_UNIX_OFFSET ? seconds - GREGORIAN_UNIX_OFFSET : seconds;
     return new Date(unix * 1000);
   }
   if (!/^\d{4}-\d{2}-\d{2}/.test(value)) return undefined;
