@@ -4,6 +4,7 @@
  * hosts through the SSRF guard, so every new connection goes only to addresses the guard vetted.
  */
 import type dns from 'node:dns';
+import { splitCredentials } from '../domain/uri.ts';
 import { performance } from 'node:perf_hooks';
 import { StringDecoder } from 'node:string_decoder';
 import { Agent } from 'undici';
@@ -57,28 +58,6 @@ export interface HttpClient {
 export const MAX_REDIRECTS = 3;
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
-
-function decodeUserinfo(part: string): string {
-  try {
-    return decodeURIComponent(part);
-  } catch {
-    return part;
-  }
-}
-
-/**
- * Remove basic-auth credentials from a URL. Returns the credential-free URL (what to put in the
- * request line and in the attempts log) and the `Authorization` header value they become.
- * Throws on an unparseable URL.
- */
-export function splitCredentials(rawUrl: string): { url: URL; authorization: string | undefined } {
-  const url = new URL(rawUrl);
-  if (url.username === '' && url.password === '') return { url, authorization: undefined };
-  const userinfo = `${decodeUserinfo(url.username)}:${decodeUserinfo(url.password)}`;
-  url.username = '';
-  url.password = '';
-  return { url, authorization: `Basic ${Buffer.from(userinfo, 'utf8').toString('base64')}` };
-}
 
 function withoutHeaders(headers: Record<string, string>, names: string[]): Record<string, string> {
   return Object.fromEntries(
