@@ -44,6 +44,29 @@ describe('retries', () => {
       { id: string; status: string; tries: number } | undefined;
   }
 
+  /** A hook on `uri` (all events, `retries`), and one event published to it. */
+  async function sendOne(uri: string, retries: number, eventId: string, type = 'sms') {
+    const hook = await createWebhook(t.app, tenant.key, tenant.account.id, {
+      uri,
+      hook: 'all',
+      retries,
+    });
+    await publish(t.app, tenant.key, tenant.account.id, {
+      type,
+      id: eventId,
+      payload: { id: 'c' },
+    });
+    return hook;
+  }
+
+  /** Waits for the event's delivery to end with `status`, and returns it. */
+  function deliveryEnds(eventId: string, status: string, timeoutMs?: number) {
+    return eventually(async () => {
+      const d = await deliveryOf(eventId);
+      return d?.status === status ? d : undefined;
+    }, timeoutMs);
+  }
+
   async function attemptsOf(webhookId: string) {
     const res = await api(t.app, tenant.key).get(
       `/v2/accounts/${tenant.account.id}/webhooks/${webhookId}/attempts`,
@@ -53,21 +76,9 @@ describe('retries', () => {
 
   it('a receiver that fails twice then succeeds yields three logged attempts and one delivered delivery', async () => {
     const r = await receiverAnswering([500, 503, 200]);
-    const hook = await createWebhook(t.app, tenant.key, tenant.account.id, {
-      uri: r.url,
-      hook: 'all',
-      retries: 2,
-    });
-    await publish(t.app, tenant.key, tenant.account.id, {
-      type: 'call_hungup',
-      id: 'flaky-1',
-      payload: { id: 'c' },
-    });
+    const hook = await sendOne(r.url, 2, 'flaky-1', 'call_hungup');
     await r.waitFor(3);
-    const delivery = await eventually(async () => {
-      const d = await deliveryOf('flaky-1');
-      return d?.status === 'delivered' ? d : undefined;
-    });
+    const delivery = await deliveryEnds('flaky-1', 'delivered');
     expect(delivery.tries).toBe(3);
     // webhook-id is the delivery id, the same on every retry.
     expect(r.requests.map((q) => q.headers['webhook-id'])).toEqual([
@@ -98,20 +109,8 @@ describe('retries', () => {
 
   it('a 400 is final: one attempt, the delivery fails, no retry', async () => {
     const r = await receiverAnswering([400, 200]);
-    const hook = await createWebhook(t.app, tenant.key, tenant.account.id, {
-      uri: r.url,
-      hook: 'all',
-      retries: 4,
-    });
-    await publish(t.app, tenant.key, tenant.account.id, {
-      type: 'sms',
-      id: 'bad-request-1',
-      payload: { body: 'x' },
-    });
-    const delivery = await eventually(async () => {
-      const d = await deliveryOf('bad-request-1');
-      return d?.status === 'failed' ? d : undefined;
-    });
+    const hook = await sendOne(r.url, 4, 'bad-request-1');
+    const delivery = await deliveryEnds('bad-request-1', 'failed');
     expect(delivery.tries).toBe(1);
     await new Promise((res) => setTimeout(res, 400)); // longer than the whole test retry schedule
     expect(r.requests.length).toBe(1);
@@ -126,47 +125,24 @@ describe('retries', () => {
 
   it('retries: 0 means one try only, even for a 503', async () => {
     const r = await receiverAnswering([503]);
-    await createWebhook(t.app, tenant.key, tenant.account.id, {
-      uri: r.url,
-      hook: 'all',
-      retries: 0,
-    });
-    await publish(t.app, tenant.key, tenant.account.id, {
-      type: 'sms',
-      id: 'no-retry-1',
-      payload: {},
-    });
-    await eventually(async () => (await deliveryOf('no-retry-1'))?.status === 'failed');
+    await sendOne(r.url, 0, 'no-retry-1');
+    await deliveryEnds('no-retry-1', 'failed');
     await new Promise((res) => setTimeout(res, 300));
     expect(r.requests.length).toBe(1);
   });
 
   it('retries 429 no sooner than its Retry-After says', async () => {
     const r = await receiverAnswering([{ status: 429, headers: { 'retry-after': '1' } }, 200]);
-    await createWebhook(t.app, tenant.key, tenant.account.id, {
-      uri: r.url,
-      hook: 'all',
-      retries: 1,
-    });
-    await publish(t.app, tenant.key, tenant.account.id, {
-      type: 'sms',
-      id: 'throttled-1',
-      payload: {},
-    });
+    await sendOne(r.url, 1, 'throttled-1');
     await r.waitFor(2, 5000);
     expect(r.requests[1].at - r.requests[0].at).toBeGreaterThanOrEqual(950);
-    await eventually(async () => (await deliveryOf('throttled-1'))?.status === 'delivered');
+    await deliveryEnds('throttled-1', 'delivered');
   });
 
   it('retries a timeout and logs it with client_error "timeout"', async () => {
     const r = await receiverAnswering([{ status: 200, delayMs: 3000 }, 200]);
-    const hook = await createWebhook(t.app, tenant.key, tenant.account.id, {
-      uri: r.url,
-      hook: 'all',
-      retries: 1,
-    });
-    await publish(t.app, tenant.key, tenant.account.id, { type: 'sms', id: 'slow-1', payload: {} });
-    await eventually(async () => (await deliveryOf('slow-1'))?.status === 'delivered', 10_000);
+    const hook = await sendOne(r.url, 1, 'slow-1');
+    await deliveryEnds('slow-1', 'delivered', 10_000);
     const attempts = await attemptsOf(hook.id);
     expect(attempts.map((a) => a.result)).toEqual(['success', 'failure']);
     expect(attempts[1]).toMatchObject({ client_error: 'timeout', resp_status_code: null });
@@ -177,17 +153,8 @@ describe('retries', () => {
     const r = await receiverAnswering([200]);
     const url = r.url;
     await r.close();
-    const hook = await createWebhook(t.app, tenant.key, tenant.account.id, {
-      uri: `${url}/gone`,
-      hook: 'all',
-      retries: 1,
-    });
-    await publish(t.app, tenant.key, tenant.account.id, {
-      type: 'sms',
-      id: 'refused-1',
-      payload: {},
-    });
-    await eventually(async () => (await deliveryOf('refused-1'))?.status === 'failed');
+    const hook = await sendOne(`${url}/gone`, 1, 'refused-1');
+    await deliveryEnds('refused-1', 'failed');
     const attempts = await attemptsOf(hook.id);
     expect(attempts.map((a) => [a.try, a.client_error])).toEqual([
       [2, 'connect_refused'],
@@ -199,17 +166,8 @@ describe('retries', () => {
     const r = await receiverAnswering([
       { status: 302, headers: { location: 'http://127.0.0.1:1/' } },
     ]);
-    await createWebhook(t.app, tenant.key, tenant.account.id, {
-      uri: r.url,
-      hook: 'all',
-      retries: 2,
-    });
-    await publish(t.app, tenant.key, tenant.account.id, {
-      type: 'sms',
-      id: 'redirect-1',
-      payload: {},
-    });
-    await eventually(async () => (await deliveryOf('redirect-1'))?.status === 'failed');
+    await sendOne(r.url, 2, 'redirect-1');
+    await deliveryEnds('redirect-1', 'failed');
     expect(r.requests.length).toBe(1);
   });
 });
