@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'src/generated/', 'openapi/'] },
+  { ignores: ['node_modules/', 'src/generated/', 'openapi/', 'dist/'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -1,6 +1,7 @@
 /**
- * The two ceilings ENVIRONMENT.md describes, measured in the benchmark's own run so that every
- * Switchboard figure can be read as a ratio to what this machine can do right now:
+ * The machine's own ceilings, measured in the same run as everything else, so that every
+ * Switchboard figure can be read as a ratio to what this machine can do right now (they move by
+ * ±30 % between runs on a shared machine, so a figure from another day is no yardstick):
  * - undici Pool (64 keep-alive connections) sending HMAC-signed 200-byte JSON POSTs to the plain
  *   node:http receiver in another process (bench/receiver.ts) on 127.0.0.1;
  * - BullMQ: addBulk rate, and a no-op processor at concurrency 50 draining the queue.
@@ -10,7 +11,8 @@ import { performance } from 'node:perf_hooks';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Pool } from 'undici';
-import { runPool, sleep } from './lib.ts';
+import type { Ceilings, Section } from './harness.ts';
+import { fmtInt, log, markdownTable, runPool, sleep } from './lib.ts';
 
 /** A JSON body of exactly `bytes` bytes. */
 export function jsonBody(bytes: number): string {
@@ -145,4 +147,63 @@ export async function bullmqCeiling(
     connection.disconnect();
     workerConnection.disconnect();
   }
+}
+
+/**
+ * The ceilings scenario: the undici ceiling twice (cold, then warm) and the BullMQ ceiling twice;
+ * ratios elsewhere use the better run of each.
+ */
+export async function ceilings(opts: {
+  receiverOrigin: string;
+  redisUrl: string;
+  prefix: string;
+  requests: number;
+  jobs: number;
+}): Promise<{ ceilings: Ceilings; section: Section }> {
+  const undici: UndiciCeiling[] = [];
+  for (let run = 0; run < 2; run++) {
+    undici.push(await undiciCeiling(opts.receiverOrigin, opts.requests));
+    log(
+      `undici ceiling run ${run + 1}: ${fmtInt(undici[run].perSecond)} req/s (${undici[run].errors} errors)`,
+    );
+  }
+  const bull: BullmqCeiling[] = [];
+  for (let run = 0; run < 2; run++) {
+    bull.push(await bullmqCeiling(opts.redisUrl, opts.prefix, opts.jobs));
+    log(
+      `BullMQ ceiling run ${run + 1}: addBulk ${fmtInt(bull[run].addPerSecond)}/s, no-op c=50 ${fmtInt(bull[run].processPerSecond)}/s`,
+    );
+  }
+  const result: Ceilings = {
+    undiciBest: Math.max(...undici.map((u) => u.perSecond)),
+    addBulkBest: Math.max(...bull.map((b) => b.addPerSecond)),
+    bullmqBest: Math.max(...bull.map((b) => b.processPerSecond)),
+    redisCommandsPerJob: bull[bull.length - 1].redisCommandsPerJob,
+  };
+  const errors = undici.reduce((a, u) => a + u.errors, 0);
+  const rows = [
+    [
+      'undici Pool (64 connections) → node:http receiver process, signed 200-B POSTs',
+      `${fmtInt(undici[0].perSecond)} req/s cold, ${fmtInt(undici[1].perSecond)} req/s warm`,
+      `${fmtInt(opts.requests)} requests per run${errors ? `, ${errors} errors` : ''}`,
+    ],
+    [
+      'BullMQ addBulk (chunks of 1,000)',
+      `${fmtInt(result.addBulkBest)} jobs/s`,
+      `best of 2: ${bull.map((b) => fmtInt(b.addPerSecond)).join(', ')}`,
+    ],
+    [
+      'BullMQ no-op processor, concurrency 50',
+      `${fmtInt(result.bullmqBest)} jobs/s`,
+      `best of 2: ${bull.map((b) => fmtInt(b.processPerSecond)).join(', ')}; ${result.redisCommandsPerJob.toFixed(1)} Redis commands per job`,
+    ],
+  ];
+  return {
+    ceilings: result,
+    section: {
+      title: 'Ceilings (this machine, this run)',
+      body: [markdownTable(['ceiling', 'result', 'detail'], rows)],
+      targets: [],
+    },
+  };
 }

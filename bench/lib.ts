@@ -1,45 +1,85 @@
 /**
- * Small helpers shared by the benchmark: child processes, /proc sampling (CPU ticks, RSS),
- * percentiles, bounded polling and Markdown formatting. Linux only (reads /proc).
+ * Small helpers shared by the benchmark: settings from the environment, a clock shared by every
+ * process, IPC requests to the bench's own child processes, /proc sampling (CPU ticks, RSS),
+ * percentiles, bounded loops and Markdown formatting. Linux only (reads /proc).
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Wall-clock milliseconds (with a fraction) that every process of the run can compare: the
+ * load generator stamps a publish, the receiver stamps an arrival, both with this.
+ */
+export const now = () => performance.timeOrigin + performance.now();
+
+const benchStart = now();
+/** Progress line on stderr (stdout carries only the report). */
+export function log(message: string) {
+  process.stderr.write(
+    `[bench ${((now() - benchStart) / 1000).toFixed(1).padStart(5)} s] ${message}\n`,
+  );
+}
+
+export function envInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  const value = Number(raw);
+  return raw && Number.isFinite(value) && value >= 0 ? value : fallback;
+}
+
+export function envList(name: string, fallback: string[]): string[] {
+  const raw = process.env[name];
+  if (!raw) return fallback;
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+// ---- the bench's own child processes (receiver, load generator) ---------------------------------
+
 /** Forks a TypeScript script of bench/ under tsx, with an IPC channel. */
-export function forkTs(
-  script: string,
-  env: Record<string, string>,
-  execArgv: string[] = [],
-): ChildProcess {
+export function forkTs(script: string, env: Record<string, string> = {}): ChildProcess {
   return fork(script, [], {
-    execArgv: [...execArgv, '--import', 'tsx'],
+    execArgv: ['--import', 'tsx'],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
 }
 
-/** Resolves with the first IPC message of `type` from `child`, or rejects after timeoutMs. */
-export function nextMessage<T extends { type: string }>(
+/**
+ * Waits for the first IPC message from `child` that `match` recognises (it returns the message as
+ * `T`, or undefined to keep waiting); rejects when the child exits first or after timeoutMs.
+ */
+function awaitMessage<T>(
   child: ChildProcess,
-  type: string,
+  match: (message: unknown) => T | undefined,
   timeoutMs: number,
+  what: string,
 ): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       cleanup();
-      reject(new Error(`no "${type}" message from pid ${child.pid} within ${timeoutMs} ms`));
+      reject(new Error(`pid ${child.pid}: no ${what} within ${timeoutMs} ms`));
     }, timeoutMs);
     const onMessage = (message: unknown) => {
-      if ((message as { type?: string } | null)?.type === type) {
+      let matched: T | undefined;
+      try {
+        matched = match(message);
+      } catch (error) {
         cleanup();
-        resolve(message as T);
+        reject(error as Error);
+        return;
       }
+      if (matched === undefined) return;
+      cleanup();
+      resolve(matched);
     };
     const onExit = (code: number | null) => {
       cleanup();
-      reject(new Error(`pid ${child.pid} exited (${code}) before sending "${type}"`));
+      reject(new Error(`pid ${child.pid} exited (${code}) before ${what}`));
     };
     const cleanup = () => {
       clearTimeout(timer);
@@ -51,16 +91,69 @@ export function nextMessage<T extends { type: string }>(
   });
 }
 
-/** Sends a command and waits for its answer. */
-export async function ask<T extends { type: string }>(
+/** Resolves with the first IPC message of `type` from `child`, or rejects after timeoutMs. */
+export function nextMessage<T extends { type: string }>(
+  child: ChildProcess,
+  type: string,
+  timeoutMs: number,
+): Promise<T> {
+  return awaitMessage(
+    child,
+    (message) =>
+      (message as { type?: string } | null)?.type === type ? (message as T) : undefined,
+    timeoutMs,
+    `"${type}" message`,
+  );
+}
+
+let rpcSeq = 0;
+
+/**
+ * Sends `{rpc, cmd, ...args}` to a child that runs serveRpc() and resolves with its answer
+ * (rejects on the child's error, its exit, or after timeoutMs).
+ */
+export function rpc<T>(
   child: ChildProcess,
   cmd: string,
-  answer: string,
-  timeoutMs = 10_000,
+  args: Record<string, unknown> = {},
+  timeoutMs = 30_000,
 ): Promise<T> {
-  const reply = nextMessage<T>(child, answer, timeoutMs);
-  child.send({ cmd });
-  return reply;
+  const id = ++rpcSeq;
+  const answer = awaitMessage(
+    child,
+    (message) => {
+      const m = message as { rpc?: number; error?: string; result?: T } | null;
+      if (m?.rpc !== id) return undefined;
+      if (m.error !== undefined) throw new Error(`pid ${child.pid} ${cmd}: ${m.error}`);
+      return { result: m.result as T };
+    },
+    timeoutMs,
+    `answer to "${cmd}"`,
+  );
+  child.send({ rpc: id, cmd, ...args });
+  return answer.then(({ result }) => result);
+}
+
+type Handler = (message: Record<string, unknown>) => unknown;
+
+/** The child side of rpc(): one handler per command. Exits when the parent goes away. */
+export function serveRpc(handlers: Record<string, Handler>) {
+  process.on(
+    'message',
+    async (message: { rpc?: number; cmd?: string } & Record<string, unknown>) => {
+      if (typeof message?.rpc !== 'number' || typeof message.cmd !== 'string') return;
+      const handler = handlers[message.cmd];
+      try {
+        if (!handler) throw new Error(`unknown command ${message.cmd}`);
+        const result = await handler(message);
+        process.send?.({ rpc: message.rpc, result });
+      } catch (err) {
+        process.send?.({ rpc: message.rpc, error: (err as Error).message });
+      }
+    },
+  );
+  // Never outlive the benchmark.
+  process.on('disconnect', () => process.exit(0));
 }
 
 /** Waits for a child to exit; SIGKILLs it (by pid) after timeoutMs. */
@@ -95,7 +188,7 @@ function readProc(pid: number | string, file: string): string | undefined {
   }
 }
 
-/** utime + stime of a process, in seconds (undefined if it is gone). */
+/** utime + stime of a process (all its threads), in seconds (undefined if it is gone). */
 export function cpuSeconds(pid: number | string): number | undefined {
   const stat = readProc(pid, 'stat');
   if (!stat) return undefined;
@@ -111,6 +204,25 @@ export function memory(pid: number): { rss: number; peak: number } | undefined {
   const kb = (name: string) =>
     Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
   return { rss: kb('VmRSS'), peak: kb('VmHWM') };
+}
+
+/** Resets a process's peak RSS (VmHWM) to its current RSS; false where the kernel refuses. */
+export function resetPeakRss(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The 1-, 5- and 15-minute load averages, as /proc/loadavg prints them. */
+export function loadAverage(): string {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return 'n/a';
+  }
 }
 
 function pidsByComm(comm: string): number[] {
@@ -142,6 +254,19 @@ function machineCpu(): { busy: number; total: number; softirq: number; steal: nu
 
 export type CpuGroups = Record<string, number[] | (() => number[])>;
 
+export interface CpuWindow {
+  /** CPU seconds per group. */
+  groups: Record<string, number>;
+  /** CPU seconds per pid, for the groups given as pid lists. */
+  perPid: Record<number, number>;
+  machineBusy: number;
+  softirq: number;
+  steal: number;
+  machineTotal: number;
+  /** Wall seconds of the window. */
+  wall: number;
+}
+
 /**
  * CPU seconds spent by named groups of processes between start() and stop(). Postgres and Redis
  * are found by name (every backend counts, including connections opened during the window).
@@ -149,30 +274,35 @@ export type CpuGroups = Record<string, number[] | (() => number[])>;
 export function cpuMeter(groups: CpuGroups) {
   const resolve = (g: number[] | (() => number[])) => (typeof g === 'function' ? g() : g);
   const snapshot = () => {
-    const perPid = new Map<string, Map<number, number>>();
+    const perGroup = new Map<string, Map<number, number>>();
     for (const [name, g] of Object.entries(groups)) {
       const m = new Map<number, number>();
       for (const pid of resolve(g)) m.set(pid, cpuSeconds(pid) ?? 0);
-      perPid.set(name, m);
+      perGroup.set(name, m);
     }
-    return { perPid, machine: machineCpu(), at: performance.now() };
+    return { perGroup, machine: machineCpu(), at: performance.now() };
   };
   let start = snapshot();
   return {
     start() {
       start = snapshot();
     },
-    /** Seconds of CPU per group, machine busy seconds, and the wall time of the window. */
-    stop() {
+    stop(): CpuWindow {
       const end = snapshot();
       const result: Record<string, number> = {};
-      for (const [name, m] of end.perPid) {
+      const perPid: Record<number, number> = {};
+      for (const [name, m] of end.perGroup) {
         let sum = 0;
-        for (const [pid, seconds] of m) sum += seconds - (start.perPid.get(name)?.get(pid) ?? 0);
+        for (const [pid, seconds] of m) {
+          const used = seconds - (start.perGroup.get(name)?.get(pid) ?? 0);
+          sum += used;
+          if (Array.isArray(groups[name])) perPid[pid] = used;
+        }
         result[name] = sum;
       }
       return {
         groups: result,
+        perPid,
         machineBusy: end.machine.busy - start.machine.busy,
         softirq: end.machine.softirq - start.machine.softirq,
         steal: end.machine.steal - start.machine.steal,
@@ -183,13 +313,46 @@ export function cpuMeter(groups: CpuGroups) {
   };
 }
 
+/**
+ * Peak RSS of some processes over a window: the kernel's own peak (VmHWM, reset at the start of
+ * the window where allowed) and a 100 ms sample of VmRSS, whichever is higher.
+ */
+export function rssPeaks(pids: number[]) {
+  const peaks = new Map<number, number>(pids.map((pid) => [pid, 0]));
+  const hwmReset = pids.map(resetPeakRss).every(Boolean);
+  const sample = () => {
+    for (const pid of pids) {
+      const m = memory(pid);
+      if (m) peaks.set(pid, Math.max(peaks.get(pid) ?? 0, m.rss));
+    }
+  };
+  sample();
+  const timer = setInterval(sample, 100);
+  return {
+    stop(): Map<number, number> {
+      clearInterval(timer);
+      sample();
+      if (hwmReset) {
+        for (const pid of pids) {
+          const m = memory(pid);
+          if (m) peaks.set(pid, Math.max(peaks.get(pid) ?? 0, m.peak));
+        }
+      }
+      return peaks;
+    },
+  };
+}
+
 function cmdline(pid: number): string {
   return (readProc(pid, 'cmdline') ?? '').replaceAll('\0', ' ');
 }
 
 /** Postgres backends serving `database` (client connections and its autovacuum workers). */
-export const postgresPidsOf = (database: string) => () =>
-  pidsByComm('postgres').filter((pid) => cmdline(pid).includes(` ${database} `));
+export const postgresPidsOf = (databases: string[]) => () =>
+  pidsByComm('postgres').filter((pid) => {
+    const line = cmdline(pid);
+    return databases.some((db) => line.includes(` ${db} `));
+  });
 /** The postmaster and the background processes every database shares (WAL writer, checkpointer…). */
 export const postgresSharedPids = () =>
   pidsByComm('postgres').filter((pid) =>
@@ -201,7 +364,7 @@ export const redisPids = () => pidsByComm('redis-server');
 
 // ---- numbers -------------------------------------------------------------------------------
 
-/** Nearest-rank percentile of an unsorted list (p in 0..100). */
+/** Nearest-rank percentile of an unsorted list (p in 0..100); Infinity counts as a value. */
 export function percentile(values: number[], p: number): number {
   if (values.length === 0) return NaN;
   const sorted = Float64Array.from(values).sort();
@@ -209,11 +372,24 @@ export function percentile(values: number[], p: number): number {
   return sorted[rank];
 }
 
+/** Most values in any window of `windowMs` (values need not be sorted). */
+export function maxInWindow(values: number[], windowMs: number): number {
+  const sorted = Float64Array.from(values).sort();
+  let best = 0;
+  for (let lo = 0, hi = 0; hi < sorted.length; hi++) {
+    while (sorted[hi] - sorted[lo] >= windowMs) lo++;
+    best = Math.max(best, hi - lo + 1);
+  }
+  return best;
+}
+
 export function fmtInt(n: number): string {
   return Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a';
 }
 
+/** Milliseconds; Infinity (a delivery that never arrived) prints as "not arrived". */
 export function fmtMs(n: number): string {
+  if (n === Infinity) return 'not arrived';
   if (!Number.isFinite(n)) return 'n/a';
   return n >= 1000 ? `${(n / 1000).toFixed(2)} s` : `${Math.round(n)} ms`;
 }
@@ -224,12 +400,21 @@ export function fmtRatio(a: number, b: number): string {
     : 'n/a';
 }
 
-export function fmtMiB(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
+/** Bytes as MB (10^6), the unit of the RSS target. */
+export function fmtMB(bytes: number): string {
+  return Number.isFinite(bytes) && bytes > 0 ? `${(bytes / 1e6).toFixed(0)} MB` : 'n/a';
 }
 
+/** Share of one core: CPU seconds over wall seconds. */
+export function fmtCore(cpu: number, wall: number): string {
+  return Number.isFinite(cpu) && wall > 0 ? `${((cpu / wall) * 100).toFixed(0)} %` : 'n/a';
+}
+
+export const check = (met: boolean | undefined) => (met === undefined ? '–' : met ? '✓' : '✗');
+
 export function markdownTable(header: string[], rows: string[][]): string {
-  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  const escape = (cell: string) => cell.replaceAll('|', '\\|');
+  const line = (cells: string[]) => `| ${cells.map(escape).join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
@@ -252,4 +437,18 @@ export async function runPool(
   });
   await Promise.all(lanes);
   return next;
+}
+
+/** Polls `done()` every `everyMs` until it is true or `timeoutMs` passed; returns whether it was. */
+export async function waitFor(
+  done: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  everyMs = 100,
+): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    if (await done()) return true;
+    if (performance.now() >= deadline) return false;
+    await sleep(everyMs);
+  }
 }

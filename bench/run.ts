@@ -1,111 +1,132 @@
 /**
- * `npm run bench`: Switchboard's throughput and latency on this machine, each figure next to the
- * ceiling it is bounded by, measured in the same run (ENVIRONMENT.md, "Measured ceilings").
+ * `npm run bench`: Switchboard's throughput, latency and memory on this machine, each figure next
+ * to the machine's own ceilings, measured in the same run.
  *
- *  1. Ceilings: undici Pool → plain node:http receiver (another process), and BullMQ no-op.
- *  2. Ingest: POST /v2/accounts/{A}/events on the real API (built as startApi does: buildApp,
- *     ensureRootAccount, listen on 127.0.0.1:0, in this process), batches of 100 and single
- *     events; events/s answered 202 (committed, checked in Postgres). No worker runs meanwhile.
- *  3. End to end: N webhooks on the receiver process, M events published through the API, the
- *     delivery worker in its own process (bench/worker-process.ts); deliveries/s from the first
- *     publish until Postgres shows every delivery 'delivered', latency from event accepted to
- *     receiver arrival, worker RSS peak and CPU. Then a paced run at half that rate, for latency
- *     without a backlog.
+ * Every Switchboard process is a real, separate process started from the repository's entry
+ * points (bench/processes.ts): BENCH_APIS API processes on ports of their own and BENCH_WORKERS
+ * delivery workers, configured through the environment only. The load comes from a process of its
+ * own (bench/load.ts), the webhooks point at a receiver process (bench/receiver.ts), and both
+ * stamp times on one clock, so publish → arrival is measured across processes. CPU and memory of
+ * every process come from /proc.
  *
- * Everything goes to 127.0.0.1 only (SPEC §7). A fresh database and Redis prefix per run, dropped
- * and deleted at the end. Progress on stderr, the Markdown report on stdout.
+ * Scenarios (BENCH_SCENARIOS, comma-separated; default all, in this order):
+ *   ceilings  undici → receiver, BullMQ addBulk and no-op processor (bench/ceilings.ts)
+ *   ingest    the APIs alone, batches of 100 and single events (bench/scenarios/ingest.ts)
+ *   burst     3,000 events × 10 webhooks (bench/scenarios/burst.ts)
+ *   ladder    single events at rising rates (bench/scenarios/ladder.ts)
+ *   noisy     a slow tenant's backlog beside three quiet tenants (bench/scenarios/noisy.ts)
+ *   throttle  a webhook with rate_limit 50 (bench/scenarios/throttle.ts)
  *
- * Knobs (env): BENCH_EVENTS (3000), BENCH_WEBHOOKS (10), BENCH_CEILING_REQUESTS (20000),
- * BENCH_CEILING_JOBS (20000), BENCH_PACED_SECONDS (10, 0 skips), SWITCHBOARD_WORKER_CONCURRENCY
- * (200), BENCH_PROFILE=1 (worker under --cpu-prof, summary printed), BENCH_KEEP_DB=1,
- * BENCH_DATABASE_URL, REDIS_URL.
+ * Traffic stays on 127.0.0.1: the receiver binds it, every webhook points at it, and Postgres
+ * and Redis are the local ones. A fresh database switchboard_bench_<run> (ingest gets one of its
+ * own) and Redis prefix sbbench:<run>, dropped and deleted at the end. Progress on stderr, the
+ * Markdown report on stdout; exit code 0 even when a target is missed (the report says which),
+ * 1 if a scenario could not run.
  */
-import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
-import type { AddressInfo } from 'node:net';
-import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { Pool } from 'undici';
-import { Writable } from 'node:stream';
-import { buildApp } from '../src/app.ts';
-import { ensureRootAccount } from '../src/bootstrap.ts';
-import { loadConfig } from '../src/config.ts';
-import { DELIVERY_QUEUE, FANOUT_QUEUE, openQueues } from '../src/delivery/queues.ts';
-import { openDatabase } from '../src/store/db.ts';
 import { createDatabase, dropDatabase, migrate } from '../src/store/migrate.ts';
+import { ceilings } from './ceilings.ts';
 import {
-  bullmqCeiling,
-  undiciCeiling,
-  type BullmqCeiling,
-  type UndiciCeiling,
-} from './ceilings.ts';
+  acceptedEvents,
+  loadGenerator,
+  managementApi,
+  receiver as receiverClient,
+  settle,
+  type Ceilings,
+  type Context,
+  type Section,
+  type Settings,
+  type Target,
+} from './harness.ts';
 import {
-  ask,
+  check,
   cpuMeter,
-  fmtInt,
-  fmtMiB,
-  fmtMs,
+  envInt,
+  envList,
+  fmtCore,
+  fmtMB,
   fmtRatio,
   forkTs,
+  loadAverage,
+  log,
   markdownTable,
-  memory,
   nextMessage,
-  percentile,
   postgresPidsOf,
   postgresSharedPids,
   redisPids,
-  runPool,
-  sleep,
+  rpc,
+  rssPeaks,
   waitExit,
+  waitFor,
 } from './lib.ts';
+import { REPO_ROOT, startCluster, type Cluster, type Env } from './processes.ts';
 import { summarise } from './profile-summary.ts';
+import { burst } from './scenarios/burst.ts';
+import { ingest } from './scenarios/ingest.ts';
+import { ladder } from './scenarios/ladder.ts';
+import { noisy } from './scenarios/noisy.ts';
+import { throttle } from './scenarios/throttle.ts';
 
-function envInt(name: string, fallback: number): number {
-  const value = Number(process.env[name]);
-  return process.env[name] && Number.isFinite(value) && value >= 0 ? value : fallback;
-}
+const ALL_SCENARIOS = ['ceilings', 'ingest', 'burst', 'ladder', 'noisy', 'throttle'];
+const E2E_SCENARIOS = ['burst', 'ladder', 'noisy', 'throttle'];
 
-const S = {
-  events: envInt('BENCH_EVENTS', 3000),
-  webhooks: Math.max(1, envInt('BENCH_WEBHOOKS', 10)),
+const S: Settings = {
+  scenarios: envList('BENCH_SCENARIOS', ALL_SCENARIOS),
+  apis: Math.max(1, envInt('BENCH_APIS', 1)),
+  workers: Math.max(1, envInt('BENCH_WORKERS', 1)),
   ceilingRequests: envInt('BENCH_CEILING_REQUESTS', 20_000),
   ceilingJobs: envInt('BENCH_CEILING_JOBS', 20_000),
-  ingestBatchRequests: envInt('BENCH_INGEST_BATCHES', 300),
-  ingestSingleRequests: envInt('BENCH_INGEST_SINGLES', 4000),
-  pacedSeconds: envInt('BENCH_PACED_SECONDS', 10),
-  workerConcurrency: envInt('SWITCHBOARD_WORKER_CONCURRENCY', 200),
+  ingestBatches: envInt('BENCH_INGEST_BATCHES', 300),
+  ingestSingles: envInt('BENCH_INGEST_SINGLES', 4000),
+  burstEvents: envInt('BENCH_EVENTS', 3000),
+  burstWebhooks: Math.max(1, envInt('BENCH_WEBHOOKS', 10)),
+  ladder: envList('BENCH_LADDER', ['250', '500', '1000', '1500', '2000'])
+    .map(Number)
+    .filter((n) => n > 0),
+  stepSeconds: Math.max(1, envInt('BENCH_STEP_SECONDS', 8)),
+  ladderInFlight: Math.max(1, envInt('BENCH_LADDER_IN_FLIGHT', 256)),
+  noisySeconds: Math.max(1, envInt('BENCH_NOISY_SECONDS', 20)),
+  noisyBacklog: envInt('BENCH_NOISY_BACKLOG', 2000),
+  noisyDelayMs: 2500,
+  quietRate: 20,
+  throttleEvents: 1000,
+  throttleLimit: 50,
+  settleSeconds: envInt('BENCH_SETTLE_SECONDS', 60),
   profile: process.env.BENCH_PROFILE === '1',
   keepDb: process.env.BENCH_KEEP_DB === '1',
 };
-const BATCH = 100;
-const PUBLISH_IN_FLIGHT = 4;
-const SINGLE_IN_FLIGHT = 16;
-const E2E_CAP_MS = 90_000;
-const WATCHDOG_MS = 240_000;
-
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const runId = `${Date.now().toString(36)}${process.pid.toString(36)}`;
-const databaseUrl =
-  process.env.BENCH_DATABASE_URL ??
-  `postgresql://postgres@127.0.0.1:5432/switchboard_bench_${runId}`;
-const prefix = `sbbench:${runId}`;
-const dbName = decodeURIComponent(new URL(databaseUrl).pathname.slice(1));
-const benchStart = performance.now();
-
-function log(message: string) {
-  process.stderr.write(
-    `[bench ${((performance.now() - benchStart) / 1000).toFixed(1).padStart(5)} s] ${message}\n`,
-  );
+const unknown = S.scenarios.filter((s) => !ALL_SCENARIOS.includes(s));
+if (unknown.length) {
+  log(`unknown scenario(s) ${unknown.join(', ')}; known: ${ALL_SCENARIOS.join(', ')}`);
+  process.exit(2);
 }
+const selected = (name: string) => S.scenarios.includes(name);
+const WATCHDOG_MS = envInt('BENCH_WATCHDOG_SECONDS', 600) * 1000;
+
+// Local services only: nothing of the bench's goes anywhere but 127.0.0.1.
+const REDIS_URL = 'redis://127.0.0.1:6379';
+const POSTGRES = 'postgresql://postgres@127.0.0.1:5432';
+const runId = `${Date.now().toString(36)}${process.pid.toString(36)}`;
+const dbName = `switchboard_bench_${runId}`;
+const ingestDbName = `${dbName}_ingest`;
+const databaseUrl = `${POSTGRES}/${dbName}`;
+const ingestDatabaseUrl = `${POSTGRES}/${ingestDbName}`;
+const prefix = `sbbench:${runId}`;
+const rootKey = `sbbench-root-${randomBytes(24).toString('hex')}`;
+const profileDir = path.join(os.tmpdir(), `switchboard-bench-profile-${runId}`);
 
 // ---- resources, released in cleanup() whatever happens ----------------------------------------
-const children: ChildProcess[] = [];
+const helpers: ChildProcess[] = [];
+const clusters: Cluster[] = [];
 const closers: (() => Promise<unknown>)[] = [];
+const databases: string[] = [];
 let cleanedUp = false;
 
 async function deleteRedisKeys(match: string): Promise<number> {
@@ -130,17 +151,19 @@ async function cleanup() {
   cleanedUp = true;
   for (const close of closers.reverse())
     await close().catch((err: Error) => log(`cleanup: ${err.message}`));
-  for (const child of children) {
+  await Promise.all(clusters.map((c) => c.stop()));
+  for (const child of helpers) {
     if (child.exitCode === null && child.signalCode === null) {
-      child.send?.({ cmd: 'stop' });
-      await waitExit(child, 5000);
+      await rpc(child, 'stop', {}, 3000).catch(() => {});
+      await waitExit(child, 3000);
     }
   }
   const keys = await deleteRedisKeys(`${prefix}:*`).catch(() => -1);
-  if (!S.keepDb && !process.env.BENCH_DATABASE_URL)
-    await dropDatabase(databaseUrl).catch((err: Error) => log(`drop: ${err.message}`));
+  if (!S.keepDb)
+    for (const url of databases)
+      await dropDatabase(url).catch((err: Error) => log(`drop: ${err.message}`));
   log(
-    `cleaned up: children stopped, ${keys} Redis keys deleted, database ${S.keepDb ? 'kept' : 'dropped'}`,
+    `cleaned up: processes stopped, ${keys} Redis keys deleted, database(s) ${S.keepDb ? `kept: ${databases.map((u) => new URL(u).pathname.slice(1)).join(', ')}` : 'dropped'}`,
   );
 }
 
@@ -155,748 +178,422 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-// ---- the API's log lines ----------------------------------------------------------------------
-const apiWarnings = { lines: 0, fanoutNotEnqueued: 0, redisEvents: [] as string[] };
+// ---- per-scenario measurement of every process ---------------------------------------------------
 
-function apiLogStream() {
-  return new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
-        apiWarnings.lines++;
-        if (line.includes('fan-out not enqueued')) apiWarnings.fanoutNotEnqueued++;
-        if (apiWarnings.lines <= 5) process.stderr.write(`[api] ${line.slice(0, 300)}\n`);
-      }
-      done();
-    },
-  });
+interface Usage {
+  wall: number;
+  loadAtStart: string;
+  cpu: Record<string, number>;
+  machineBusy: number;
+  machineTotal: number;
+  other: number;
+  workerPeaks: number[];
+  apiPeaks: number[];
+  /** Deliveries still pending when the next scenario had to start. */
+  pendingAfter?: number;
 }
 
-// ---- the API client ----------------------------------------------------------------------------
-type Api = ReturnType<typeof apiClient>;
-
-function apiClient(origin: string) {
-  const pool = new Pool(origin, { connections: 32, keepAliveTimeout: 30_000 });
-  closers.push(() => pool.close());
-  async function call(method: 'GET' | 'PUT' | 'POST', url: string, key: string, data?: unknown) {
-    const res = await pool.request({
-      method,
-      path: url,
-      headers: {
-        'x-auth-token': key,
-        ...(data === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: data === undefined ? undefined : JSON.stringify({ data }),
-    });
-    const text = await res.body.text();
-    return { status: res.statusCode, body: text ? JSON.parse(text) : undefined };
-  }
-  return { call };
+interface Outcome {
+  name: string;
+  section?: Section;
+  error?: string;
+  usage?: Usage;
 }
 
-async function createAccount(api: Api, rootKey: string, rootId: string, name: string) {
-  const acc = await api.call('PUT', `/v2/accounts/${rootId}`, rootKey, { name });
-  if (acc.status !== 201)
-    throw new Error(`create account: ${acc.status} ${JSON.stringify(acc.body)}`);
-  const id = acc.body.data.id as string;
-  const key = await api.call('PUT', `/v2/accounts/${id}/api_keys`, rootKey, {
-    name: `${name} key`,
-  });
-  if (key.status !== 201) throw new Error(`create key: ${key.status} ${JSON.stringify(key.body)}`);
-  return { id, key: key.body.data.api_key as string };
-}
+const outcomes: Outcome[] = [];
 
-let eventSeq = 0;
-/** A channel_create event (~300 bytes of payload), as a Kazoo platform would publish it. */
-function event() {
-  const n = eventSeq++;
-  return {
-    type: 'channel_create',
-    payload: {
-      call_id: `bench-${runId}-${n}`,
-      call_direction: 'inbound',
-      caller_id_name: 'Alice',
-      caller_id_number: '+15551234567',
-      callee_id_name: 'Sales',
-      callee_id_number: '+15557654321',
-      from: '+15551234567@sip.example.com',
-      to: '+15557654321@sip.example.com',
-      request: '+15557654321@sip.example.com',
-      other_leg_call_id: 'af1e1e12f1bcf519a96f2235ab8eeec4',
-      custom_channel_vars: { campaign: 'bench' },
-    },
-  };
-}
-
-/** Publishes `events` in one request; throws unless 202 with every event accepted. */
-async function publish(
-  api: Api,
-  tenant: { id: string; key: string },
-  count: number,
-): Promise<number> {
-  const events = Array.from({ length: count }, event);
-  const res = await api.call(
-    'POST',
-    `/v2/accounts/${tenant.id}/events`,
-    tenant.key,
-    count === 1 ? events[0] : events,
-  );
-  if (res.status !== 202)
-    throw new Error(`publish: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
-  return res.body.data.accepted as number;
-}
-
-interface IngestResult {
-  label: string;
-  requests: number;
-  events: number;
-  seconds: number;
-  eventsPerSecond: number;
-  p50: number;
-  p99: number;
-  /** CPU of this process (API + load generator), of the bench database's backends, of Redis, % of a core. */
-  cpu: { api: number; postgres: number; redis: number };
-}
-
-async function ingest(
-  api: Api,
-  tenant: { id: string; key: string },
-  label: string,
-  requests: number,
-  perRequest: number,
-  inFlight: number,
-  capMs: number,
-): Promise<IngestResult> {
-  const latencies: number[] = [];
-  let events = 0;
+/** Runs one scenario, measuring CPU and peak RSS of every process while it runs. */
+async function measured<T extends Section>(
+  name: string,
+  cluster: Cluster | undefined,
+  fn: () => Promise<T>,
+): Promise<T | undefined> {
+  log(`---- ${name} (load average ${loadAverage()})`);
+  const apis = cluster?.apis.map((p) => p.pid) ?? [];
+  const workers = cluster?.workers.map((p) => p.pid) ?? [];
+  const [receiverChild, loadChild] = helpers;
   const meter = cpuMeter({
-    api: [process.pid],
-    postgres: postgresPidsOf(dbName),
-    redis: redisPids,
+    API: apis,
+    workers,
+    receiver: [receiverChild.pid!],
+    'load generator': [loadChild.pid!],
+    'bench orchestrator': [process.pid],
+    Postgres: postgresPidsOf([dbName, ingestDbName]),
+    'Postgres shared': postgresSharedPids,
+    Redis: redisPids,
   });
-  const start = performance.now();
-  const sent = await runPool(requests, inFlight, start + capMs, async () => {
-    const t = performance.now();
-    const accepted = await publish(api, tenant, perRequest);
-    events += accepted;
-    latencies.push(performance.now() - t);
-  });
-  const seconds = (performance.now() - start) / 1000;
+  const loadAtStart = loadAverage();
+  const peaks = rssPeaks([...workers, ...apis]);
+  const outcome: Outcome = { name };
+  outcomes.push(outcome);
+  let result: T | undefined;
+  try {
+    result = await fn();
+    outcome.section = result;
+  } catch (err) {
+    outcome.error = (err as Error).message;
+    log(`${name} FAILED: ${(err as Error).stack ?? err}`);
+  }
   const cpu = meter.stop();
-  const share = (name: string) => (cpu.groups[name] / cpu.wall) * 100;
-  return {
-    cpu: { api: share('api'), postgres: share('postgres'), redis: share('redis') },
-    label,
-    requests: sent,
-    events,
-    seconds,
-    eventsPerSecond: events / seconds,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
+  const rss = peaks.stop();
+  const ours = Object.values(cpu.groups).reduce((a, b) => a + b, 0);
+  outcome.usage = {
+    wall: cpu.wall,
+    loadAtStart,
+    cpu: cpu.groups,
+    machineBusy: cpu.machineBusy,
+    machineTotal: cpu.machineTotal,
+    // With tick-based accounting softirq is already charged to the process it interrupted.
+    other: cpu.machineBusy - ours - cpu.steal,
+    workerPeaks: workers.map((pid) => rss.get(pid) ?? NaN),
+    apiPeaks: apis.map((pid) => rss.get(pid) ?? NaN),
   };
-}
-
-// ---- end to end --------------------------------------------------------------------------------
-interface DeliveryCounts {
-  total: number;
-  delivered: number;
-  ended: number;
-}
-
-async function deliveryCounts(db: pg.Pool): Promise<DeliveryCounts> {
-  const { rows } = await db.query<{ total: number; delivered: number; ended: number }>(
-    `SELECT count(*)::int AS total, count(*) FILTER (WHERE status = 'delivered')::int AS delivered,
-            count(*) FILTER (WHERE status IN ('failed', 'skipped'))::int AS ended
-     FROM deliveries`,
-  );
-  return rows[0];
-}
-
-/** Polls until `expected` deliveries are delivered (or some failed, or the cap). */
-async function waitDelivered(
-  db: pg.Pool,
-  expected: number,
-  capMs: number,
-  onPoll?: (c: DeliveryCounts) => void,
-) {
-  const deadline = performance.now() + capMs;
-  let fannedOutAt: number | undefined;
-  let deliveredAtFanout = 0;
-  let counts = await deliveryCounts(db);
-  while (performance.now() < deadline) {
-    counts = await deliveryCounts(db);
-    onPoll?.(counts);
-    if (fannedOutAt === undefined && counts.total >= expected) {
-      fannedOutAt = performance.now();
-      deliveredAtFanout = counts.delivered;
-    }
-    if (counts.delivered >= expected || counts.ended > 0) break;
-    await sleep(100);
+  const dead = cluster?.dead() ?? [];
+  if (dead.length) {
+    outcome.error = `${outcome.error ? `${outcome.error}; ` : ''}process(es) exited: ${dead.join(', ')}`;
   }
-  return { counts, fannedOutAt, deliveredAtFanout, doneAt: performance.now() };
+  return result;
 }
 
-interface LatencyResult {
-  arrivals: number;
-  unique: number;
-  total: { p50: number; p99: number; max: number };
-  fromDelivery: { p50: number; p99: number };
-  fanout: { p50: number; p99: number };
-  queue: { p50: number; p99: number };
-  http: { p50: number; p99: number };
-  commit: { p50: number; p99: number };
-}
+// ---- the machine --------------------------------------------------------------------------------
 
-/**
- * Joins the receiver's arrivals (webhook-id = delivery id) with Postgres: event accepted
- * (events.created) → delivery created (fan-out) → attempt started (attempts.created) → arrival →
- * delivery committed as delivered (deliveries.modified). Times are ms since the epoch on one clock.
- */
-async function latencies(db: pg.Pool, receiver: ChildProcess): Promise<LatencyResult> {
-  const dump = await ask<{ type: 'dump'; ids: string[]; at: number[] }>(
-    receiver,
-    'dump',
-    'dump',
-    30_000,
-  );
-  const arrival = new Map<string, number>();
-  dump.ids.forEach((id, i) => {
-    if (!arrival.has(id)) arrival.set(id, dump.at[i]);
-  });
-  const { rows } = await db.query<{
-    id: string;
-    ev: number;
-    dc: number;
-    dm: number;
-    ac: number | null;
-  }>(
-    `SELECT d.id, extract(epoch FROM e.created)::float8 * 1000 AS ev, extract(epoch FROM d.created)::float8 * 1000 AS dc,
-            extract(epoch FROM d.modified)::float8 * 1000 AS dm, extract(epoch FROM a.created)::float8 * 1000 AS ac
-     FROM deliveries d
-     JOIN events e ON e.account_id = d.event_account_id AND e.id = d.event_id
-     LEFT JOIN attempts a ON a.delivery_id = d.id AND a.try = 1
-     WHERE d.id = ANY($1)`,
-    [[...arrival.keys()]],
-  );
-  const total: number[] = [];
-  const fromDelivery: number[] = [];
-  const fanout: number[] = [];
-  const queue: number[] = [];
-  const http: number[] = [];
-  const commit: number[] = [];
-  for (const r of rows) {
-    const at = arrival.get(r.id)!;
-    total.push(at - r.ev);
-    fromDelivery.push(at - r.dc);
-    fanout.push(r.dc - r.ev);
-    commit.push(r.dm - at);
-    if (r.ac !== null) {
-      queue.push(r.ac - r.dc);
-      http.push(at - r.ac);
-    }
+function git(args: string[]): string {
+  try {
+    return execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    return '';
   }
-  const p = (v: number[]) => ({ p50: percentile(v, 50), p99: percentile(v, 99) });
-  return {
-    arrivals: dump.ids.length,
-    unique: arrival.size,
-    total: { ...p(total), max: percentile(total, 100) },
-    fromDelivery: p(fromDelivery),
-    fanout: p(fanout),
-    queue: p(queue),
-    http: p(http),
-    commit: p(commit),
-  };
 }
 
-/** Counters that tell how much work one delivery costs: Postgres transactions, Redis commands. */
-async function serverCounters(db: pg.Pool) {
-  const { rows } = await db.query<{ commits: string }>(
-    'SELECT xact_commit AS commits FROM pg_stat_database WHERE datname = current_database()',
-  );
+async function versions(): Promise<{ postgres: string; redis: string }> {
+  const client = new pg.Client({ connectionString: `${POSTGRES}/postgres` });
+  await client.connect();
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
   try {
-    const info = await redis.info('stats');
-    const commands = Number(/total_commands_processed:(\d+)/.exec(info)?.[1] ?? NaN);
-    return { commits: Number(rows[0].commits), commands };
+    return {
+      postgres: (await client.query<{ v: string }>("SELECT current_setting('server_version') AS v"))
+        .rows[0].v,
+      redis: /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? 'unknown',
+    };
   } finally {
+    await client.end();
     redis.disconnect();
   }
 }
 
-// ---- main --------------------------------------------------------------------------------------
-async function main() {
-  const machine = {
-    cores: os.availableParallelism(),
-    memory: `${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB`,
-    node: process.version,
-    cpu: os.cpus()[0]?.model ?? 'unknown',
-  };
-  log(`run ${runId}: database ${new URL(databaseUrl).pathname.slice(1)}, Redis prefix ${prefix}`);
-  log(`settings ${JSON.stringify(S)}`);
+async function freshDatabase(url: string): Promise<pg.Pool> {
+  databases.push(url);
+  await createDatabase(url);
+  await migrate(url);
+  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  closers.push(() => pool.end());
+  return pool;
+}
 
-  // Receiver (another process), used by the undici ceiling and as every webhook's target.
-  const receiver = forkTs(path.join(import.meta.dirname, 'receiver.ts'), {});
-  children.push(receiver);
-  const { port: receiverPort } = await nextMessage<{ type: 'ready'; port: number }>(
-    receiver,
+/** The environment of every Switchboard process of the run. */
+function switchboardEnv(database: string, redisPrefix: string): Env {
+  return {
+    DATABASE_URL: database,
+    REDIS_URL,
+    SWITCHBOARD_REDIS_PREFIX: redisPrefix,
+    SWITCHBOARD_ROOT_KEY: rootKey,
+    SWITCHBOARD_ALLOWED_TARGETS: '127.0.0.1/32',
+    LOG_LEVEL: 'warn',
+  };
+}
+
+/** Proves the pipeline works end to end (and warms it) before anything is timed. */
+async function warmUp(ctx: Context) {
+  const account = await ctx.api.createTenant('bench-warmup');
+  await ctx.api.webhook(account, 'warm-up', ctx.hookUri('/hook/warmup/0'));
+  const group = ctx.group('warmup');
+  const published = await ctx.load.count({
+    account,
+    group,
+    requests: 20 * S.workers,
+    eventsPerRequest: 1,
+    inFlight: 4,
+    seconds: 30,
+  });
+  const accepted = acceptedEvents(published);
+  const ok = await waitFor(async () => (await ctx.receiver.unique(group)) >= accepted, 60_000);
+  if (!ok || accepted === 0)
+    throw new Error(
+      `warm-up: ${await ctx.receiver.unique(group)}/${accepted} events delivered within 60 s (${published.errors.join('; ')})`,
+    );
+  await ctx.receiver.forget(group);
+  log(`warm-up: ${accepted} events delivered end to end`);
+}
+
+/** Runs the set-up and scenarios of one group; a failure is reported, and the run goes on. */
+async function setUp(what: string, fn: () => Promise<void>) {
+  try {
+    await fn();
+  } catch (err) {
+    log(`${what}: set-up FAILED: ${(err as Error).stack ?? err}`);
+    outcomes.push({ name: `${what} (set-up)`, error: (err as Error).message });
+  }
+}
+
+// ---- main ----------------------------------------------------------------------------------------
+
+async function main(): Promise<string> {
+  const startedAt = new Date();
+  const loadAtStart = loadAverage();
+  const v = await versions();
+  const commit = git(['rev-parse', '--short', 'HEAD']);
+  const branch = git(['rev-parse', '--abbrev-ref', 'HEAD']);
+  const dirty = git(['status', '--porcelain', '--untracked-files=no']) !== '';
+  log(
+    `run ${runId}: ${S.apis} API + ${S.workers} worker process(es); scenarios ${S.scenarios.join(', ')}; load average ${loadAtStart}`,
+  );
+
+  const receiverChild = forkTs(path.join(import.meta.dirname, 'receiver.ts'));
+  helpers.push(receiverChild);
+  const { port } = await nextMessage<{ type: 'ready'; port: number }>(
+    receiverChild,
     'ready',
     30_000,
   );
-  const receiverOrigin = `http://127.0.0.1:${receiverPort}`;
+  const receiverOrigin = `http://127.0.0.1:${port}`;
+  const loadChild = forkTs(path.join(import.meta.dirname, 'load.ts'));
+  helpers.push(loadChild);
+  await nextMessage(loadChild, 'ready', 30_000);
+  const receiver = receiverClient(receiverChild, receiverOrigin);
+  const load = loadGenerator(loadChild);
 
-  // 1. Ceilings, before anything else runs.
-  const undici: UndiciCeiling[] = [];
-  for (let run = 0; run < 2; run++) {
-    undici.push(await undiciCeiling(receiverOrigin, S.ceilingRequests));
-    log(
-      `undici ceiling run ${run + 1}: ${fmtInt(undici[run].perSecond)} req/s (${undici[run].errors} errors)`,
-    );
-  }
-  const bull: BullmqCeiling[] = [];
-  for (let run = 0; run < 2; run++) {
-    bull.push(await bullmqCeiling(REDIS_URL, `${prefix}:ceiling`, S.ceilingJobs));
-    log(
-      `BullMQ ceiling run ${run + 1}: addBulk ${fmtInt(bull[run].addPerSecond)}/s, no-op c=50 ${fmtInt(bull[run].processPerSecond)}/s`,
-    );
-  }
-  const undiciBest = Math.max(...undici.map((u) => u.perSecond));
-  const bullBest = Math.max(...bull.map((b) => b.processPerSecond));
-  const addBest = Math.max(...bull.map((b) => b.addPerSecond));
-
-  // 2. Database, API.
-  await createDatabase(databaseUrl);
-  await migrate(databaseUrl);
-  const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
-  closers.push(() => db.end());
-  const versions = {
-    postgres: (await db.query<{ v: string }>("SELECT current_setting('server_version') AS v"))
-      .rows[0].v,
-    redis: await (async () => {
-      const r = new Redis(REDIS_URL);
-      try {
-        return /redis_version:(\S+)/.exec(await r.info('server'))?.[1] ?? 'unknown';
-      } finally {
-        r.disconnect();
-      }
-    })(),
-  };
-  const rootKey = `sbbench_${randomBytes(24).toString('base64url')}`;
-  const env: Record<string, string> = {
-    DATABASE_URL: databaseUrl,
-    REDIS_URL,
-    SWITCHBOARD_REDIS_PREFIX: prefix,
-    SWITCHBOARD_ALLOWED_TARGETS: '127.0.0.1/32',
-    SWITCHBOARD_WORKER_CONCURRENCY: String(S.workerConcurrency),
-    LOG_LEVEL: 'warn',
-  };
-  // The API as src/server.ts's startApi builds it, except that its log lines (level warn) go to
-  // stderr and are counted, so a degraded run (e.g. fan-out not enqueued) shows in the report.
-  const config = loadConfig({
-    ...env,
-    SWITCHBOARD_ROOT_KEY: rootKey,
-    PORT: '0',
-    HOST: '127.0.0.1',
-  });
-  const apiDb = openDatabase(config.databaseUrl);
-  const queues = openQueues(config.redisUrl, config.redisPrefix);
-  for (const e of ['close', 'reconnecting', 'end'] as const) {
-    queues.redis.on(e, () => {
-      apiWarnings.redisEvents.push(`${e}@${((performance.now() - benchStart) / 1000).toFixed(1)}s`);
+  let measuredCeilings: Ceilings | undefined;
+  let singleEventIngest: number | undefined;
+  if (selected('ceilings')) {
+    const result = await measured('ceilings', undefined, async () => {
+      const r = await ceilings({
+        receiverOrigin,
+        redisUrl: REDIS_URL,
+        prefix: `${prefix}:ceiling`,
+        requests: S.ceilingRequests,
+        jobs: S.ceilingJobs,
+      });
+      measuredCeilings = r.ceilings;
+      return r.section;
     });
-  }
-  const app = await buildApp({
-    config,
-    db: apiDb,
-    queues,
-    logger: { level: 'warn', stream: apiLogStream() },
-  });
-  const { root } = await ensureRootAccount(apiDb, rootKey);
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  closers.push(async () => {
-    await app.close();
-    await queues.close();
-    await apiDb.close();
-  });
-  const apiPort = (app.server.address() as AddressInfo).port;
-  const client = apiClient(`http://127.0.0.1:${apiPort}`);
-  const rootId = root.id;
-  const readyz = async () => (await client.call('GET', '/readyz', rootKey)).body;
-  log(`API on 127.0.0.1:${apiPort}, Postgres ${versions.postgres}, Redis ${versions.redis}`);
-
-  // 3. Ingest, no worker running (fan-out jobs just queue up in Redis).
-  const ingestTenant = await createAccount(client, rootKey, rootId, 'bench-ingest');
-  await ingest(client, ingestTenant, 'warm-up', 20, BATCH, PUBLISH_IN_FLIGHT, 10_000);
-  await ingest(client, ingestTenant, 'warm-up', 200, 1, SINGLE_IN_FLIGHT, 10_000);
-  const ingestResults = [
-    await ingest(
-      client,
-      ingestTenant,
-      `batches of ${BATCH}, ${PUBLISH_IN_FLIGHT} requests in flight`,
-      S.ingestBatchRequests,
-      BATCH,
-      PUBLISH_IN_FLIGHT,
-      20_000,
-    ),
-    await ingest(
-      client,
-      ingestTenant,
-      `single events, ${SINGLE_IN_FLIGHT} requests in flight`,
-      S.ingestSingleRequests,
-      1,
-      SINGLE_IN_FLIGHT,
-      15_000,
-    ),
-  ];
-  for (const r of ingestResults)
-    log(
-      `ingest ${r.label}: ${fmtInt(r.eventsPerSecond)} events/s, request p50 ${fmtMs(r.p50)} p99 ${fmtMs(r.p99)}`,
-    );
-  const stored = (
-    await db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE account_id = $1', [
-      ingestTenant.id,
-    ])
-  ).rows[0].n;
-  const answered = 20 * BATCH + 200 + ingestResults.reduce((a, r) => a + r.events, 0);
-  if (stored !== answered)
-    throw new Error(`ingest: ${answered} events answered 202 but ${stored} in Postgres`);
-  log(`ingest: all ${stored} accepted events are in Postgres`);
-
-  // Reset for the delivery run: forget the ingest fan-out jobs and rows.
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-  for (const name of [FANOUT_QUEUE, DELIVERY_QUEUE]) {
-    const q = new Queue(name, { connection: redis, prefix });
-    await q.obliterate({ force: true });
-    await q.close();
-  }
-  redis.disconnect();
-  await db.query('TRUNCATE events, deliveries, attempts');
-
-  // 4. End to end.
-  const tenant = await createAccount(client, rootKey, rootId, 'bench-deliveries');
-  for (let i = 0; i < S.webhooks; i++) {
-    // Half Kazoo subscribers of channel_create, half VoIPBIN subscribers of its twin call_created.
-    const shape = i % 2 === 0 ? { hook: 'channel_create' } : { event_types: ['call_created'] };
-    const res = await client.call('PUT', `/v2/accounts/${tenant.id}/webhooks`, tenant.key, {
-      name: `bench-${i}`,
-      uri: `${receiverOrigin}/hook/${i}`,
-      ...shape,
-    });
-    if (res.status !== 201)
-      throw new Error(`create webhook: ${res.status} ${JSON.stringify(res.body)}`);
+    if (!result) log('ceilings failed; ratios will read n/a');
   }
 
-  const profileDir = path.join(os.tmpdir(), `switchboard-bench-profile-${runId}`);
-  if (S.profile) mkdirSync(profileDir, { recursive: true });
-  log(`API /readyz before the delivery run: ${JSON.stringify(await readyz())}`);
-  const worker = forkTs(
-    path.join(import.meta.dirname, 'worker-process.ts'),
-    env,
-    S.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
-  );
-  children.push(worker);
-  await nextMessage(worker, 'ready', 30_000);
-  const workerPid = worker.pid!;
-  const idleRss = memory(workerPid)?.rss ?? NaN;
-  log(
-    `worker pid ${workerPid} ready (RSS ${fmtMiB(idleRss)}), ${S.webhooks} webhooks; publishing ${S.events} events`,
-  );
-
-  const meter = cpuMeter({
-    'bench + API (this process)': [process.pid],
-    'delivery worker': [workerPid],
-    receiver: [receiver.pid!],
-    [`postgres backends of ${dbName}`]: postgresPidsOf(dbName),
-    'postgres shared (WAL writer, checkpointer…)': postgresSharedPids,
-    redis: redisPids,
-  });
-  let rssPeak = 0;
-  const rssTimer = setInterval(() => {
-    rssPeak = Math.max(rssPeak, memory(workerPid)?.rss ?? 0);
-  }, 100);
-  closers.push(async () => clearInterval(rssTimer));
-
-  const expected = S.events * S.webhooks;
-  worker.send({ cmd: 'mark' });
-  const countersBefore = await serverCounters(db);
-  meter.start();
-  const t0 = performance.now();
-  const batches = Math.ceil(S.events / BATCH);
-  const publishing = runPool(batches, PUBLISH_IN_FLIGHT, t0 + 30_000, async (i) => {
-    await publish(client, tenant, Math.min(BATCH, S.events - i * BATCH));
-  }).then(() => performance.now());
-  let lastLog = t0;
-  const burst = await waitDelivered(db, expected, E2E_CAP_MS, (c) => {
-    if (performance.now() - lastLog > 5000) {
-      lastLog = performance.now();
-      log(`  ${c.delivered}/${expected} delivered (${c.total} created)`);
-    }
-  });
-  const publishedAt = await publishing;
-  const cpu = meter.stop();
-  const workerStats = await ask<{ type: 'stats'; elu: number; rss: number; heapUsed: number }>(
-    worker,
-    'stats',
-    'stats',
-  );
-  const burstSeconds = (burst.doneAt - t0) / 1000;
-  const deliveriesPerSecond = burst.counts.delivered / burstSeconds;
-  const burstPeak = memory(workerPid)?.peak ?? NaN;
-  log(
-    `burst: ${burst.counts.delivered}/${expected} delivered in ${burstSeconds.toFixed(2)} s = ${fmtInt(deliveriesPerSecond)}/s (failed/skipped ${burst.counts.ended})`,
-  );
-  const burstLatency = await latencies(db, receiver);
-  // Postgres publishes a backend's counters within a second or so of its last transaction.
-  await sleep(1500);
-  const countersAfter = await serverCounters(db);
-  const perDelivery = {
-    // Minus this bench's own polls (one per 100 ms) and its few queries.
-    commits: (countersAfter.commits - countersBefore.commits - burstSeconds * 10 - 3) / expected,
-    commands: (countersAfter.commands - countersBefore.commands) / expected,
-  };
-  log(
-    `per delivery: ${perDelivery.commits.toFixed(2)} Postgres commits, ${perDelivery.commands.toFixed(1)} Redis commands`,
-  );
-
-  // 5. Paced: half the burst rate, so latency is measured without a backlog.
-  let paced:
-    | { rate: number; seconds: number; delivered: number; expected: number; latency: LatencyResult }
-    | undefined;
-  if (S.pacedSeconds > 0 && burst.counts.delivered === expected) {
-    const rate = deliveriesPerSecond / 2;
-    const eventsPerTick = Math.max(1, Math.round(rate / S.webhooks / 10));
-    const ticks = Math.round(S.pacedSeconds * 10);
-    log(
-      `paced: ${eventsPerTick} events every 100 ms (${fmtInt(eventsPerTick * 10 * S.webhooks)} deliveries/s) for ${S.pacedSeconds} s`,
-    );
-    const before = burst.counts.delivered;
-    const start = performance.now();
-    let published = 0;
-    const inFlight: Promise<void>[] = [];
-    for (let tick = 0; tick < ticks; tick++) {
-      inFlight.push(publish(client, tenant, eventsPerTick).then((n) => void (published += n)));
-      await sleep(Math.max(0, start + (tick + 1) * 100 - performance.now()));
-    }
-    await Promise.all(inFlight);
-    const done = await waitDelivered(db, before + published * S.webhooks, 30_000);
-    paced = {
-      rate: eventsPerTick * 10 * S.webhooks,
-      seconds: (done.doneAt - start) / 1000,
-      delivered: done.counts.delivered - before,
-      expected: published * S.webhooks,
-      latency: await latencies(db, receiver),
+  const context = async (cluster: Cluster, db: pg.Pool, name: string): Promise<Context> => {
+    const api = await managementApi(cluster.origins[0], rootKey);
+    closers.push(() => api.close());
+    await load.init(cluster.origins, rootKey, S.ladderInFlight);
+    return {
+      runId,
+      settings: S,
+      cluster,
+      api,
+      load,
+      receiver,
+      db,
+      dbName: name,
+      redisUrl: REDIS_URL,
+      ceilings: measuredCeilings,
+      singleEventIngest,
+      group: (g: string) => `r${runId}.${g}`,
+      hookUri: (p: string) => `${receiverOrigin}${p}`,
     };
-    log(
-      `paced: ${paced.delivered}/${paced.expected} delivered, p50 ${fmtMs(paced.latency.total.p50)} p99 ${fmtMs(paced.latency.total.p99)}`,
-    );
+  };
+
+  if (selected('ingest')) {
+    // The APIs alone, on a database of their own: no worker ever sees these events.
+    await setUp('ingest', async () => {
+      const db = await freshDatabase(ingestDatabaseUrl);
+      const cluster = await startCluster({
+        apis: S.apis,
+        workers: 0,
+        env: switchboardEnv(ingestDatabaseUrl, `${prefix}:ingest`),
+        label: 'ingest',
+      });
+      clusters.push(cluster);
+      const ctx = await context(cluster, db, ingestDbName);
+      const result = await measured('ingest', cluster, () => ingest(ctx));
+      singleEventIngest = result?.singleEventsPerSecond;
+      await cluster.stop();
+    });
   }
 
-  log(`API /readyz after the delivery run: ${JSON.stringify(await readyz())}`);
-  const lifetimePeak = memory(workerPid)?.peak ?? NaN;
-  const stopped = nextMessage(worker, 'stopped', 20_000).catch(() => undefined);
-  worker.send({ cmd: 'stop' });
-  await stopped;
-  await waitExit(worker, 5000);
-  clearInterval(rssTimer);
+  const e2e = E2E_SCENARIOS.filter(selected);
+  if (e2e.length > 0) {
+    await setUp(e2e.join(', '), async () => {
+      const db = await freshDatabase(databaseUrl);
+      if (S.profile) mkdirSync(profileDir, { recursive: true });
+      const cluster = await startCluster({
+        apis: S.apis,
+        workers: S.workers,
+        env: switchboardEnv(databaseUrl, prefix),
+        workerNodeArgs: S.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+      });
+      clusters.push(cluster);
+      const ctx = await context(cluster, db, dbName);
+      await warmUp(ctx);
+      const scenarios: Record<string, () => Promise<Section>> = {
+        burst: () => burst(ctx),
+        ladder: () => ladder(ctx),
+        noisy: () => noisy(ctx),
+        throttle: () => throttle(ctx),
+      };
+      for (const name of e2e) {
+        await measured(name, cluster, scenarios[name]);
+        const pending = await settle(ctx, name);
+        if (pending) outcomes[outcomes.length - 1].usage!.pendingAfter = pending;
+      }
+      await cluster.stop();
+    });
+  }
 
-  // ---- report ----------------------------------------------------------------------------------
+  return report({
+    startedAt,
+    loadAtStart,
+    loadAtEnd: loadAverage(),
+    versions: v,
+    commit: `${commit}${branch ? ` (branch ${branch})` : ''}${dirty ? ', with uncommitted changes' : ''}`,
+  });
+}
+
+// ---- report --------------------------------------------------------------------------------------
+
+function report(run: {
+  startedAt: Date;
+  loadAtStart: string;
+  loadAtEnd: string;
+  versions: { postgres: string; redis: string };
+  commit: string;
+}): string {
   const out: string[] = [];
-  const date = new Date().toISOString().slice(0, 10);
-  out.push(`## Switchboard benchmark — ${date}`, '');
+  const passedThrough = Object.keys(process.env)
+    .filter((k) => k.startsWith('SWITCHBOARD_') && k !== 'SWITCHBOARD_ROOT_KEY')
+    .filter((k) => !['SWITCHBOARD_REDIS_PREFIX', 'SWITCHBOARD_ALLOWED_TARGETS'].includes(k))
+    .map((k) => `${k}=${process.env[k]}`);
+  const cpus = os.cpus();
+  out.push(`## Switchboard benchmark — ${run.startedAt.toISOString().slice(0, 10)}`, '');
   out.push(
-    `Machine: ${machine.cores} cores (${machine.cpu}), ${machine.memory}, Node ${machine.node}, PostgreSQL ${versions.postgres}, Redis ${versions.redis}.`,
-    `Run: ${S.events} events × ${S.webhooks} webhooks = ${expected} deliveries; worker concurrency ${S.workerConcurrency}, its own process${S.profile ? ' (under --cpu-prof)' : ''}; API in the bench process.`,
+    `- Machine: ${os.availableParallelism()} cores (${cpus[0]?.model ?? 'unknown CPU'}), ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB RAM, Node ${process.version}, PostgreSQL ${run.versions.postgres}, Redis ${run.versions.redis}.`,
+    `- Code: commit ${run.commit}.`,
+    `- Processes: **${S.apis} API + ${S.workers} worker**, each its own process (\`src/server.ts\`, \`workers/delivery-worker.ts\`); the load generator, the receiver and the orchestrator are three more. Engine settings: ${passedThrough.length ? passedThrough.join(', ') : "the engine's defaults"}${S.profile ? '; workers under --cpu-prof' : ''}.`,
+    `- Load average (1, 5, 15 min): ${run.loadAtStart} at start, ${run.loadAtEnd} at end. Started ${run.startedAt.toISOString().slice(11, 19)} UTC, took ${((Date.now() - run.startedAt.getTime()) / 1000).toFixed(0)} s. The machine is shared: "other processes" below is CPU that none of this run's processes used.`,
     '',
   );
-  const u = (x: UndiciCeiling) => `${fmtInt(x.perSecond)} req/s`;
-  const rows: string[][] = [
-    [
-      'Ceiling: undici Pool → node:http receiver, signed 200-B POSTs, run 1 (cold)',
-      u(undici[0]),
-      '',
-      '',
-    ],
-    ['Ceiling: same, run 2 (warm)', u(undici[1]), '', ''],
-    ['Ceiling: BullMQ addBulk', `${fmtInt(addBest)} jobs/s`, '', ''],
-    [
-      'Ceiling: BullMQ no-op processor, concurrency 50 (best of 2)',
-      `${fmtInt(bullBest)} jobs/s`,
-      '',
-      '',
-    ],
-  ];
-  for (const r of ingestResults) {
-    rows.push([
-      `Ingest: ${r.label}`,
-      `${fmtInt(r.eventsPerSecond)} events/s`,
-      `request p50 ${fmtMs(r.p50)}, p99 ${fmtMs(r.p99)}; CPU: API + client ${r.cpu.api.toFixed(0)} %, Postgres ${r.cpu.postgres.toFixed(0)} %, Redis ${r.cpu.redis.toFixed(0)} % of a core`,
-      `${fmtRatio(r.eventsPerSecond, addBest)} of addBulk`,
-    ]);
-  }
-  const fanoutSeconds = burst.fannedOutAt ? (burst.fannedOutAt - t0) / 1000 : NaN;
-  const fanoutRate = S.events / fanoutSeconds;
-  const afterFanoutRate = burst.fannedOutAt
-    ? (burst.counts.delivered - burst.deliveredAtFanout) /
-      ((burst.doneAt - burst.fannedOutAt) / 1000)
-    : NaN;
-  const complete =
-    burst.counts.delivered === expected
-      ? ''
-      : ` (INCOMPLETE: ${burst.counts.delivered}/${expected}, ${burst.counts.ended} failed/skipped)`;
-  rows.push(
-    [
-      `E2E burst: deliveries/s, first publish → all 'delivered'${complete}`,
-      `${fmtInt(deliveriesPerSecond)} /s`,
-      `${burstSeconds.toFixed(2)} s total; publish done ${((publishedAt - t0) / 1000).toFixed(2)} s, fan-out done ${burst.fannedOutAt ? ((burst.fannedOutAt - t0) / 1000).toFixed(2) : 'n/a'} s`,
-      `${fmtRatio(deliveriesPerSecond, undiciBest)} of undici, ${fmtRatio(deliveriesPerSecond, bullBest)} of BullMQ`,
-    ],
-    [
-      'E2E burst: fan-out rate (events turned into delivery rows)',
-      `${fmtInt(fanoutRate)} events/s`,
-      `= ${fmtInt(fanoutRate * S.webhooks)} deliveries/s created, while delivering`,
-      `${fmtRatio(fanoutRate, bullBest)} of BullMQ`,
-    ],
-    [
-      'E2E burst: delivery rate once fan-out had finished',
-      `${fmtInt(afterFanoutRate)} /s`,
-      `${fmtInt(expected - burst.deliveredAtFanout)} deliveries left when fan-out ended`,
-      `${fmtRatio(afterFanoutRate, undiciBest)} of undici, ${fmtRatio(afterFanoutRate, bullBest)} of BullMQ`,
-    ],
-    [
-      'E2E burst: latency event accepted → receiver',
-      `p50 ${fmtMs(burstLatency.total.p50)}, p99 ${fmtMs(burstLatency.total.p99)}`,
-      `max ${fmtMs(burstLatency.total.max)} (backlog drain)`,
-      '',
-    ],
-    [
-      'E2E burst: latency delivery created → receiver',
-      `p50 ${fmtMs(burstLatency.fromDelivery.p50)}, p99 ${fmtMs(burstLatency.fromDelivery.p99)}`,
-      '',
-      '',
-    ],
+
+  const targets: Target[] = outcomes.flatMap((o) => o.section?.targets ?? []);
+  const workerPeak = Math.max(
+    ...outcomes.flatMap((o) => o.usage?.workerPeaks ?? []).filter(Number.isFinite),
   );
-  if (paced) {
-    rows.push(
-      [
-        `E2E paced at ${fmtInt(paced.rate)} deliveries/s for ${S.pacedSeconds} s`,
-        `${paced.delivered}/${paced.expected} delivered`,
-        '',
-        `${fmtRatio(paced.rate, undiciBest)} of undici`,
-      ],
-      [
-        'E2E paced: latency event accepted → receiver',
-        `p50 ${fmtMs(paced.latency.total.p50)}, p99 ${fmtMs(paced.latency.total.p99)}`,
-        `max ${fmtMs(paced.latency.total.max)}`,
-        '',
-      ],
-    );
+  if (Number.isFinite(workerPeak)) {
+    targets.push({
+      name: 'Worker RSS ≤ 300 MB in every scenario (peak of every worker process)',
+      result: `peak ${fmtMB(workerPeak)}`,
+      met: workerPeak <= 300e6,
+    });
   }
-  rows.push(
-    [
-      'E2E burst: work per delivery',
-      `${perDelivery.commits.toFixed(2)} Postgres commits, ${perDelivery.commands.toFixed(1)} Redis commands`,
-      'pg_stat_database, INFO stats (Redis is shared: other clients count too)',
-      `BullMQ ceiling: ${bull[bull.length - 1].redisCommandsPerJob.toFixed(1)} Redis commands per job`,
-    ],
-    [
-      'Worker RSS',
-      `peak ${fmtMiB(Math.max(burstPeak, rssPeak))} in burst`,
-      `idle ${fmtMiB(idleRss)}, lifetime peak ${fmtMiB(lifetimePeak)}, heap used ${fmtMiB(workerStats.heapUsed)} after burst`,
-      '',
-    ],
-    [
-      'Worker CPU in burst',
-      `${((cpu.groups['delivery worker'] / cpu.wall) * 100).toFixed(0)} % of a core`,
-      `event-loop utilisation ${(workerStats.elu * 100).toFixed(0)} %`,
-      '',
-    ],
+  for (const o of outcomes.filter((x) => x.error))
+    targets.push({ name: `Scenario ${o.name} ran`, result: o.error!, met: false });
+  out.push('### Targets', '');
+  out.push(
+    markdownTable(
+      ['target', 'this run', 'met'],
+      targets.map((t) => [t.name, t.result, check(t.met)]),
+    ),
+    '',
   );
-  out.push(markdownTable(['measure', 'result', 'detail', 'ratio to ceiling'], rows), '');
-  if (apiWarnings.lines > 0) {
-    out.push(
-      `**Degraded run:** the API logged ${apiWarnings.lines} warnings (${apiWarnings.fanoutNotEnqueued} × "fan-out not enqueued"; API Redis connection events: ${apiWarnings.redisEvents.join(', ') || 'none'}). Fan-out then waits for the reconciler.`,
-      '',
-    );
+
+  for (const o of outcomes) {
+    if (!o.section) {
+      out.push(`### ${o.name}`, '', `**Did not complete:** ${o.error ?? 'unknown error'}`, '');
+      continue;
+    }
+    out.push(`### ${o.section.title}`, '', ...o.section.body, '');
   }
 
-  out.push(
-    `**Where the time goes (burst, ${cpu.wall.toFixed(1)} s wall, ${(cpu.wall * machine.cores).toFixed(1)} CPU-s available)**`,
-    '',
-  );
-  const cpuRows = Object.entries(cpu.groups)
-    .sort((a, b) => b[1] - a[1])
-    .map(([name, s]) => [
-      name,
-      `${s.toFixed(1)} s`,
-      `${((s / cpu.wall) * 100).toFixed(0)} % of a core`,
-      fmtRatio(s, cpu.wall * machine.cores),
-    ]);
-  const ours = Object.values(cpu.groups).reduce((a, b) => a + b, 0);
-  // With tick-based accounting (no CONFIG_IRQ_TIME_ACCOUNTING) a softirq tick is charged both to
-  // /proc/stat's softirq column and to the process it interrupted, which is mostly one of ours
-  // (loopback TCP runs in the sender's context), so softirq is not subtracted a second time.
-  const rest = cpu.machineBusy - ours - cpu.steal;
-  cpuRows.push(
-    [
-      'kernel softirq (loopback TCP; mostly inside the rows above)',
-      `${cpu.softirq.toFixed(1)} s`,
-      '',
-      fmtRatio(cpu.softirq, cpu.machineTotal),
-    ],
-    [
-      'steal (hypervisor gave the CPU to another VM)',
-      `${cpu.steal.toFixed(1)} s`,
-      '',
-      fmtRatio(cpu.steal, cpu.machineTotal),
-    ],
-    [
-      'everything else (other processes on this machine)',
-      `${rest.toFixed(1)} s`,
-      '',
-      fmtRatio(rest, cpu.machineTotal),
-    ],
-  );
-  cpuRows.push([
-    'whole machine (busy)',
-    `${cpu.machineBusy.toFixed(1)} s`,
-    '',
-    fmtRatio(cpu.machineBusy, cpu.machineTotal),
-  ]);
-  out.push(markdownTable(['process', 'CPU time', 'average', 'of machine'], cpuRows), '');
-  const segments = (l: LatencyResult, label: string) => [
-    label,
-    `${fmtMs(l.fanout.p50)} / ${fmtMs(l.fanout.p99)}`,
-    `${fmtMs(l.queue.p50)} / ${fmtMs(l.queue.p99)}`,
-    `${fmtMs(l.http.p50)} / ${fmtMs(l.http.p99)}`,
-    `${fmtMs(l.commit.p50)} / ${fmtMs(l.commit.p99)}`,
-    `${l.unique}${l.arrivals > l.unique ? ` (+${l.arrivals - l.unique} duplicates)` : ''}`,
-  ];
-  out.push('**Latency segments, p50 / p99**', '');
+  out.push('### Processes: CPU and memory per scenario', '');
+  const rows = outcomes
+    .filter((o) => o.usage)
+    .map((o) => {
+      const u = o.usage!;
+      // Under a second, CPU shares are mostly rounding of clock ticks.
+      const share = (cpu: number) => (u.wall < 1 ? '–' : fmtCore(Math.max(0, cpu), u.wall));
+      const core = (name: string) => share(u.cpu[name] ?? 0);
+      return [
+        o.name,
+        `${u.wall.toFixed(0)} s`,
+        u.loadAtStart.split(' ')[0],
+        core('API'),
+        core('workers'),
+        share((u.cpu.Postgres ?? 0) + (u.cpu['Postgres shared'] ?? 0)),
+        core('Redis'),
+        core('receiver'),
+        core('load generator'),
+        core('bench orchestrator'),
+        share(u.other),
+        u.wall < 1 ? '–' : fmtRatio(u.machineBusy, u.machineTotal),
+        u.workerPeaks.map(fmtMB).join(', ') || '–',
+        u.apiPeaks.map(fmtMB).join(', ') || '–',
+      ];
+    });
   out.push(
     markdownTable(
       [
-        'run',
-        'event accepted → delivery row (fan-out)',
-        'delivery row → attempt start (queue)',
-        'attempt start → arrival (HTTP)',
-        'arrival → committed delivered',
-        'deliveries received',
+        'scenario',
+        'wall',
+        'load avg at start',
+        'API',
+        'workers',
+        'Postgres',
+        'Redis',
+        'receiver',
+        'load gen.',
+        'orchestrator',
+        'other processes',
+        'machine busy',
+        'worker peak RSS',
+        'API peak RSS',
       ],
-      [segments(burstLatency, 'burst'), ...(paced ? [segments(paced.latency, 'paced')] : [])],
+      rows,
     ),
     '',
+    'CPU columns are % of one core (summed over the processes of the group); "machine busy" is % of all cores. Peak RSS from /proc (VmHWM, reset at the start of each scenario, and VmRSS sampled every 100 ms).',
+    '',
   );
-
-  if (S.profile) {
-    const files = readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'));
-    const mainThread = files
-      .map((f) => path.join(profileDir, f))
-      .sort((a, b) => statSync(b).size - statSync(a).size)[0]; // the main thread's (tsx's loader thread writes one too)
-    out.push(mainThread ? summarise(mainThread, 15) : `(no profile written in ${profileDir})`, '');
+  const pending = outcomes.filter((o) => o.usage?.pendingAfter);
+  if (pending.length)
+    out.push(
+      `Deliveries still pending ${S.settleSeconds} s after a scenario (the next one started beside them): ${pending.map((o) => `${o.name} ${o.usage!.pendingAfter}`).join(', ')}.`,
+      '',
+    );
+  const noisyLogs = clusters.flatMap((c) => c.all()).filter((p) => p.lines > 0);
+  if (noisyLogs.length) {
+    out.push(
+      `**Warnings logged** (LOG_LEVEL=warn): ${noisyLogs.map((p) => `${p.name}: ${p.lines} lines, first: \`${p.firstLines[0].slice(0, 160).replaceAll('`', "'")}\``).join('; ')}.`,
+      '',
+    );
   }
-  process.stdout.write(`${out.join('\n')}\n`);
+  if (S.profile) {
+    const files = (() => {
+      try {
+        return readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'));
+      } catch {
+        return [];
+      }
+    })();
+    // The largest profile is a worker's main thread (tsx's loader thread writes a small one too).
+    const main = files
+      .map((f) => path.join(profileDir, f))
+      .sort((a, b) => statSync(b).size - statSync(a).size)[0];
+    out.push('### Worker CPU profile', '');
+    out.push(main ? summarise(main, 15) : `(no profile written in ${profileDir})`, '');
+  }
+  return `${out.join('\n')}\n`;
 }
 
 try {
-  await main();
+  const text = await main();
+  process.stdout.write(text);
+  if (outcomes.some((o) => o.error)) process.exitCode = 1;
 } catch (err) {
   log(`FAILED: ${(err as Error).stack ?? err}`);
   process.exitCode = 1;

@@ -1,7 +1,7 @@
-import { loadConfig } from '../src/config.ts';
+import { loadConfigOrExit } from '../src/config.ts';
 import { createDatabase, migrate } from '../src/store/migrate.ts';
 
-const { databaseUrl } = loadConfig();
+const { databaseUrl } = loadConfigOrExit();
 await createDatabase(databaseUrl);
 const applied = await migrate(databaseUrl);
 console.log(

@@ -5,12 +5,18 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.ts';
 import type { Database } from './store/db.ts';
-import { repositories, type Repositories } from './store/repositories.ts';
-import type { Queues } from './delivery/queues.ts';
+import { stores as storesOf, type Stores } from './store/stores.ts';
+import type { Redis } from 'ioredis';
+import { createScheduler, type Scheduler } from './delivery/scheduler/scheduler.ts';
+import { createIngest, type Ingest } from './delivery/ingest.ts';
+import { pushOrLeave } from './delivery/fanout.ts';
 import { validatorCompiler } from './http/validation.ts';
-import { installErrorHandlers } from './http/error-handler.ts';
-import { acceptJsonOnly } from './http/content-types.ts';
+import { frameworkErrors, installErrorHandlers } from './http/error-handler.ts';
+import { screenRequests } from './http/request-screen.ts';
+import { acceptJsonOnly, ignoreCacheBuster, labelJsonExactly } from './http/content-types.ts';
 import { accountGuard } from './http/auth.ts';
+import { allowBrowserClients } from './http/cors.ts';
+import { authCache, type AuthCache } from './http/auth-cache.ts';
 import { healthRoutes } from './routes/health.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
@@ -19,12 +25,17 @@ import { catalogueRoutes } from './routes/catalogue.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { attemptRoutes } from './routes/attempts.ts';
 import { eventRoutes } from './routes/events.ts';
-import { ErrorEnvelope } from './schemas/common.ts';
+import { ErrorEnvelope, SuccessEnvelope } from './schemas/common.ts';
+import { Attempt } from './schemas/attempt.ts';
+import { Webhook } from './schemas/webhook.ts';
+import { Account } from './schemas/account.ts';
+import { Event } from './schemas/event.ts';
 
 export interface AppDeps {
   config: Config;
   db: Database;
-  queues: Queues;
+  /** The API's Redis connection (the scheduler's lines, readiness). */
+  redis: Redis;
   logger?: boolean | object;
 }
 
@@ -32,12 +43,36 @@ export interface AppDeps {
 export interface RouteContext {
   config: Config;
   db: Database;
-  repos: Repositories;
-  queues: Queues;
-  requireAccount: ReturnType<typeof accountGuard>;
+  stores: Stores;
+  redis: Redis;
+  scheduler: Scheduler;
+  /** Publishing: events stored with their deliveries, group-committed across requests. */
+  ingest: Ingest;
+  /** Remembered keys and accounts; call `auth.invalidate()` after anything that takes access away. */
+  auth: AuthCache;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Every /v2 operation documents its answers in the OpenAPI document: Crossbar's success envelope
+ * and its error envelope, unless the route names its own.
+ */
+function documentResponses(app: FastifyInstance): void {
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/v2') || route.method === 'OPTIONS') return;
+    const schema = (route.schema ??= {}) as { response?: Record<string, unknown>; hide?: boolean };
+    if (schema.hide) return;
+    schema.response ??= {
+      '2xx': {
+        description: 'Crossbar success envelope',
+        $ref: 'SuccessEnvelope#',
+      },
+      '4xx': { description: 'Crossbar error envelope', $ref: 'ErrorEnvelope#' },
+      '5xx': { description: 'Crossbar error envelope', $ref: 'ErrorEnvelope#' },
+    };
+  });
+}
 
 /** Assembles the API: plugins, routes, one error handler. Does not listen. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -50,6 +85,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     ajv: { customOptions: { removeAdditional: false } },
+    frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -57,9 +93,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header('X-Request-ID', request.id);
   });
   installErrorHandlers(app);
+  await allowBrowserClients(app, deps.config.corsOrigins);
   acceptJsonOnly(app);
+  labelJsonExactly(app);
+  ignoreCacheBuster(app);
+  screenRequests(app, deps.config.limits.maxJsonDepth);
 
   await app.register(swagger, {
+    // Shared schemas keep their own names in components (ErrorEnvelope, SuccessEnvelope).
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) =>
+        typeof json.$id === 'string' ? json.$id : `def-${i}`,
+    },
     openapi: {
       openapi: '3.0.3',
       info: {
@@ -77,14 +122,31 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.addSchema(ErrorEnvelope);
+  app.addSchema(SuccessEnvelope);
+  app.addSchema(Attempt);
+  app.addSchema(Webhook);
+  app.addSchema(Account);
+  app.addSchema(Event);
+  documentResponses(app);
 
-  const repos = repositories(deps.db.prisma);
+  const stores = storesOf(deps.db);
+  const auth = authCache({
+    redisUrl: deps.config.redisUrl,
+    redisPrefix: deps.config.redisPrefix,
+    stores,
+  });
+  app.addHook('onClose', () => auth.close());
+  const scheduler = createScheduler(deps.redis, deps.config.redisPrefix, deps.config.delivery);
+  const ingest = createIngest(stores, pushOrLeave(scheduler, app.log));
+  app.addHook('onClose', () => ingest.drain());
   const ctx: RouteContext = {
     config: deps.config,
     db: deps.db,
-    repos,
-    queues: deps.queues,
-    requireAccount: accountGuard(repos),
+    stores,
+    redis: deps.redis,
+    scheduler,
+    ingest,
+    auth,
   };
   await app.register(healthRoutes(ctx));
   await app.register(apiAuthRoutes(ctx), { prefix: '/v2' });
@@ -93,7 +155,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // body is read — a caller without access learns nothing, not even the schema.
   await app.register(
     async (accounts) => {
-      accounts.addHook('onRequest', ctx.requireAccount);
+      accounts.addHook('onRequest', accountGuard(auth));
       for (const routes of [
         accountRoutes,
         apiKeyRoutes,

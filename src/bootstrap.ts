@@ -1,25 +1,35 @@
+import { ALL_SCOPES } from './domain/scopes.ts';
 import type { Database } from './store/db.ts';
-import { repositories } from './store/repositories.ts';
+import { stores as storesOf } from './store/stores.ts';
 
 /**
- * The root account and its first key exist from set-up. With SWITCHBOARD_ROOT_KEY that key is the
- * root key (created on first start, then left alone); without it a key is generated, once, and
- * returned so the caller can print it. Serialised by an advisory lock: API and worker processes
- * may start together.
+ * The root account and its key exist from set-up. With SWITCHBOARD_ROOT_KEY that key is the root
+ * key, and any previous root key is retired — `announceRetired` then tells the running API
+ * processes to forget it (auth cache). Without it a key is generated once, and returned so the
+ * caller can print it. Serialised by an advisory lock: API and worker processes may start together.
  */
-export async function ensureRootAccount(db: Database, rootKey: string | undefined) {
+export async function ensureRootAccount(
+  db: Database,
+  rootKey: string | undefined,
+  announceRetired: () => Promise<void> = async () => {},
+) {
   const client = await db.pool.connect();
   try {
     await client.query('SELECT pg_advisory_lock(72707370)');
-    const repos = repositories(db.prisma);
-    const root = (await repos.accounts.findRoot()) ?? (await repos.accounts.createRoot('root'));
+    const stores = storesOf(db);
+    const root = (await stores.accounts.findRoot()) ?? (await stores.accounts.createRoot('root'));
     if (rootKey) {
-      await repos.apiKeys.ensure(root.id, rootKey, 'root (SWITCHBOARD_ROOT_KEY)');
-      return { root, generatedKey: undefined };
+      const retired = await stores.apiKeys.replaceRootKey(root.id, rootKey);
+      if (retired > 0) await announceRetired();
+      return { root, generatedKey: undefined, retired };
     }
-    if ((await repos.apiKeys.list(root.id)).length > 0) return { root, generatedKey: undefined };
-    const { key } = await repos.apiKeys.create(root.id, 'root (generated)');
-    return { root, generatedKey: key };
+    if (await stores.apiKeys.hasRootKey()) return { root, generatedKey: undefined, retired: 0 };
+    const { key } = await stores.apiKeys.create(root.id, {
+      name: 'root (generated)',
+      scopes: ALL_SCOPES,
+      rootKey: true,
+    });
+    return { root, generatedKey: key, retired: 0 };
   } finally {
     await client.query('SELECT pg_advisory_unlock(72707370)').catch(() => {});
     client.release();

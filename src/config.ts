@@ -5,17 +5,49 @@ export interface Config {
   host: string;
   databaseUrl: string;
   redisUrl: string;
-  /** Prefix of every Redis key (BullMQ queues), so several deployments or test runs can share one Redis. */
+  /** Prefix of every Redis key (the scheduler's), so several deployments or test runs can share one Redis. */
   redisPrefix: string;
   rootKey: string | undefined;
   /** Hosts or CIDRs exempt from the SSRF guard (e.g. 127.0.0.1/32 for local receivers). */
   allowedTargets: string[];
+  /**
+   * Origins whose browser pages may call the API (CORS): `*` (the default) or exact origins such
+   * as `https://ui.example.com`. Any origin is safe by default because the API authenticates by a
+   * token header, never by cookies (docs/security.md).
+   */
+  corsOrigins: string[];
   logLevel: string;
+  /** Bearer token that /metrics requires; unset, /metrics is off (404). */
+  metricsToken: string | undefined;
   /** Largest accepted request body, bytes. */
   bodyLimit: number;
   /** Largest accepted event payload (JSON bytes). */
   maxPayloadBytes: number;
+  limits: Limits;
   delivery: DeliveryConfig;
+}
+
+/** What one tenant may ask of the shared service (docs/limits.md). */
+export interface Limits {
+  /** Deepest nesting of objects and arrays in a request body, its {"data": …} included. Default 32. */
+  maxJsonDepth: number;
+  /** Largest `custom_data` of a webhook, bytes of JSON. Default 8 KiB. */
+  maxCustomDataBytes: number;
+  /** Largest set of properties a webhook or account document carries that are not ours (Kazoo's
+   * ui_metadata, ui_flags…), bytes of JSON. Default 16 KiB. */
+  maxExtraPropertiesBytes: number;
+  /** Largest `modifiers` of a webhook, bytes of JSON. Default 8 KiB. */
+  maxModifiersBytes: number;
+  /** Longest webhook uri, characters (the schema's 2048 is the ceiling). Default 2048. */
+  maxUriLength: number;
+  /** Webhooks one account may have. Default 100. */
+  maxWebhooksPerAccount: number;
+  /** Levels of the account tree, the root being level 1. Default 8. */
+  maxAccountDepth: number;
+  /** Largest page_size served; a larger one is served at this size. Default 1000. */
+  maxPageSize: number;
+  /** Most rows of one paginate=false answer (next_start_key leads on). Default 1000. */
+  maxUnpagedResults: number;
 }
 
 export interface DeliveryConfig {
@@ -28,15 +60,25 @@ export interface DeliveryConfig {
   /** Failed attempts within the window that disable a webhook. */
   autoDisableThreshold: number;
   autoDisableWindowMs: number;
-  /** Jobs processed at once by one worker process. */
+  /** Deliveries in flight at once in one worker process (its slots). */
   concurrency: number;
+  /** Deliveries in flight at once to one webhook, cluster-wide, unless the webhook or its account says otherwise. */
+  webhookMaxInFlight: number;
+  /** Deliveries in flight at once to all the webhooks of one account, cluster-wide. */
+  accountMaxInFlight: number;
+  /** Consecutive timeouts or connection errors that open a webhook's circuit. */
+  circuitFailures: number;
+  /** How long a circuit stays open before one probe is let through; doubles per reopening. */
+  circuitOpenMs: number;
+  /** The longest a circuit stays open between probes. */
+  circuitMaxOpenMs: number;
   /** Follow 3xx redirects (off by default: a 3xx is a failure). */
   followRedirects: boolean;
   /** Bytes of a response body kept in the attempts log. */
   responseBodyLimit: number;
   /** How often the reconciler looks for work the queue lost, ms. */
   reconcileIntervalMs: number;
-  /** How late a pending delivery or un-fanned event must be before the reconciler re-enqueues it, ms. */
+  /** How late a pending delivery or un-fanned event must be before the reconciler puts it back in line, ms. */
   reconcileGraceMs: number;
   /** Events older than this, with their deliveries and attempts, are deleted once ended (0 keeps all). */
   retentionDays: number;
@@ -44,12 +86,29 @@ export interface DeliveryConfig {
 
 type Env = Record<string, string | undefined>;
 
+/** A root key shorter than this is refused at start: it must not be guessable. */
+export const MIN_ROOT_KEY_LENGTH = 32;
+
+/** A setting that cannot be used: the process refuses to start, saying which and why. */
+export class ConfigError extends Error {}
+
+function rootKey(env: Env): string | undefined {
+  const key = env.SWITCHBOARD_ROOT_KEY || undefined;
+  if (key !== undefined && key.length < MIN_ROOT_KEY_LENGTH) {
+    throw new ConfigError(
+      `SWITCHBOARD_ROOT_KEY must be at least ${MIN_ROOT_KEY_LENGTH} characters (it has ${key.length}); ` +
+        'use a long random string, e.g. `openssl rand -base64 32`, or leave it unset to have one generated',
+    );
+  }
+  return key;
+}
+
 function int(env: Env, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isFinite(value) || value < 0)
-    throw new Error(`${name} must be a non-negative number, got "${raw}"`);
+    throw new ConfigError(`${name} must be a non-negative number, got "${raw}"`);
   return value;
 }
 
@@ -63,7 +122,9 @@ function list(env: Env, name: string): string[] {
 export function loadConfig(env: Env = process.env): Config {
   const schedule = list(env, 'SWITCHBOARD_RETRY_SCHEDULE_MS').map(Number);
   if (schedule.some((n) => !Number.isFinite(n) || n < 0)) {
-    throw new Error('SWITCHBOARD_RETRY_SCHEDULE_MS must be a comma-separated list of milliseconds');
+    throw new ConfigError(
+      'SWITCHBOARD_RETRY_SCHEDULE_MS must be a comma-separated list of milliseconds',
+    );
   }
   return {
     port: int(env, 'PORT', 3000),
@@ -71,11 +132,26 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl: env.DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/switchboard',
     redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
     redisPrefix: env.SWITCHBOARD_REDIS_PREFIX || 'switchboard',
-    rootKey: env.SWITCHBOARD_ROOT_KEY || undefined,
+    rootKey: rootKey(env),
     allowedTargets: list(env, 'SWITCHBOARD_ALLOWED_TARGETS'),
+    corsOrigins: list(env, 'SWITCHBOARD_CORS_ORIGINS').length
+      ? list(env, 'SWITCHBOARD_CORS_ORIGINS')
+      : ['*'],
     logLevel: env.LOG_LEVEL || 'info',
+    metricsToken: env.SWITCHBOARD_METRICS_TOKEN || undefined,
     bodyLimit: int(env, 'SWITCHBOARD_BODY_LIMIT', 8 * 1024 * 1024),
     maxPayloadBytes: int(env, 'SWITCHBOARD_MAX_PAYLOAD_BYTES', 256 * 1024),
+    limits: {
+      maxJsonDepth: int(env, 'SWITCHBOARD_MAX_JSON_DEPTH', 32),
+      maxCustomDataBytes: int(env, 'SWITCHBOARD_MAX_CUSTOM_DATA_BYTES', 8 * 1024),
+      maxModifiersBytes: int(env, 'SWITCHBOARD_MAX_MODIFIERS_BYTES', 8 * 1024),
+      maxExtraPropertiesBytes: int(env, 'SWITCHBOARD_MAX_EXTRA_PROPERTIES_BYTES', 16 * 1024),
+      maxUriLength: int(env, 'SWITCHBOARD_MAX_URI_LENGTH', 2048),
+      maxWebhooksPerAccount: int(env, 'SWITCHBOARD_MAX_WEBHOOKS_PER_ACCOUNT', 100),
+      maxAccountDepth: int(env, 'SWITCHBOARD_MAX_ACCOUNT_DEPTH', 8),
+      maxPageSize: int(env, 'SWITCHBOARD_MAX_PAGE_SIZE', 1000),
+      maxUnpagedResults: int(env, 'SWITCHBOARD_MAX_UNPAGED_RESULTS', 1000),
+    },
     delivery: {
       attemptTimeoutMs: int(env, 'SWITCHBOARD_ATTEMPT_TIMEOUT_MS', 5_000),
       retryScheduleMs: schedule.length > 0 ? schedule : [5_000, 30_000, 120_000, 600_000],
@@ -83,6 +159,11 @@ export function loadConfig(env: Env = process.env): Config {
       autoDisableThreshold: int(env, 'SWITCHBOARD_AUTO_DISABLE_FAILURES', 6),
       autoDisableWindowMs: int(env, 'SWITCHBOARD_AUTO_DISABLE_WINDOW_MS', 60_000),
       concurrency: int(env, 'SWITCHBOARD_WORKER_CONCURRENCY', 200),
+      webhookMaxInFlight: Math.max(1, int(env, 'SWITCHBOARD_WEBHOOK_MAX_IN_FLIGHT', 32)),
+      accountMaxInFlight: Math.max(1, int(env, 'SWITCHBOARD_ACCOUNT_MAX_IN_FLIGHT', 128)),
+      circuitFailures: Math.max(1, int(env, 'SWITCHBOARD_CIRCUIT_FAILURES', 5)),
+      circuitOpenMs: int(env, 'SWITCHBOARD_CIRCUIT_OPEN_MS', 30_000),
+      circuitMaxOpenMs: int(env, 'SWITCHBOARD_CIRCUIT_MAX_OPEN_MS', 600_000),
       followRedirects: env.SWITCHBOARD_FOLLOW_REDIRECTS === 'true',
       responseBodyLimit: int(env, 'SWITCHBOARD_RESPONSE_BODY_LIMIT', 8 * 1024),
       reconcileIntervalMs: int(env, 'SWITCHBOARD_RECONCILE_INTERVAL_MS', 15_000),
@@ -90,4 +171,15 @@ export function loadConfig(env: Env = process.env): Config {
       retentionDays: int(env, 'SWITCHBOARD_RETENTION_DAYS', 30),
     },
   };
+}
+
+/** For process entry points: the settings, or one line saying what is wrong and exit code 1. */
+export function loadConfigOrExit(env: Env = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`switchboard: ${error.message}`);
+    process.exit(1);
+  }
 }

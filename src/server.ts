@@ -1,16 +1,22 @@
 import { pathToFileURL } from 'node:url';
 import { buildApp } from './app.ts';
 import { ensureRootAccount } from './bootstrap.ts';
-import { loadConfig, type Config } from './config.ts';
-import { openQueues } from './delivery/queues.ts';
+import { loadConfigOrExit, type Config } from './config.ts';
+import { announceAccessChange } from './http/auth-cache.ts';
+import { redisConnection } from './redis.ts';
 import { openDatabase } from './store/db.ts';
 
 /** The API process: bootstrap the root account, listen, and shut down gracefully. */
 export async function startApi(config: Config) {
   const db = openDatabase(config.databaseUrl);
-  const queues = openQueues(config.redisUrl, config.redisPrefix);
-  const app = await buildApp({ config, db, queues });
-  const { root, generatedKey } = await ensureRootAccount(db, config.rootKey);
+  const redis = redisConnection(config.redisUrl, false);
+  const app = await buildApp({ config, db, redis });
+  const { root, generatedKey, retired } = await ensureRootAccount(db, config.rootKey, () =>
+    announceAccessChange(redis, config.redisPrefix),
+  );
+  if (retired > 0) {
+    app.log.warn({ retired }, 'SWITCHBOARD_ROOT_KEY changed: the previous root key is retired');
+  }
   if (generatedKey) {
     // Printed once, on the first start without SWITCHBOARD_ROOT_KEY; only its hash is stored.
     console.log(`\nRoot account ${root.id}\nRoot API key (shown once, keep it): ${generatedKey}\n`);
@@ -22,7 +28,7 @@ export async function startApi(config: Config) {
     app,
     async close() {
       await app.close();
-      await queues.close();
+      redis.disconnect();
       await db.close();
     },
   };
@@ -46,6 +52,6 @@ export function onShutdown(close: () => Promise<void>): void {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const api = await startApi(loadConfig());
+  const api = await startApi(loadConfigOrExit());
   onShutdown(api.close);
 }

@@ -5,7 +5,8 @@ import {
   signatureHeader,
   voipbinSignature,
 } from '../domain/signing.ts';
-import type { DeliveryToAttempt, WebhookForDelivery } from '../store/deliveries.ts';
+import type { LeasedDelivery } from '../store/deliveries.ts';
+import type { WebhookForDelivery } from '../store/webhook-targets.ts';
 import { VERSION } from '../version.ts';
 import { withoutCredentials } from '../domain/uri.ts';
 import type { OutboundRequest } from './http-client.ts';
@@ -25,7 +26,7 @@ export interface PreparedAttempt {
  * try), the VoIPBIN signature, and Kazoo's X-Hook-ID / X-Account-ID.
  */
 export function prepareAttempt(
-  delivery: DeliveryToAttempt,
+  delivery: LeasedDelivery,
   webhook: WebhookForDelivery,
   now: Date,
 ): PreparedAttempt {
@@ -34,6 +35,8 @@ export function prepareAttempt(
   const timestamp = Math.floor(now.getTime() / 1000);
   const secrets = activeSecrets(webhook.secret, webhook.previousSecrets, now);
   const headers: Record<string, string> = {
+    // The webhook's own headers first: none of ours can be overridden by them.
+    ...lowerCased(webhook.customRequestHeaders),
     'user-agent': `Switchboard/${VERSION}`,
     'x-hook-id': webhook.id,
     'x-account-id': webhook.accountId,
@@ -55,4 +58,10 @@ export function prepareAttempt(
     loggedUri: withoutCredentials(encoded.url),
     loggedHeaders: redactHeaders(headers),
   };
+}
+
+function lowerCased(headers: Record<string, string> | null): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) out[name.toLowerCase()] = value;
+  return out;
 }

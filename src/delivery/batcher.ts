@@ -1,57 +1,83 @@
 /**
- * Group commit: callers hand in one item each and await its result; items that arrive within
- * `maxWaitMs` of each other (or until `maxSize`) are handled by one call of `run`. On the hot path
- * this turns a thousand single-row reads or writes into a handful of set-based statements without
- * giving up "the job completes only after its row is stored".
+ * Group commit: callers hand in one item each and await its result; items are handled by one call
+ * of `run` per batch. A batch starts at once (items submitted in the same tick share it) while
+ * fewer than `maxConcurrent` batches are running; otherwise items wait, and go together as soon
+ * as a running batch ends. At low load nothing waits for a timer; under load batches grow by
+ * themselves. On the hot path this turns a thousand single-row reads or writes into a handful of
+ * set-based statements without giving up "the call returns only after its row is stored".
  */
 export interface BatcherOptions {
+  /** Most items in one batch. */
   maxSize: number;
-  maxWaitMs: number;
+  /** Most batches running at once (keep it below the connection pool's size). */
+  maxConcurrent: number;
+}
+
+interface Pending<I, O> {
+  item: I;
+  resolve: (o: O) => void;
+  reject: (e: unknown) => void;
 }
 
 export function createBatcher<I, O>(run: (items: I[]) => Promise<O[]>, options: BatcherOptions) {
-  let pending: { item: I; resolve: (o: O) => void; reject: (e: unknown) => void }[] = [];
-  let timer: NodeJS.Timeout | undefined;
+  let pending: Pending<I, O>[] = [];
+  let scheduled = false;
+  let running = 0;
   const inFlight = new Set<Promise<void>>();
 
+  /** One bad item must not fail the others that shared its batch: retry each alone. */
+  async function runBatch(batch: Pending<I, O>[]): Promise<void> {
+    try {
+      const results = await run(batch.map((p) => p.item));
+      batch.forEach((p, i) => p.resolve(results[i]));
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0].reject(error);
+        return;
+      }
+      await Promise.all(
+        batch.map((p) =>
+          run([p.item]).then(
+            ([result]) => p.resolve(result),
+            (alone: unknown) => p.reject(alone),
+          ),
+        ),
+      );
+    }
+  }
+
   function flush(): void {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-    const batch = pending;
-    pending = [];
-    if (batch.length === 0) return;
-    const done = run(batch.map((p) => p.item)).then(
-      (results) => batch.forEach((p, i) => p.resolve(results[i])),
-      // One bad item must not fail the others that happened to share its batch: retry each
-      // alone, so only the culprit fails (and its job is retried or reconciled on its own).
-      (error: unknown) =>
-        batch.length === 1
-          ? batch[0].reject(error)
-          : Promise.all(
-              batch.map((p) =>
-                run([p.item]).then(
-                  ([result]) => p.resolve(result),
-                  (alone: unknown) => p.reject(alone),
-                ),
-              ),
-            ).then(() => undefined),
-    );
-    inFlight.add(done);
-    void done.finally(() => inFlight.delete(done));
+    scheduled = false;
+    while (pending.length > 0 && running < options.maxConcurrent) {
+      const batch = pending.slice(0, options.maxSize);
+      pending = pending.slice(batch.length);
+      running++;
+      const done = runBatch(batch).finally(() => {
+        running--;
+        inFlight.delete(done);
+        flush();
+      });
+      inFlight.add(done);
+    }
   }
 
   return {
     submit(item: I): Promise<O> {
       return new Promise<O>((resolve, reject) => {
         pending.push({ item, resolve, reject });
-        if (pending.length >= options.maxSize) flush();
-        else timer ??= setTimeout(flush, options.maxWaitMs);
+        if (!scheduled && running < options.maxConcurrent) {
+          scheduled = true;
+          setImmediate(flush);
+        }
       });
     },
-    /** Runs what is queued now and waits for every batch still running. */
+    /** Waits for everything queued and in flight. */
     async drain(): Promise<void> {
       flush();
-      await Promise.allSettled([...inFlight]);
+      while (inFlight.size > 0 || pending.length > 0) {
+        await Promise.allSettled([...inFlight]);
+        flush();
+      }
     },
   };
 }

@@ -1,16 +1,13 @@
-import type pg from 'pg';
 import type { DeliveryConfig } from '../config.ts';
 import { newId } from '../domain/ids.ts';
+import { endpointHealth } from '../domain/endpoint-health.ts';
 import { decideNextStep, isSuccess, retriesLeft, type RetryPolicy } from '../domain/retry.ts';
-import {
-  leaseDeliveries,
-  releaseLease,
-  recordWebhookFailure,
-  writeOutcomes,
-  type DeliveryOutcome,
-  type DeliveryToAttempt,
-} from '../store/deliveries.ts';
-import { prepareAttempt } from './attempt-request.ts';
+import { withoutCredentials } from '../domain/uri.ts';
+import type { LeasedDelivery } from '../store/deliveries.ts';
+import type { DeliveryOutcome } from '../store/outcomes.ts';
+import type { Stores } from '../store/stores.ts';
+import type { WebhookForDelivery } from '../store/webhook-targets.ts';
+import { prepareAttempt, type PreparedAttempt } from './attempt-request.ts';
 import { createBatcher } from './batcher.ts';
 import type { HttpClient } from './http-client.ts';
 
@@ -18,15 +15,19 @@ import type { HttpClient } from './http-client.ts';
 const LOGGED_REQUEST_BODY_LIMIT = 16 * 1024;
 
 /** How long a lease outlives the attempt timeout (the outcome write, batching, a slow pool). */
-const LEASE_MARGIN_MS = 30_000;
+export const LEASE_MARGIN_MS = 30_000;
 
-/** A job may run this much before its delivery's next_attempt_at (timer and clock jitter). */
+/** A run may start this much before its delivery's next_attempt_at (timer and clock jitter). */
 const EARLY_TOLERANCE_MS = 1_000;
 
 export interface DeliverResult {
+  status: 'delivered' | 'failed' | 'skipped' | 'pending' | 'gone';
   /** Set when the delivery must be tried again after this many ms. */
   retryInMs?: number;
-  status: 'delivered' | 'failed' | 'skipped' | 'pending' | 'gone';
+  /** What the attempt said about the endpoint (for its circuit). */
+  health: 'up' | 'down' | '';
+  /** The webhook no longer takes deliveries (disabled or deleted): its line can go. */
+  webhookStopped?: boolean;
 }
 
 /**
@@ -35,30 +36,42 @@ export interface DeliverResult {
  * returns only once its attempt and new state are committed.
  */
 export function createDeliverer(
-  pool: pg.Pool,
+  stores: Stores,
   http: HttpClient,
   settings: DeliveryConfig,
   /**
    * Called with an event the delivery path stored itself (the webhook_disabled notification), to
-   * enqueue its fan-out. Must not throw: the event is stored, the reconciler fans it out anyway.
+   * fan it out. Must not throw: the event is stored, the reconciler fans it out anyway.
    */
   onEventStored: (event: { accountId: string; eventId: string }) => Promise<void> = async () => {},
 ) {
   // Long enough for an attempt and its write; a crashed run's deliveries come back after it.
   const leaseMs = settings.attemptTimeoutMs + LEASE_MARGIN_MS;
+  // Deliveries arriving together are leased by one statement, and each webhook among them is
+  // read once, however many of the batch go to it.
   const loader = createBatcher(
     async (ids: string[]) => {
-      const found = await leaseDeliveries(pool, ids, leaseMs);
-      return ids.map((id) => found.get(id));
+      const leased = await stores.deliveries.lease(ids, leaseMs);
+      const webhookIds = new Set<string>();
+      for (const d of leased.values()) if (d.webhookId) webhookIds.add(d.webhookId);
+      const webhooks = await stores.webhookTargets.forDelivery([...webhookIds]);
+      return ids.map((id) => {
+        const delivery = leased.get(id);
+        if (!delivery) return undefined;
+        return {
+          delivery,
+          webhook: delivery.webhookId ? webhooks.get(delivery.webhookId) : undefined,
+        };
+      });
     },
-    { maxSize: 200, maxWaitMs: 2 },
+    { maxSize: 200, maxConcurrent: 1 },
   );
   const writer = createBatcher(
     async (outcomes: DeliveryOutcome[]) => {
-      await writeOutcomes(pool, outcomes);
+      await stores.outcomes.write(outcomes);
       return outcomes.map(() => undefined);
     },
-    { maxSize: 500, maxWaitMs: 5 },
+    { maxSize: 500, maxConcurrent: 1 },
   );
   const policy: RetryPolicy = {
     scheduleMs: settings.retryScheduleMs,
@@ -66,7 +79,12 @@ export function createDeliverer(
   };
   const rule = { threshold: settings.autoDisableThreshold, windowMs: settings.autoDisableWindowMs };
 
-  async function skip(delivery: DeliveryToAttempt, why: string): Promise<DeliverResult> {
+  /** Ends a delivery skipped; a disabled webhook's other pending deliveries end with it. */
+  async function skip(
+    delivery: LeasedDelivery,
+    why: string,
+    disabledWebhookId?: string,
+  ): Promise<DeliverResult> {
     await writer.submit({
       delivery: {
         id: delivery.id,
@@ -76,27 +94,82 @@ export function createDeliverer(
         lastError: why,
       },
     });
-    return { status: 'skipped' };
+    if (disabledWebhookId) await stores.deliveries.skipPending(disabledWebhookId, why);
+    return { status: 'skipped', health: '', webhookStopped: true };
   }
 
-  async function deliver(deliveryId: string): Promise<DeliverResult> {
+  /**
+   * A delivery whose request cannot be built (a payload too deep to flatten into a query
+   * string, say) ends failed with an attempt that says why; it never waits forever.
+   */
+  async function unbuildable(
+    delivery: LeasedDelivery,
+    webhook: WebhookForDelivery,
+    error: unknown,
+    started: Date,
+  ): Promise<DeliverResult> {
+    const reason = `request could not be built: ${error instanceof Error ? error.message : String(error)}`;
+    await writer.submit({
+      attempt: {
+        ...attemptOf(delivery, webhook, started),
+        hookEvent: delivery.event.type,
+        uri: withoutCredentials(webhook.uri),
+        method: webhook.httpVerb.toUpperCase(),
+        reqHeaders: {},
+        reqBody: '',
+        respStatusCode: null,
+        respHeaders: null,
+        respBody: null,
+        try: delivery.tries + 1,
+        retriesLeft: 0,
+        result: 'failure',
+        reason,
+        clientError: 'bad_payload',
+        durationMs: 0,
+      },
+      delivery: {
+        id: delivery.id,
+        status: 'failed',
+        tries: delivery.tries + 1,
+        nextAttemptAt: started,
+        lastError: reason,
+      },
+    });
+    return { status: 'failed', health: '' };
+  }
+
+  /**
+   * `onSent` hears what the endpoint said as soon as the HTTP exchange ends, before the outcome
+   * is written: the endpoint's slot is free from then on.
+   */
+  async function deliver(
+    deliveryId: string,
+    onSent: (health: DeliverResult['health']) => void = () => {},
+  ): Promise<DeliverResult> {
     // Ended, or being attempted by another run right now: nothing to do here (see the lease).
-    const delivery = await loader.submit(deliveryId);
-    if (!delivery) return { status: 'gone' };
-    // A duplicate run of a job (a stalled job taken over, a re-add) must not cut a retry's
-    // backoff or a Retry-After short: wait for the time the delivery itself says.
+    const loaded = await loader.submit(deliveryId);
+    if (!loaded) return { status: 'gone', health: '' };
+    const { delivery, webhook } = loaded;
+    // A duplicate run must not cut a retry's backoff or a Retry-After short: wait for the time
+    // the delivery itself says.
     const early = delivery.nextAttemptAt.getTime() - Date.now();
     if (early > EARLY_TOLERANCE_MS) {
-      await releaseLease(pool, delivery.id);
-      return { status: 'pending', retryInMs: early };
+      await stores.deliveries.releaseLease(delivery.id);
+      return { status: 'pending', retryInMs: early, health: '' };
     }
-    const webhook = delivery.webhook;
     if (!webhook) return skip(delivery, 'webhook deleted');
-    if (!webhook.enabled) return skip(delivery, 'webhook disabled');
+    if (!webhook.enabled) return skip(delivery, 'webhook disabled', webhook.id);
 
     const started = new Date();
-    const prepared = prepareAttempt(delivery, webhook, started);
+    let prepared: PreparedAttempt;
+    try {
+      prepared = prepareAttempt(delivery, webhook, started);
+    } catch (error) {
+      return unbuildable(delivery, webhook, error, started);
+    }
     const result = await http.send(prepared.request);
+    const health = endpointHealth(result.outcome);
+    onSent(health);
     const tryNumber = delivery.tries + 1;
     const step = decideNextStep(result.outcome, tryNumber, webhook.retries, policy, new Date());
     const success = isSuccess(result.outcome);
@@ -105,11 +178,7 @@ export function createDeliverer(
 
     await writer.submit({
       attempt: {
-        id: newId(),
-        deliveryId: delivery.id,
-        webhookId: webhook.id,
-        accountId: webhook.accountId,
-        eventId: delivery.event.id,
+        ...attemptOf(delivery, webhook, started),
         hookEvent: prepared.hookEvent,
         uri: prepared.loggedUri,
         method: prepared.request.method,
@@ -124,7 +193,6 @@ export function createDeliverer(
         reason,
         clientError: result.outcome.kind === 'error' ? result.outcome.clientError : null,
         durationMs: Math.round(result.durationMs),
-        created: started,
       },
       delivery: {
         id: delivery.id,
@@ -137,13 +205,13 @@ export function createDeliverer(
     });
 
     if (!success) {
-      const notice = await recordWebhookFailure(pool, webhook.id, new Date(), rule);
+      const notice = await stores.autoDisable.recordFailure(webhook.id, new Date(), rule);
       if (notice) {
         await onEventStored(notice);
-        return { status: 'skipped' };
+        return { status: 'skipped', health, webhookStopped: true };
       }
     }
-    return step.kind === 'retry' ? { status, retryInMs: step.delayMs } : { status };
+    return step.kind === 'retry' ? { status, retryInMs: step.delayMs, health } : { status, health };
   }
 
   return {
@@ -153,6 +221,18 @@ export function createDeliverer(
       await loader.drain();
       await writer.drain();
     },
+  };
+}
+
+/** What every attempt row of a delivery's try says about where it belongs. */
+function attemptOf(delivery: LeasedDelivery, webhook: WebhookForDelivery, started: Date) {
+  return {
+    id: newId(),
+    deliveryId: delivery.id,
+    webhookId: webhook.id,
+    accountId: webhook.accountId,
+    eventId: delivery.event.id,
+    created: started,
   };
 }
 

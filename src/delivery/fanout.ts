@@ -1,143 +1,154 @@
-import type pg from 'pg';
 import { newId } from '../domain/ids.ts';
 import { webhookReceives } from '../domain/matching.ts';
-import { claimEventsForFanout } from '../store/events.ts';
-import { candidateWebhooks, insertDeliveries, type NewDelivery } from '../store/deliveries.ts';
+import type pg from 'pg';
+import { eventKey, type NewEvent } from '../store/events.ts';
+import type { NewDelivery } from '../store/deliveries.ts';
+import type { Stores } from '../store/stores.ts';
+import type { WebhookLimits } from '../store/webhook-targets.ts';
 import { within } from '../time-limit.ts';
-import type { Queues } from './queues.ts';
-
-/** An enqueue that Redis does not confirm by then is left to the reconciler. */
-const ENQUEUE_TIMEOUT_MS = 2_000;
+import type { Pushed, Scheduler } from './scheduler/scheduler.ts';
 
 /**
- * Turns stored events into one delivery per webhook each reaches (its account's hooks, and its
- * ancestors' hooks that include sub-accounts), in the same transaction that marks the events as
- * fanned out — so a repeated fan-out job creates nothing twice — then enqueues the deliveries.
- * Works on a batch: four statements for any number of events. Returns the delivery ids per event.
+ * Fan-out: one delivery per webhook an event reaches (its account's hooks, and its ancestors'
+ * hooks that include sub-accounts), stored with the event or in the transaction that marks it
+ * fanned out, then put in line with the scheduler.
  */
-export async function fanOutEvents(
-  pool: pg.Pool,
-  queues: Queues,
+
+/** Puts stored deliveries in line. Never throws: what Redis does not take, the reconciler puts back. */
+export type PushDeliveries = (deliveries: Pushed[]) => Promise<void>;
+
+/** A push that Redis does not confirm by then is left to the reconciler. */
+const PUSH_TIMEOUT_MS = 2_000;
+
+export function pushOrLeave(
+  scheduler: Scheduler,
+  log: { warn(obj: object, msg: string): void },
+): PushDeliveries {
+  return async (deliveries) => {
+    if (deliveries.length === 0) return;
+    await within(PUSH_TIMEOUT_MS, scheduler.push(deliveries), 'push deliveries').catch(
+      (err: Error) =>
+        log.warn(
+          { err: err.message, deliveries: deliveries.length },
+          'deliveries not put in line; the reconciler will do it',
+        ),
+    );
+  };
+}
+
+interface Planned {
+  delivery: NewDelivery;
+  limits: WebhookLimits;
+}
+
+/** The deliveries of `events`, one per candidate webhook that receives each. */
+async function planDeliveries(
+  stores: Stores,
+  events: NewEvent[],
+  on?: pg.PoolClient,
+): Promise<Planned[]> {
+  if (events.length === 0) return [];
+  const candidates = await stores.webhookTargets.candidates(
+    [...new Set(events.map((e) => e.accountId))],
+    on,
+  );
+  return events.flatMap((event) =>
+    candidates
+      .filter((w) => w.eventAccountId === event.accountId && webhookReceives(event, w, w.tree))
+      .map((w) => ({
+        delivery: {
+          id: newId(),
+          eventAccountId: event.accountId,
+          eventId: event.id,
+          webhookId: w.id,
+          accountId: w.accountId,
+          trigger: 'auto' as const,
+        },
+        limits: { maxInFlight: w.maxInFlight, rateLimit: w.rateLimit },
+      })),
+  );
+}
+
+/** What the scheduler needs of a stored delivery. */
+export function toPushed(delivery: NewDelivery, limits: WebhookLimits): Pushed {
+  return {
+    id: delivery.id,
+    webhookId: delivery.webhookId,
+    accountId: delivery.accountId,
+    maxInFlight: limits.maxInFlight,
+    rateLimit: limits.rateLimit,
+  };
+}
+
+/**
+ * Stored deliveries of known webhooks, with each webhook's limits read once, as the scheduler
+ * takes them (redeliver, recover, the reconciler). Deliveries of a webhook that is gone are left
+ * out.
+ */
+export async function withLimits(
+  stores: Stores,
+  deliveries: { id: string; webhookId: string; dueAt?: number }[],
+): Promise<Pushed[]> {
+  const limits = await stores.webhookTargets.limits([
+    ...new Set(deliveries.map((d) => d.webhookId)),
+  ]);
+  return deliveries.flatMap((d) => {
+    const webhook = limits.get(d.webhookId);
+    return webhook
+      ? [
+          {
+            ...d,
+            accountId: webhook.accountId,
+            maxInFlight: webhook.maxInFlight,
+            rateLimit: webhook.rateLimit,
+          },
+        ]
+      : [];
+  });
+}
+
+/**
+ * Publishing: stores new events with their deliveries in one statement, then puts the
+ * deliveries in line. Returns the keys (eventKey) of the events that were new. `events` must not
+ * repeat a key.
+ */
+export async function storeEvents(
+  stores: Stores,
+  push: PushDeliveries,
+  events: NewEvent[],
+): Promise<Set<string>> {
+  const planned = await planDeliveries(stores, events);
+  const inserted = await stores.events.insertWithDeliveries(
+    events,
+    planned.map((p) => p.delivery),
+  );
+  await push(
+    planned
+      .filter((p) => inserted.has(eventKey(p.delivery.eventAccountId, p.delivery.eventId)))
+      .map((p) => toPushed(p.delivery, p.limits)),
+  );
+  return inserted;
+}
+
+/**
+ * Fans out events stored without their deliveries (a webhook_disabled notification, events of an
+ * older version): claimed in one transaction, so a second run creates nothing twice.
+ */
+export async function fanOutStoredEvents(
+  stores: Stores,
+  push: PushDeliveries,
   keys: { accountId: string; eventId: string }[],
-): Promise<string[][]> {
-  const client = await pool.connect();
-  let deliveries: NewDelivery[] = [];
-  try {
-    await client.query('BEGIN');
-    const events = await claimEventsForFanout(client, keys);
-    if (events.length > 0) {
-      const candidates = await candidateWebhooks(client, [
-        ...new Set(events.map((e) => e.accountId)),
-      ]);
-      deliveries = events.flatMap((event) =>
-        candidates
-          .filter((w) => w.eventAccountId === event.accountId && webhookReceives(event, w, w.tree))
-          .map((w) => ({
-            id: newId(),
-            eventAccountId: event.accountId,
-            eventId: event.id,
-            webhookId: w.id,
-            accountId: w.accountId,
-            trigger: 'auto' as const,
-          })),
-      );
-      await insertDeliveries(client, deliveries);
-    }
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
-  await enqueueDeliveries(
-    queues,
-    deliveries.map((d) => d.id),
-  );
-  return keys.map((k) =>
-    deliveries
-      .filter((d) => d.eventAccountId === k.accountId && d.eventId === k.eventId)
-      .map((d) => d.id),
-  );
-}
-
-/** One event's fan-out (the batch of one). */
-export async function fanOutEvent(
-  pool: pg.Pool,
-  queues: Queues,
-  accountId: string,
-  eventId: string,
-) {
-  const [ids] = await fanOutEvents(pool, queues, [{ accountId, eventId }]);
-  return ids;
-}
-
-/** Deliveries per batch job of first tries. */
-const DELIVERIES_PER_JOB = 100;
-
-/** New deliveries: one job per 100 (fan-out, redeliver, recover). */
-export async function enqueueDeliveries(queues: Queues, ids: string[]): Promise<void> {
-  if (ids.length === 0) return;
-  await within(
-    ENQUEUE_TIMEOUT_MS,
-    queues.deliveryBatches.addBulk(
-      chunks(ids, DELIVERIES_PER_JOB).map((deliveryIds) => ({
-        name: 'deliver-batch',
-        data: { deliveryIds },
-        opts: { jobId: `batch-${deliveryIds[0]}` },
-      })),
-    ),
-    'enqueue deliveries',
-  );
-}
-
-/**
- * One job per delivery, its id the delivery id (the reconciler's re-enqueue, a retry): adding one
- * that is already queued — a retry waiting for its time — is a no-op in BullMQ.
- */
-export async function enqueueDelivery(queues: Queues, ids: string[], delayMs = 0): Promise<void> {
-  if (ids.length === 0) return;
-  await within(
-    ENQUEUE_TIMEOUT_MS,
-    queues.deliveries.addBulk(
-      ids.map((id) => ({
-        name: 'deliver',
-        data: { deliveryId: id },
-        opts: { jobId: id, delay: delayMs },
-      })),
-    ),
-    'enqueue deliveries',
-  );
-}
-
-/** Events per fan-out job: one publish request's batch (≤ 1000) makes a few jobs, not one each. */
-const EVENTS_PER_FANOUT_JOB = 100;
-
-/**
- * Enqueues fan-out for stored events, grouped by account into jobs of up to 100 events. A job id
- * is the account and its first event, so the reconciler re-adding a job still queued does
- * nothing; a fan-out that runs twice anyway creates nothing twice (the claim in fanOutEvents).
- */
-export async function enqueueFanout(
-  queues: Queues,
-  events: { accountId: string; eventId: string }[],
-): Promise<void> {
-  if (events.length === 0) return;
-  const byAccount = new Map<string, string[]>();
-  for (const e of events)
-    byAccount.set(e.accountId, [...(byAccount.get(e.accountId) ?? []), e.eventId]);
-  const jobs = [...byAccount].flatMap(([accountId, ids]) =>
-    chunks(ids, EVENTS_PER_FANOUT_JOB).map((eventIds) => ({
-      name: 'fanout',
-      data: { accountId, eventIds },
-      opts: { jobId: `${accountId}-${eventIds[0]}` },
-    })),
-  );
-  await within(ENQUEUE_TIMEOUT_MS, queues.fanout.addBulk(jobs), 'enqueue fan-out');
-}
-
-function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
+): Promise<string[]> {
+  if (keys.length === 0) return [];
+  const planned = await stores.inTransaction(async (client) => {
+    const events = await stores.events.claimForFanout(client, keys);
+    const plan = await planDeliveries(stores, events, client);
+    await stores.deliveries.insert(
+      plan.map((p) => p.delivery),
+      client,
+    );
+    return plan;
+  });
+  await push(planned.map((p) => toPushed(p.delivery, p.limits)));
+  return planned.map((p) => p.delivery.id);
 }

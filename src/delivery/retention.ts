@@ -1,7 +1,6 @@
-import type pg from 'pg';
 import type { FastifyBaseLogger } from 'fastify';
 import { runEvery, type Periodic } from '../periodic.ts';
-import { deleteExpiredEvents } from '../store/retention.ts';
+import type { RetentionStore } from '../store/retention.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const BATCH = 1000;
@@ -11,7 +10,7 @@ const PASS_BUDGET_MS = 60_000;
 
 /** One retention pass: deletes ended events older than `retentionDays`. Returns how many. */
 export async function purgeExpired(
-  pool: pg.Pool,
+  store: RetentionStore,
   retentionDays: number,
   now = new Date(),
 ): Promise<number> {
@@ -20,7 +19,7 @@ export async function purgeExpired(
   const deadline = Date.now() + PASS_BUDGET_MS;
   let total = 0;
   for (;;) {
-    const deleted = await deleteExpiredEvents(pool, cutoff, BATCH);
+    const deleted = await store.deleteExpiredEvents(cutoff, BATCH);
     total += deleted;
     if (deleted < BATCH || Date.now() > deadline) return total;
   }
@@ -28,7 +27,7 @@ export async function purgeExpired(
 
 /** Keeps the events, deliveries and attempts tables from growing forever. */
 export function startRetention(
-  pool: pg.Pool,
+  store: RetentionStore,
   retentionDays: number,
   log: Pick<FastifyBaseLogger, 'info' | 'warn'>,
 ): Periodic {
@@ -36,7 +35,7 @@ export function startRetention(
     'retention',
     INTERVAL_MS,
     async () => {
-      const deleted = await purgeExpired(pool, retentionDays);
+      const deleted = await purgeExpired(store, retentionDays);
       if (deleted > 0) log.info({ deleted, retentionDays }, 'deleted expired events');
     },
     log,

@@ -1,5 +1,5 @@
 /**
- * The SSRF guard (SPEC §6). A webhook may only reach globally routable addresses: no loopback,
+ * The SSRF guard (docs/security.md, "SSRF"). A webhook may only reach globally routable addresses: no loopback,
  * private, link-local, CGNAT, unspecified, multicast, reserved, benchmarking, documentation or
  * cloud-metadata address, for IPv4 and IPv6, including IPv4 addresses embedded in IPv6
  * (IPv4-mapped, NAT64, 6to4). Checked twice: on the URL (an IP literal never reaches a DNS lookup)

@@ -1,5 +1,5 @@
 /**
- * The event catalogue (SPEC §4): every Kazoo hook a webhook can name in `hook`, and every event
+ * The event catalogue (docs/events.md): every Kazoo hook a webhook can name in `hook`, and every event
  * type a producer can publish (and a webhook can list in `event_types`). It is data: adding a
  * type is one entry in EVENT_TYPE_TABLE (plus a hook in HOOK_TABLE if it is a new Kazoo hook).
  */
@@ -82,7 +82,6 @@ const NOTIFICATION_TYPES = [
   'topup',
   'transaction',
   'voicemail_full',
-  'webhook_disabled',
   'voicemail_new',
   'voicemail_saved',
   'webhook_disabled',
@@ -604,6 +603,24 @@ export const EVENT_TYPES: readonly EventTypeEntry[] = EVENT_TYPE_TABLE;
  * included) and then each event type that is not also a hook id (kind "event_type": the
  * VoIPBIN types and doc_created/doc_edited/doc_deleted), so ids stay unique.
  */
+
+/** An event type as the catalogue lists it. */
+function eventTypeListing({
+  type,
+  description,
+  hook,
+  twin,
+}: (typeof EVENT_TYPE_TABLE)[number]): SubscribableListing {
+  return {
+    id: type,
+    name: type,
+    description,
+    kind: 'event_type',
+    ...(hook ? { hook } : {}),
+    ...(twin ? { twin } : {}),
+  };
+}
+
 export const HOOKS: readonly SubscribableListing[] = [
   ...HOOK_TABLE.map(({ id, name, description, modifiers }): SubscribableListing => ({
     id,
@@ -612,17 +629,34 @@ export const HOOKS: readonly SubscribableListing[] = [
     kind: 'hook',
     ...(modifiers ? { modifiers } : {}),
   })),
-  ...EVENT_TYPE_TABLE.filter((entry) => !hooksById.has(entry.type)).map(
-    ({ type, description, hook, twin }): SubscribableListing => ({
-      id: type,
-      name: type,
-      description,
-      kind: 'event_type',
-      ...(hook ? { hook } : {}),
-      ...(twin ? { twin } : {}),
-    }),
-  ),
+  ...EVENT_TYPE_TABLE.filter((entry) => !hooksById.has(entry.type)).map(eventTypeListing),
 ];
+
+/** A hook as Kazoo's `GET /v2/webhooks` lists it: id, name, description, modifiers. */
+export interface InstallableHook {
+  id: string;
+  name: string;
+  description: string;
+  modifiers?: Record<string, ModifierSpec>;
+}
+
+/**
+ * What Kazoo's `GET /v2/webhooks` answers and its UI offers as hooks: the installable hooks, each
+ * once — not `all`, which the UI appends itself, and not the event types, which only
+ * `event_types` can name (`GET /v2/webhooks/event_types`).
+ */
+export const INSTALLABLE_HOOKS: readonly InstallableHook[] = HOOK_TABLE.filter(
+  (hook) => hook.id !== ALL_HOOK,
+).map(({ id, name, description, modifiers }) => ({
+  id,
+  name,
+  description,
+  ...(modifiers ? { modifiers } : {}),
+}));
+
+/** The event types a webhook may list in `event_types`, for `GET /v2/webhooks/event_types`. */
+export const SUBSCRIBABLE_EVENT_TYPES: readonly SubscribableListing[] =
+  EVENT_TYPE_TABLE.map(eventTypeListing);
 
 export function isEventType(type: string): boolean {
   return typesByName.has(type);

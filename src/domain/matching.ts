@@ -1,3 +1,4 @@
+import { manages } from './tenancy.ts';
 import { ALL_HOOK, hookEntry, hookOf, kazooFields, twinOf } from './catalogue.ts';
 
 export interface MatchableEvent {
@@ -11,7 +12,7 @@ export interface MatchableWebhook {
   hook: string | null;
   eventTypes: string[];
   modifiers: Record<string, unknown> | null;
-  customData: Record<string, string> | null;
+  customData: Record<string, unknown> | null;
   includeSubaccounts: boolean;
   /** Kazoo's include_internal_legs; absent means true. */
   includeInternalLegs?: boolean;
@@ -20,6 +21,15 @@ export interface MatchableWebhook {
 
 /** Kazoo's object hook treats these custom_data keys as filters, not as extra payload. */
 export const OBJECT_FILTER_KEYS = ['type', 'action'] as const;
+/** Kazoo's notifications hook treats custom_data.type as a filter on the notification's name. */
+export const NOTIFICATION_FILTER_KEYS = ['type'] as const;
+
+/** The custom_data keys that are filters for `hook`, and so never payload. */
+export function customDataFilterKeys(hook: string | null): readonly string[] {
+  if (hook === 'object') return OBJECT_FILTER_KEYS;
+  if (hook === 'notifications') return NOTIFICATION_FILTER_KEYS;
+  return [];
+}
 
 /**
  * Does `webhook` receive `event`? `eventAccountTree` is the ancestry path of the event's account,
@@ -54,7 +64,7 @@ function legIncluded(event: MatchableEvent, webhook: MatchableWebhook): boolean 
 /** Kazoo's fan-out: the event's own account, plus ancestors that opted into subaccount events. */
 function inScope(eventAccountId: string, webhook: MatchableWebhook, tree: string[]): boolean {
   if (webhook.accountId === eventAccountId) return true;
-  return webhook.includeSubaccounts && tree.includes(webhook.accountId);
+  return webhook.includeSubaccounts && manages({ id: webhook.accountId }, { tree });
 }
 
 /** Twins reach each other both ways: a channel_create hook gets call_created and vice versa. */
@@ -87,9 +97,18 @@ function passesFilters(event: MatchableEvent, webhook: MatchableWebhook): boolea
   // Kazoo's object hook reads `type` and `action` from custom_data as filters (webhooks_object).
   if (webhook.hook === 'object' && webhook.customData) {
     for (const key of OBJECT_FILTER_KEYS) {
-      const wanted = webhook.customData[key];
+      const wanted = ownValue(webhook.customData, key);
       if (wanted !== undefined && !valueMatches(fields[key], wanted)) return false;
     }
+  }
+  // Kazoo's notifications hook (webhooks_notifications:match_action_type) keeps a notification
+  // whose name equals custom_data.type, or any when it is "all" — monster-ui stores its "type"
+  // select there. Unlike Kazoo, custom_data without a type (or an empty one) filters nothing.
+  if (webhook.hook === 'notifications' && webhook.customData) {
+    const wanted = ownValue(webhook.customData, 'type');
+    const unset = wanted === undefined || wanted === null || wanted === '';
+    const all = wanted === 'all' || (Array.isArray(wanted) && wanted.includes('all'));
+    if (!unset && !all && !valueMatches(fields.event_name, wanted)) return false;
   }
   return true;
 }

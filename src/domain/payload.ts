@@ -1,5 +1,5 @@
 import { ALL_HOOK, hookOf, kazooFields, twinOf } from './catalogue.ts';
-import { OBJECT_FILTER_KEYS } from './matching.ts';
+import { customDataFilterKeys } from './matching.ts';
 import { gregorianSeconds } from './kazoo-time.ts';
 
 export interface ShapeInput {
@@ -10,7 +10,11 @@ export interface ShapeInput {
     payload: Record<string, unknown>;
     created: Date;
   };
-  webhook: { hook: string | null; eventTypes: string[]; customData: Record<string, string> | null };
+  webhook: {
+    hook: string | null;
+    eventTypes: string[];
+    customData: Record<string, unknown> | null;
+  };
 }
 
 export interface EncodedRequest {
@@ -22,7 +26,7 @@ export interface EncodedRequest {
   signedContent: string;
 }
 
-/** The body a subscriber receives, in its own platform's shape (SPEC §5). */
+/** The body a subscriber receives, in its own platform's shape (docs/delivery.md). */
 export function shapePayload({ event, webhook }: ShapeInput): Record<string, unknown> {
   return webhook.hook !== null
     ? kazooPayload(event, webhook.hook, webhook.customData)
@@ -33,33 +37,62 @@ export function shapePayload({ event, webhook }: ShapeInput): Record<string, unk
 function kazooPayload(
   event: ShapeInput['event'],
   hook: string,
-  customData: Record<string, string> | null,
+  customData: Record<string, unknown> | null,
 ): Record<string, unknown> {
-  const extra = { ...customData };
-  // Kazoo strips the object hook's filter keys so they don't overwrite the doc's type/action.
-  if (hook === 'object') for (const key of OBJECT_FILTER_KEYS) delete extra[key];
-  return {
+  const fields = {
     ...kazooFields(event.type, event.payload),
     // The hook name as this subscriber knows it: a call_created reaches channel_create hooks.
     hook_event: hook === ALL_HOOK ? (hookOf(event.type) ?? event.type) : hook,
     account_id: event.accountId,
     timestamp: event.payload.timestamp ?? gregorianSeconds(event.created),
-    ...extra,
   };
+  // The object and notifications hooks' filter keys are not payload (Kazoo strips them too).
+  return withCustomData(fields, customData, customDataFilterKeys(hook));
+}
+
+/** Fields that say which event this is: custom_data adds to them, never replaces them. */
+function identifiesEvent(key: string): boolean {
+  return (
+    key === 'hook_event' ||
+    key === 'type' ||
+    key === 'action' ||
+    key === 'event_name' ||
+    key === 'id' ||
+    key.endsWith('_id')
+  );
+}
+
+/**
+ * custom_data merged over the event's fields (it wins, as in Kazoo), except over the fields that
+ * identify the event (hook_event, type, action, event_name, id, account_id, call_id…): a receiver
+ * must always be able to tell which event it got. `skip` names filter keys that are not payload.
+ */
+export function withCustomData(
+  fields: Record<string, unknown>,
+  customData: Record<string, unknown> | null,
+  skip: readonly string[] = [],
+): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...fields };
+  for (const [key, value] of Object.entries(customData ?? {})) {
+    if (skip.includes(key)) continue;
+    if (Object.hasOwn(fields, key) && identifiesEvent(key)) continue;
+    merged[key] = value;
+  }
+  return merged;
 }
 
 /** VoIPBIN: `{type, data}`, with the type named as the subscriber listed it (twins renamed). */
 function voipbinEnvelope(
   event: ShapeInput['event'],
   eventTypes: string[],
-  customData: Record<string, string> | null,
+  customData: Record<string, unknown> | null,
 ): Record<string, unknown> {
   const twin = twinOf(event.type);
   const type =
     !eventTypes.includes(event.type) && twin !== undefined && eventTypes.includes(twin)
       ? twin
       : event.type;
-  return { type, data: { ...event.payload, ...customData } };
+  return { type, data: withCustomData(event.payload, customData) };
 }
 
 /** Turn a shaped payload into the HTTP request a webhook asked for (verb and format). */

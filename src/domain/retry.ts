@@ -3,7 +3,7 @@
  * attempt and schedules what comes back.
  *
  * Unlike Kazoo (retries only transport errors, with a blocking 2 s sleep), a try is retried on
- * timeouts, connection errors, 408, 429 and 5xx, with backoff, jitter and `Retry-After` (SPEC §5).
+ * timeouts, connection errors, 408, 429 and 5xx, with backoff, jitter and `Retry-After` (docs/delivery.md).
  */
 
 /** Why an attempt got no HTTP answer; stored as the attempt's `client_error`. */

@@ -1,4 +1,5 @@
 import { createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import { InvalidInput } from './errors.ts';
 
 /**
  * Webhook signing: Standard Webhooks (https://www.standardwebhooks.com, what the `standardwebhooks`
@@ -97,7 +98,7 @@ export function activeSecrets(current: string, previous: PreviousSecret[], now: 
 /**
  * Replace the current secret, keeping the old one valid for `graceMs` so receivers can switch
  * over (Standard Webhooks rotation). Newest old key first; expired ones dropped; at most 10.
- * A `newSecret` given by the caller must pass isValidSecret (else RangeError).
+ * A `newSecret` given by the caller must pass isValidSecret (else InvalidInput on `secret`).
  */
 export function rotateSecret(
   current: string,
@@ -107,7 +108,11 @@ export function rotateSecret(
   newSecret: string = generateSecret(),
 ): { secret: string; previousSecrets: PreviousSecret[] } {
   if (!isValidSecret(newSecret)) {
-    throw new RangeError('secret must be "whsec_" followed by base64 of 24 to 64 bytes');
+    throw new InvalidInput(
+      'secret',
+      'format',
+      'secret must be "whsec_" followed by canonical base64 of 24 to 64 bytes',
+    );
   }
   const retired: PreviousSecret = {
     secret: current,

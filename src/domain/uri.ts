@@ -29,3 +29,29 @@ export function withoutCredentials(uri: string): string {
     return uri;
   }
 }
+
+/** What a password in a webhook uri reads as through the API. */
+export const MASKED_PASSWORD = '****';
+
+/**
+ * A webhook uri as the API shows it: a basic-auth password replaced by `****` (the user name stays,
+ * to tell credentials apart). Deliveries still send the real one.
+ */
+export function maskPassword(uri: string): string {
+  try {
+    const url = new URL(uri);
+    if (url.password === '') return uri;
+    url.password = MASKED_PASSWORD;
+    return url.toString();
+  } catch {
+    return uri;
+  }
+}
+
+/**
+ * A uri written back as it was read (GET, edit, POST): the masked password stands for the stored
+ * one. Any other uri is taken as given.
+ */
+export function unmaskPassword(incoming: string, stored: string): string {
+  return incoming !== stored && incoming === maskPassword(stored) ? stored : incoming;
+}

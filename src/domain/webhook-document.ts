@@ -1,3 +1,4 @@
+import type { Limits } from '../config.ts';
 import type { ValidationDetails } from '../http/errors.ts';
 
 /** A webhook as the API speaks it (Kazoo's field names). */
@@ -9,11 +10,14 @@ export interface WebhookDocument {
   hook?: string;
   event_types?: string[];
   retries: number;
-  custom_data?: Record<string, string>;
+  custom_data?: Record<string, unknown>;
+  custom_request_headers?: Record<string, string>;
   modifiers?: Record<string, unknown>;
   include_subaccounts: boolean;
   include_internal_legs: boolean;
   enabled: boolean;
+  rate_limit?: number;
+  max_in_flight?: number;
 }
 
 export const WEBHOOK_DEFAULTS = {
@@ -25,7 +29,16 @@ export const WEBHOOK_DEFAULTS = {
   enabled: true,
 } as const;
 
-const READ_ONLY = ['id', 'disable_reason', 'created', 'modified', 'secret'];
+/** Fields only the server writes: echoed back in a write, they are ignored. */
+export const WEBHOOK_READ_ONLY: readonly string[] = [
+  'id',
+  'disable_reason',
+  'created',
+  'modified',
+  'secret',
+  'circuit',
+];
+const READ_ONLY = WEBHOOK_READ_ONLY;
 
 /** A create or replace body, with defaults applied and read-only echoes dropped. */
 export function documentFromInput(input: Record<string, unknown>): WebhookDocument {
@@ -77,7 +90,49 @@ export function checkDocument(doc: Record<string, unknown>): ValidationDetails |
       not_allowed: { message: 'give either hook or event_types, not both', target: 'hook' },
     };
   }
+  const headers = doc.custom_request_headers;
+  if (headers && typeof headers === 'object') {
+    for (const name of Object.keys(headers)) {
+      const refused = refusedHeaderName(name);
+      if (refused) details[`custom_request_headers.${name}`] = refused;
+    }
+  }
   return Object.keys(details).length > 0 ? details : undefined;
+}
+
+/** An HTTP header name (RFC 9110 token). */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/;
+
+/**
+ * Headers a webhook may not set: ours (the signatures, the identity of the hook), what the HTTP
+ * client owns (framing, host) and hop-by-hop headers.
+ */
+const RESERVED_HEADERS = new Set([
+  'content-type',
+  'content-length',
+  'host',
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'proxy-authorization',
+  'proxy-authenticate',
+  'webhook-id',
+  'webhook-timestamp',
+  'webhook-signature',
+  'x-voipbin-signature',
+  'x-hook-id',
+  'x-account-id',
+]);
+
+function refusedHeaderName(name: string): ValidationDetails[string] | undefined {
+  if (!HEADER_NAME.test(name))
+    return { format: { message: 'not an HTTP header name', target: 'header name' } };
+  if (RESERVED_HEADERS.has(name.toLowerCase()))
+    return { not_allowed: { message: `${name} is set by Switchboard and cannot be overridden` } };
+  return undefined;
 }
 
 function isHttpUrl(value: string): boolean {
@@ -87,4 +142,34 @@ function isHttpUrl(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The sizes one tenant may ask the shared workers to carry with every delivery (settings,
+ * docs/limits.md): the uri's length, and custom_data and modifiers in bytes of JSON.
+ */
+export function checkDocumentLimits(
+  doc: WebhookDocument,
+  limits: Pick<Limits, 'maxUriLength' | 'maxCustomDataBytes' | 'maxModifiersBytes'>,
+): ValidationDetails | undefined {
+  const details: ValidationDetails = {};
+  if (doc.uri.length > limits.maxUriLength) {
+    details.uri = {
+      maxLength: {
+        message: `String must not be more than ${limits.maxUriLength} characters`,
+        target: limits.maxUriLength,
+      },
+    };
+  }
+  const sized: Array<['custom_data' | 'modifiers', number]> = [
+    ['custom_data', limits.maxCustomDataBytes],
+    ['modifiers', limits.maxModifiersBytes],
+  ];
+  for (const [field, max] of sized) {
+    const bytes = doc[field] === undefined ? 0 : Buffer.byteLength(JSON.stringify(doc[field]));
+    if (bytes > max) {
+      details[field] = { maxSize: { message: `${field} is ${bytes} bytes of JSON`, target: max } };
+    }
+  }
+  return Object.keys(details).length > 0 ? details : undefined;
 }

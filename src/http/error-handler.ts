@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError, InvalidInput, LimitReached } from '../domain/errors.ts';
 import { ApiError } from './errors.ts';
 import { toValidationDetails } from './validation.ts';
 
@@ -26,15 +27,79 @@ const CLIENT_ERRORS: Record<string, [number, string]> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'unsupported media type: send application/json'],
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'invalid content-length'],
   FST_ERR_CTP_INVALID_TYPE: [400, 'invalid content-type'],
+  FST_ERR_BAD_URL: [400, 'malformed url: invalid percent-encoding'],
+  FST_ERR_ASYNC_CONSTRAINT: [400, 'bad request'],
   // A row deleted by another request between our read and our write.
   P2025: [404, 'bad identifier'],
 };
 
+/** Each category of rule error, as HTTP. */
+function sendDomainError(reply: FastifyReply, request: FastifyRequest, error: DomainError) {
+  if (error instanceof InvalidInput) {
+    const detail =
+      error.target === undefined
+        ? { message: error.message }
+        : { message: error.message, target: error.target };
+    return send(reply, request, 400, 'validation error', {
+      [error.field]: { [error.code]: detail },
+    });
+  }
+  if (error instanceof LimitReached) {
+    return send(reply, request, 409, error.message, { limit: error.limit, max: error.max });
+  }
+  return send(reply, request, 400, error.message);
+}
+
+/**
+ * Postgres's class 22 ("data exception": a value it cannot hold or compare) comes from a value the
+ * client sent. Input is screened before it reaches the database, so this is a safety net, logged
+ * as the missed validation it is — still the client's 400, never a 500.
+ */
+function isDataException(error: unknown): boolean {
+  const e = error as {
+    code?: unknown;
+    meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } };
+  };
+  const code = e.meta?.driverAdapterError?.cause?.originalCode ?? e.code;
+  return typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code);
+}
+
+/**
+ * Postgres unreachable, restarting or shutting down (class 08 "connection exception", class 57P
+ * "operator intervention", or no socket at all): nothing was accepted, and trying again shortly
+ * will work — a 503 with Retry-After, not a 500.
+ */
+function isDatabaseUnavailable(error: unknown): boolean {
+  const e = error as {
+    code?: unknown;
+    meta?: { driverAdapterError?: { cause?: { originalCode?: unknown; kind?: unknown } } };
+  };
+  const cause = e.meta?.driverAdapterError?.cause;
+  if (cause?.kind === 'DatabaseNotReachable') return true;
+  const code = cause?.originalCode ?? e.code;
+  // Prisma says P1001 ("can't reach database server") / P1017 ("server closed the connection").
+  return (
+    typeof code === 'string' &&
+    (/^08[0-9A-Z]{3}$/.test(code) ||
+      /^57P0[1-3]$/.test(code) ||
+      ['ECONNREFUSED', 'ECONNRESET', 'P1001', 'P1017'].includes(code))
+  );
+}
+
+/** Errors the router raises before any route runs (a URL that cannot be decoded), in the envelope. */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const [status, message] = CLIENT_ERRORS[error.code] ?? [400, 'bad request'];
+  // No hook has run yet: the request id header is set here.
+  reply.header('X-Request-ID', request.id);
+  return send(reply, request, status, message);
+}
+
 /** One error handler and one not-found handler: every failure leaves in the error envelope. */
 export function installErrorHandlers(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
+  app.setErrorHandler((error: FastifyError | ApiError | DomainError, request, reply) => {
     if (error instanceof ApiError)
       return send(reply, request, error.statusCode, error.message, error.data);
+    if (error instanceof DomainError) return sendDomainError(reply, request, error);
     if (error.validation) {
       return send(
         reply,
@@ -49,6 +114,15 @@ export function installErrorHandlers(app: FastifyInstance): void {
     if (error instanceof SyntaxError) return send(reply, request, 400, 'invalid json');
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       return send(reply, request, error.statusCode, error.message);
+    }
+    if (isDataException(error)) {
+      request.log.warn({ err: error }, 'a value reached the database unscreened');
+      return send(reply, request, 400, 'invalid value');
+    }
+    if (isDatabaseUnavailable(error)) {
+      request.log.warn({ err: (error as Error).message }, 'database unavailable');
+      reply.header('Retry-After', '1');
+      return send(reply, request, 503, 'service unavailable: the database is not answering; retry');
     }
     request.log.error({ err: error }, 'unhandled error');
     return send(reply, request, 500, 'internal error');

@@ -1,11 +1,51 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
 import type { RouteContext } from '../app.ts';
 import { within } from '../time-limit.ts';
 
+/** How long one count of pending deliveries serves scrapes: a scrape must not cost a COUNT. */
+const PENDING_COUNT_TTL_MS = 15_000;
+
+/** Does the request carry `Authorization: Bearer <token>`? (constant-time comparison) */
+export function bearerMatches(request: FastifyRequest, token: string): boolean {
+  const given = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+  if (given === undefined) return false;
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(given), digest(token));
+}
+
+/** The pending-deliveries count, computed at most once per PENDING_COUNT_TTL_MS per process. */
+function cachedPendingCount(ctx: RouteContext): () => Promise<number> {
+  let cached: { value: number; at: number } | undefined;
+  let running: Promise<number> | undefined;
+  return async () => {
+    if (cached && Date.now() - cached.at < PENDING_COUNT_TTL_MS) return cached.value;
+    running ??= ctx.db.pool
+      .query<{ n: string }>("SELECT count(*) AS n FROM deliveries WHERE status = 'pending'")
+      .then(({ rows }) => {
+        cached = { value: Number(rows[0]?.n ?? 0), at: Date.now() };
+        return cached.value;
+      })
+      .finally(() => {
+        running = undefined;
+      });
+    return running;
+  };
+}
+
 /**
- * Prometheus text. Queue depths come from Redis and delivery outcomes from Postgres, so every
+ * Prometheus text. Scheduler figures come from Redis and delivery outcomes from Postgres, so every
  * API process reports the same cluster-wide numbers.
  */
-export async function renderMetrics(ctx: RouteContext): Promise<string> {
+export function metricsRenderer(ctx: RouteContext): () => Promise<string> {
+  const pendingCount = cachedPendingCount(ctx);
+  return () => renderMetrics(ctx, pendingCount);
+}
+
+async function renderMetrics(
+  ctx: RouteContext,
+  pendingCount: () => Promise<number>,
+): Promise<string> {
   const lines: string[] = [];
   const gauge = (name: string, help: string, samples: [Record<string, string>, number][]) => {
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
@@ -16,29 +56,22 @@ export async function renderMetrics(ctx: RouteContext): Promise<string> {
       lines.push(`${name}${text ? `{${text}}` : ''} ${value}`);
     }
   };
-  const queues = [ctx.queues.fanout, ctx.queues.deliveryBatches, ctx.queues.deliveries];
-  const counts = await Promise.all(
-    queues.map((queue) =>
-      within(2000, queue.getJobCounts('waiting', 'active', 'delayed')).catch(
-        (): Record<string, number> => ({}),
-      ),
-    ),
-  );
-  gauge(
-    'switchboard_queue_jobs',
-    'Jobs in each BullMQ queue by state',
-    queues.flatMap((queue, i) =>
-      Object.entries(counts[i]).map(([state, n]): [Record<string, string>, number] => [
-        { queue: queue.name, state },
-        n,
-      ]),
-    ),
-  );
-  const { rows } = await ctx.db.pool.query<{ status: string; n: string }>(
-    "SELECT status, count(*) AS n FROM deliveries WHERE status = 'pending' GROUP BY status",
-  );
-  gauge('switchboard_deliveries_pending', 'Deliveries not yet ended', [
-    [{}, Number(rows[0]?.n ?? 0)],
+  const scheduler = await within(2000, ctx.scheduler.stats()).catch(() => undefined);
+  if (scheduler) {
+    gauge('switchboard_webhooks_waiting', 'Webhooks with deliveries waiting in line', [
+      [{}, scheduler.webhooksWaiting],
+    ]);
+    gauge('switchboard_circuits_open', 'Webhooks whose circuit is open or half open', [
+      [{}, scheduler.circuitsOpen],
+    ]);
+    lines.push(
+      '# HELP switchboard_circuits_opened_total Circuits opened since Redis started',
+      '# TYPE switchboard_circuits_opened_total counter',
+      `switchboard_circuits_opened_total ${scheduler.circuitsOpened}`,
+    );
+  }
+  gauge('switchboard_deliveries_pending', 'Deliveries not yet ended (refreshed every 15 s)', [
+    [{}, await pendingCount()],
   ]);
   gauge('process_resident_memory_bytes', 'Resident memory of this process', [
     [{}, process.memoryUsage().rss],

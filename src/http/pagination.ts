@@ -1,39 +1,59 @@
 import { Type, type Static } from '@sinclair/typebox';
+import type { Limits } from '../config.ts';
+import { textProblem } from '../domain/json-text.ts';
 import { fieldError } from './errors.ts';
 
-/** Crossbar's paging: page_size (default 50, max 1000), start_key, next_start_key (opaque). */
+/**
+ * Crossbar's paging: page_size (default 50, max 1000 — or less, SWITCHBOARD_MAX_PAGE_SIZE),
+ * start_key, next_start_key (opaque).
+ */
 export const PageQuery = Type.Object({
-  page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 })),
+  page_size: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 1000,
+      default: 50,
+      description: 'served at most at the configured maximum page size',
+    }),
+  ),
   start_key: Type.Optional(Type.String({ maxLength: 512 })),
 });
 export type PageQuery = Static<typeof PageQuery>;
 
 export const DEFAULT_PAGE_SIZE = 50;
 
-/** The most one unpaginated answer holds; past it, next_start_key still leads on. */
-export const UNPAGED_LIMIT = 10_000;
-
 /**
  * Lists whose rows are small and few per account (sub-accounts, webhooks) also take Kazoo's
- * paginate=false: everything in one answer, up to UNPAGED_LIMIT.
+ * paginate=false: one answer up to a bound (SWITCHBOARD_MAX_UNPAGED_RESULTS); past it,
+ * next_start_key still leads on.
  */
 export const ListQuery = Type.Object({
   ...PageQuery.properties,
   paginate: Type.Optional(
-    Type.Boolean({ description: 'false: the whole list in one answer (up to 10,000)' }),
+    Type.Boolean({
+      description: 'false: the whole list in one answer, up to the configured bound (1000)',
+    }),
   ),
 });
 export type ListQuery = Static<typeof ListQuery>;
 
-export function pageSizeOf(query: { page_size?: number; paginate?: boolean }): number {
-  return query.paginate === false ? UNPAGED_LIMIT : (query.page_size ?? DEFAULT_PAGE_SIZE);
+/** How many rows one page holds, within the configured bounds. */
+export function pageSizeOf(
+  query: { page_size?: number; paginate?: boolean },
+  limits: Pick<Limits, 'maxPageSize' | 'maxUnpagedResults'>,
+): number {
+  if (query.paginate === false) return limits.maxUnpagedResults;
+  return Math.min(query.page_size ?? DEFAULT_PAGE_SIZE, limits.maxPageSize);
 }
 
 export function encodeCursor(values: unknown[]): string {
   return Buffer.from(JSON.stringify(values)).toString('base64url');
 }
 
-/** Decodes a start_key; a tampered or foreign one is a 400, never a 500. */
+/**
+ * Decodes a start_key; a tampered or foreign one is a 400, never a 500 — including one whose
+ * text Postgres could not compare (NUL, a lone surrogate).
+ */
 export function decodeCursor(startKey: string | undefined, arity: number): unknown[] | undefined {
   if (startKey === undefined || startKey === '') return undefined;
   try {
@@ -41,7 +61,7 @@ export function decodeCursor(startKey: string | undefined, arity: number): unkno
     if (
       Array.isArray(values) &&
       values.length === arity &&
-      values.every((v) => typeof v === 'string')
+      values.every((v) => typeof v === 'string' && textProblem(v) === undefined)
     ) {
       return values;
     }

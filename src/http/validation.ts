@@ -1,5 +1,7 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
+import { fullFormats } from 'ajv-formats/dist/formats.js';
+import { parseStorableDate } from '../domain/dates.ts';
 import type { FastifySchemaCompiler } from 'fastify';
 import type { ValidationDetails } from './errors.ts';
 
@@ -17,6 +19,13 @@ function makeAjv(coerce: boolean): Ajv {
     strict: false,
   });
   addFormats.default(ajv);
+  // RFC 3339 allows "23:59:60" and years Postgres and Date disagree on: a date-time must also be
+  // an instant the rest of the stack can hold.
+  const rfc3339 = (fullFormats['date-time'] as { validate: (text: string) => boolean }).validate;
+  ajv.addFormat('date-time', {
+    type: 'string',
+    validate: (text: string) => rfc3339(text) && parseStorableDate(text) !== undefined,
+  });
   return ajv;
 }
 
@@ -100,7 +109,8 @@ export function toValidationDetails(
   errors: ErrorObject[],
   part: string | undefined,
 ): ValidationDetails {
-  const details: ValidationDetails = {};
+  // No prototype: a field named "constructor" or "toString" is a field like any other.
+  const details: ValidationDetails = Object.create(null);
   for (const error of errors) {
     if (error.keyword === 'anyOf' || error.keyword === 'oneOf' || error.keyword === 'if') continue;
     const segments = error.instancePath.split('/').slice(1).map(unescape);
@@ -111,7 +121,7 @@ export function toValidationDetails(
     const field = segments.join('.') || (part === 'querystring' ? 'query' : (part ?? 'body'));
     const message = kazooMessage(error);
     const target = targetOf(error);
-    details[field] ??= {};
+    details[field] ??= Object.create(null);
     details[field][CODE_BY_KEYWORD[error.keyword] ?? error.keyword] =
       target === undefined ? { message } : { message, target };
   }

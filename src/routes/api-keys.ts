@@ -1,17 +1,27 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { RouteContext } from '../app.ts';
+import { canGrant, DEFAULT_KEY_SCOPES, SCOPES, type Scope } from '../domain/scopes.ts';
 import type { ApiKey } from '../store/api-keys.ts';
 import { envelope } from '../http/envelope.ts';
-import { notFound } from '../http/errors.ts';
-import { AccountParams, SECURITY } from '../schemas/common.ts';
+import { ApiError, notFound } from '../http/errors.ts';
+import { AccountParams, IdParam, SECURITY, StringEnum } from '../schemas/common.ts';
 
 /** The body is optional (Kazoo's `PUT …/api_key` takes none); a name helps tell keys apart. */
 const KeyInput = Type.Object(
   {
     data: Type.Optional(
       Type.Object(
-        { name: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })) },
+        {
+          name: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+          scopes: Type.Optional(
+            Type.Array(StringEnum(SCOPES), {
+              minItems: 1,
+              uniqueItems: true,
+              description: `what the key may do; default ${JSON.stringify(DEFAULT_KEY_SCOPES)}, never more than the creating key has`,
+            }),
+          ),
+        },
         { additionalProperties: false },
       ),
     ),
@@ -19,13 +29,14 @@ const KeyInput = Type.Object(
   { additionalProperties: false },
 );
 
-const KeyParams = Type.Object({ accountId: Type.String(), keyId: Type.String({ maxLength: 64 }) });
+const KeyParams = Type.Object({ ...AccountParams.properties, keyId: IdParam });
 
 function keyView(key: ApiKey) {
   return {
     id: key.id,
     ...(key.name ? { name: key.name } : {}),
     prefix: key.prefix,
+    scopes: key.scopes,
     account_id: key.accountId,
     created: key.created.toISOString(),
   };
@@ -34,7 +45,7 @@ function keyView(key: ApiKey) {
 const tags = ['api keys'];
 
 export function apiKeyRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
-  const { repos } = ctx;
+  const { stores } = ctx;
   return async (app) => {
     app.put(
       '/accounts/:accountId/api_keys',
@@ -44,7 +55,7 @@ export function apiKeyRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
           security: SECURITY,
           params: AccountParams,
           body: KeyInput,
-          summary: 'Create an API key (shown once)',
+          summary: 'Create an API key (shown once) with scopes the creating key has',
         },
         // No body at all is an empty one (the schema alone would refuse `undefined` as "not an object").
         preValidation: async (request) => {
@@ -52,10 +63,20 @@ export function apiKeyRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        const { row, key } = await repos.apiKeys.create(
-          request.account.id,
-          request.body.data?.name,
-        );
+        // A token lives an hour; a key it made would outlive it. Keys are made with keys.
+        if (request.credential.kind === 'token') {
+          throw new ApiError(403, 'an auth token cannot create API keys: use an API key');
+        }
+        const scopes: Scope[] = request.body.data?.scopes ?? DEFAULT_KEY_SCOPES;
+        if (!canGrant(request.credential.scopes, scopes)) {
+          throw new ApiError(403, 'a key can only grant scopes it has', {
+            scopes: { held: request.credential.scopes, requested: scopes },
+          });
+        }
+        const { row, key } = await stores.apiKeys.create(request.account.id, {
+          name: request.body.data?.name,
+          scopes,
+        });
         return reply.code(201).send(envelope(request, { ...keyView(row), api_key: key }));
       },
     );
@@ -71,7 +92,7 @@ export function apiKeyRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request) =>
-        envelope(request, (await repos.apiKeys.list(request.account.id)).map(keyView)),
+        envelope(request, (await stores.apiKeys.list(request.account.id)).map(keyView)),
     );
 
     app.delete(
@@ -80,8 +101,9 @@ export function apiKeyRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
         schema: { tags, security: SECURITY, params: KeyParams, summary: 'Revoke an API key' },
       },
       async (request) => {
-        if (!(await repos.apiKeys.revoke(request.account.id, request.params.keyId)))
+        if (!(await stores.apiKeys.revoke(request.account.id, request.params.keyId)))
           throw notFound('api key');
+        await ctx.auth.invalidate();
         return envelope(request, { id: request.params.keyId, revoked: true });
       },
     );

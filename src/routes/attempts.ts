@@ -2,12 +2,14 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { RouteContext } from '../app.ts';
+import { parseStorableDate } from '../domain/dates.ts';
 import { parseTimeFilter } from '../domain/kazoo-time.ts';
 import { envelope } from '../http/envelope.ts';
 import { fieldError, notFound } from '../http/errors.ts';
 import { PageQuery, decodeCursor, pageOf, pageSizeOf } from '../http/pagination.ts';
 import { StringEnum, AccountParams, SECURITY } from '../schemas/common.ts';
-import { attemptView, listAttempts } from '../store/attempts.ts';
+import { attemptView } from '../store/attempts.ts';
+import { AttemptPage } from '../schemas/attempt.ts';
 import { WebhookParams } from './webhooks.ts';
 
 const AttemptQuery = Type.Object({
@@ -30,6 +32,12 @@ type AttemptQuery = {
 
 const tags = ['attempts'];
 
+const response = {
+  '2xx': AttemptPage,
+  '4xx': { $ref: 'ErrorEnvelope#' },
+  '5xx': { $ref: 'ErrorEnvelope#' },
+};
+
 function timeFilter(query: AttemptQuery, field: 'created_from' | 'created_to'): Date | undefined {
   const raw = query[field];
   if (raw === undefined) return undefined;
@@ -41,12 +49,12 @@ function timeFilter(query: AttemptQuery, field: 'created_from' | 'created_to'): 
 /** Kazoo's attempts log: newest first, cursor pages, filters by time and result. */
 export function attemptRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
   async function page(request: FastifyRequest, query: AttemptQuery, webhookId?: string) {
-    const pageSize = pageSizeOf(query);
+    const pageSize = pageSizeOf(query, ctx.config.limits);
     const cursor = decodeCursor(query.start_key, 2) as [string, string] | undefined;
-    const after = cursor ? { created: new Date(cursor[0]), id: cursor[1] } : undefined;
-    if (after && Number.isNaN(after.created.getTime()))
-      throw fieldError('start_key', 'format', 'invalid start_key');
-    const rows = await listAttempts(ctx.db.prisma, {
+    const created = cursor ? parseStorableDate(cursor[0]) : undefined;
+    if (cursor && !created) throw fieldError('start_key', 'format', 'invalid start_key');
+    const after = cursor && created ? { created, id: cursor[1] } : undefined;
+    const rows = await ctx.stores.attempts.list({
       accountId: request.account.id,
       webhookId,
       createdFrom: timeFilter(query, 'created_from'),
@@ -71,6 +79,7 @@ export function attemptRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
           security: SECURITY,
           params: AccountParams,
           querystring: AttemptQuery,
+          response,
           summary: "Attempts of the account's webhooks, newest first",
         },
       },
@@ -84,11 +93,15 @@ export function attemptRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
           security: SECURITY,
           params: WebhookParams,
           querystring: AttemptQuery,
+          response,
           summary: 'Attempts of one webhook, newest first',
         },
       },
       async (request) => {
-        const webhook = await ctx.repos.webhooks.find(request.account.id, request.params.webhookId);
+        const webhook = await ctx.stores.webhooks.find(
+          request.account.id,
+          request.params.webhookId,
+        );
         if (!webhook) throw notFound('webhook');
         return page(request, request.query, webhook.id);
       },

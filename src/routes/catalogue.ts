@@ -1,7 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { RouteContext } from '../app.ts';
-import { HOOKS, sampleFor, samples } from '../domain/catalogue.ts';
+import {
+  INSTALLABLE_HOOKS,
+  SUBSCRIBABLE_EVENT_TYPES,
+  sampleFor,
+  samples,
+} from '../domain/catalogue.ts';
 import { envelope } from '../http/envelope.ts';
 import { notFound } from '../http/errors.ts';
 
@@ -12,8 +17,24 @@ export function catalogueRoutes(_ctx: RouteContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
       '/webhooks',
-      { schema: { tags, summary: 'Hook types and event types that can be subscribed' } },
-      async (request) => envelope(request, HOOKS),
+      {
+        schema: {
+          tags,
+          summary:
+            "Kazoo's installable hooks, each once, with their modifiers (a webhook's `hook`; `all` is also accepted)",
+        },
+      },
+      async (request) => envelope(request, INSTALLABLE_HOOKS),
+    );
+    app.get(
+      '/webhooks/event_types',
+      {
+        schema: {
+          tags,
+          summary: "The event types a webhook may list in `event_types` (VoIPBIN's, and Kazoo's)",
+        },
+      },
+      async (request) => envelope(request, SUBSCRIBABLE_EVENT_TYPES),
     );
     app.get(
       '/webhooks/samples',

@@ -1,25 +1,18 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest, FastifySchemaCompiler } from 'fastify';
+import type { FastifySchemaCompiler } from 'fastify';
 import type { ErrorObject } from 'ajv';
 import type { RouteContext } from '../app.ts';
 import { newId } from '../domain/ids.ts';
 import { webhookReceives } from '../domain/matching.ts';
-import { unstorable } from '../domain/json-text.ts';
-import { enqueueDeliveries, enqueueFanout } from '../delivery/fanout.ts';
+import { managesOnPath } from '../domain/tenancy.ts';
+import { pushOrLeave, withLimits } from '../delivery/fanout.ts';
 import { envelope } from '../http/envelope.ts';
 import { ApiError, conflict, fieldError, notFound } from '../http/errors.ts';
 import { compileBodyValidator, validatorCompiler } from '../http/validation.ts';
-import { AccountParams, SECURITY } from '../schemas/common.ts';
+import { AccountParams, SECURITY, AnswerOf, responsesOf } from '../schemas/common.ts';
 import { EventParams, PublishBody, RecoverBody, RedeliverQuery } from '../schemas/event.ts';
-import { findEvent, insertEvents, type NewEvent } from '../store/events.ts';
-import {
-  RECOVER_LIMIT,
-  candidateWebhooks,
-  deliveriesOfEvent,
-  insertDeliveries,
-  manualDeliveries,
-  reopenFailedDeliveries,
-} from '../store/deliveries.ts';
+import type { NewEvent } from '../store/events.ts';
+import { RECOVER_LIMIT, type NewDelivery } from '../store/deliveries.ts';
 import { WebhookParams } from './webhooks.ts';
 
 const tags = ['events'];
@@ -42,22 +35,8 @@ const publishValidator: FastifySchemaCompiler<unknown> = (route) => {
   return validate as never;
 };
 
-/**
- * Enqueues work already committed to Postgres. If Redis does not take it, the request still
- * succeeds: the reconciler enqueues what is owed.
- */
-async function afterCommit(
-  request: FastifyRequest,
-  what: string,
-  enqueue: Promise<void>,
-): Promise<void> {
-  await enqueue.catch((err: Error) =>
-    request.log.warn({ err: err.message }, `${what} not enqueued; the reconciler will do it`),
-  );
-}
-
 export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
-  const { db, queues, config } = ctx;
+  const { config, scheduler, stores } = ctx;
   /**
    * The one webhook a redeliver ?webhook_id= may name: an enabled webhook this event reaches (its
    * account's, or an ancestor's with include_subaccounts, matching type and filters) that the
@@ -68,20 +47,27 @@ export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
     webhookId: string,
     callerId: string,
   ) {
-    const candidates = await candidateWebhooks(db.pool, [event.accountId]);
+    const candidates = await stores.webhookTargets.candidates([event.accountId]);
     const matchable = { ...event, payload: event.payload as Record<string, unknown> };
     const target = candidates.find(
       (w) =>
         w.id === webhookId &&
         webhookReceives(matchable, w, w.tree) &&
-        w.tree.indexOf(callerId) !== -1 &&
-        w.tree.indexOf(callerId) <= w.tree.indexOf(w.accountId),
+        managesOnPath(w.tree, callerId, w.accountId),
     );
     if (!target) throw notFound('webhook');
     return [target];
   }
 
   return async (app) => {
+    // Redeliver and recover answer once their deliveries are stored; if Redis does not take them
+    // then, the reconciler puts them in line.
+    const push = pushOrLeave(scheduler, app.log);
+    /** Puts stored deliveries of one or more webhooks in line, with each webhook's limits. */
+    async function sendAgain(deliveries: { id: string; webhookId: string }[]): Promise<void> {
+      await push(await withLimits(stores, deliveries));
+    }
+
     app.post(
       '/accounts/:accountId/events',
       {
@@ -92,6 +78,8 @@ export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
           body: PublishBody,
           summary: 'Publish one event or up to 1000; 202 once they are stored',
         },
+        // Publishing is the platform's privilege: only keys granted `publish` (docs/security.md).
+        config: { scope: 'publish' },
         validatorCompiler: publishValidator as never,
       },
       async (request, reply) => {
@@ -108,25 +96,18 @@ export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
               },
             });
           }
-          // Say what Postgres's jsonb would refuse instead of failing on insert.
-          const refused = unstorable(json);
-          if (refused) throw fieldError(field, 'format', `payload may not contain a ${refused}`);
           const id = input.id ?? newId();
           if (seen.has(id)) return;
           seen.add(id);
-          events.push({ id, type: input.type, payload: input.payload });
+          events.push({
+            accountId: request.account.id,
+            id,
+            type: input.type,
+            payload: input.payload,
+          });
         });
-        const accountId = request.account.id;
-        const inserted = await insertEvents(db.pool, accountId, events);
-        // The events are committed; if Redis is down now, the reconciler fans them out later.
-        await afterCommit(
-          request,
-          'fan-out',
-          enqueueFanout(
-            queues,
-            [...inserted].map((eventId) => ({ accountId, eventId })),
-          ),
-        );
+        // Stored with their deliveries (and put in line) before the answer.
+        const inserted = await ctx.ingest.publish(events);
         const ids = events.map((e) => e.id);
         return reply.code(202).send(
           envelope(request, {
@@ -146,12 +127,18 @@ export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
           security: SECURITY,
           params: EventParams,
           summary: 'An event and the state of each of its deliveries',
+          response: responsesOf(AnswerOf('Event')),
         },
       },
       async (request) => {
-        const event = await findEvent(db.prisma, request.account.id, request.params.eventId);
+        const event = await stores.events.find(request.account.id, request.params.eventId);
         if (!event) throw notFound('event');
-        const deliveries = await deliveriesOfEvent(db.pool, event, request.caller.id);
+        const deliveries = await stores.deliveries.ofEvent(event, request.caller.id);
+        const pending = deliveries.flatMap((d) =>
+          d.status === 'pending' && d.webhookId ? [{ id: d.id, webhookId: d.webhookId }] : [],
+        );
+        // Where each pending delivery stands in line; without Redis the states are just unknown.
+        const states = await scheduler.queueStates(pending).catch(() => new Map<string, string>());
         return envelope(request, {
           id: event.id,
           type: event.type,
@@ -166,7 +153,12 @@ export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
             trigger: d.trigger,
             tries: d.tries,
             ...(d.lastError ? { last_error: d.lastError } : {}),
-            ...(d.status === 'pending' ? { next_attempt_at: d.nextAttemptAt.toISOString() } : {}),
+            ...(d.status === 'pending'
+              ? {
+                  next_attempt_at: d.nextAttemptAt.toISOString(),
+                  queue_state: states.get(d.id) ?? 'unknown',
+                }
+              : {}),
             created: d.created.toISOString(),
             modified: d.modified.toISOString(),
           })),
@@ -186,27 +178,22 @@ export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        const event = await findEvent(db.prisma, request.account.id, request.params.eventId);
+        const event = await stores.events.find(request.account.id, request.params.eventId);
         if (!event) throw notFound('event');
         const webhookId = request.query.webhook_id;
         const webhooks = webhookId
           ? await redeliveryTarget(event, webhookId, request.caller.id)
-          : await db.prisma.webhook.findMany({
-              where: {
-                account: { tree: { has: request.caller.id } },
-                deliveries: { some: { eventAccountId: event.accountId, eventId: event.id } },
-              },
-            });
-        const deliveries = manualDeliveries(event, webhooks);
-        await insertDeliveries(db.pool, deliveries);
-        await afterCommit(
-          request,
-          'redelivery',
-          enqueueDeliveries(
-            queues,
-            deliveries.map((d) => d.id),
-          ),
-        );
+          : await stores.webhooks.deliveredTo(event, request.caller.id);
+        const deliveries: NewDelivery[] = webhooks.map((w) => ({
+          id: newId(),
+          eventAccountId: event.accountId,
+          eventId: event.id,
+          webhookId: w.id,
+          accountId: w.accountId,
+          trigger: 'manual',
+        }));
+        await stores.deliveries.insert(deliveries);
+        await sendAgain(deliveries);
         return reply.code(202).send(
           envelope(request, {
             deliveries: deliveries.map((d) => ({ id: d.id, webhook_id: d.webhookId })),
@@ -227,7 +214,10 @@ export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        const webhook = await ctx.repos.webhooks.find(request.account.id, request.params.webhookId);
+        const webhook = await ctx.stores.webhooks.find(
+          request.account.id,
+          request.params.webhookId,
+        );
         if (!webhook) throw notFound('webhook');
         if (!webhook.enabled)
           throw conflict('webhook is disabled: enable it before recovering its deliveries');
@@ -240,8 +230,8 @@ export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
             'since must not be after until',
             until.toISOString(),
           );
-        const ids = await reopenFailedDeliveries(db.pool, webhook.id, since, until);
-        await afterCommit(request, 'recovery', enqueueDeliveries(queues, ids));
+        const ids = await stores.deliveries.reopenFailed(webhook.id, since, until);
+        await sendAgain(ids.map((id) => ({ id, webhookId: webhook.id })));
         return reply.code(202).send(
           envelope(request, {
             recovered: ids.length,

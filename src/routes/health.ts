@@ -1,10 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { RouteContext } from '../app.ts';
-import { renderMetrics } from '../http/metrics.ts';
+import { notFound, unauthorized } from '../http/errors.ts';
+import { bearerMatches, metricsRenderer } from '../http/metrics.ts';
 import { within } from '../time-limit.ts';
 
 /** Liveness, readiness (Postgres and Redis answer) and Prometheus metrics. */
 export function healthRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
+  const renderMetrics = metricsRenderer(ctx);
+  const { metricsToken } = ctx.config;
   return async (app) => {
     app.get(
       '/healthz',
@@ -20,7 +23,7 @@ export function healthRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
       async (_request, reply) => {
         const [postgres, redis] = await Promise.allSettled([
           within(2000, ctx.db.pool.query('SELECT 1')),
-          within(2000, ctx.queues.redis.ping()),
+          within(2000, ctx.redis.ping()),
         ]);
         const checks = {
           postgres: postgres.status === 'fulfilled' ? 'ok' : 'down',
@@ -33,9 +36,20 @@ export function healthRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
 
     app.get(
       '/metrics',
-      { schema: { tags: ['operations'], summary: 'Prometheus metrics' } },
-      async (_request, reply) =>
-        reply.type('text/plain; version=0.0.4').send(await renderMetrics(ctx)),
+      {
+        schema: {
+          tags: ['operations'],
+          summary: 'Prometheus metrics; Authorization: Bearer <SWITCHBOARD_METRICS_TOKEN>',
+          security: [{ bearer: [] }],
+        },
+      },
+      async (request, reply) => {
+        // Off unless a token is set: queue depths and volumes are not for anyone who asks.
+        if (!metricsToken)
+          throw notFound('metrics (set SWITCHBOARD_METRICS_TOKEN to turn them on)');
+        if (!bearerMatches(request, metricsToken)) throw unauthorized();
+        return reply.type('text/plain; version=0.0.4').send(await renderMetrics());
+      },
     );
   };
 }

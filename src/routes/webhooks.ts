@@ -2,44 +2,119 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { RouteContext } from '../app.ts';
 import { activeSecrets, type PreviousSecret } from '../domain/signing.ts';
+import { unmaskPassword } from '../domain/uri.ts';
 import {
   checkDocument,
+  checkDocumentLimits,
   documentFromInput,
   mergePatch,
+  WEBHOOK_READ_ONLY,
   type WebhookDocument,
 } from '../domain/webhook-document.ts';
+import { checkExtraSize, extraOf, mergeExtra, splitDocument } from '../domain/kazoo-document.ts';
+import { coerceDocumentBody } from '../http/kazoo-documents.ts';
 import { checkUrlTarget, parseAllowList } from '../delivery/ssrf.ts';
 import { envelope } from '../http/envelope.ts';
 import { fieldError, notFound, validationError } from '../http/errors.ts';
 import { ListQuery, pageSizeOf, decodeCursor, pageOf } from '../http/pagination.ts';
-import { AccountParams, DataBody, SECURITY } from '../schemas/common.ts';
-import { ReenableBody, SecretRotateBody, WebhookInput, WebhookPatch } from '../schemas/webhook.ts';
+import {
+  AccountParams,
+  AnswerOf,
+  DataBody,
+  IdParam,
+  SECURITY,
+  responsesOf,
+} from '../schemas/common.ts';
+import {
+  ReenableBody,
+  SecretRotateBody,
+  WebhookInput,
+  WebhookPatch,
+  webhookFields,
+} from '../schemas/webhook.ts';
 import { documentOf, webhookSummary, webhookView, type WebhookRow } from '../store/webhooks.ts';
+import { circuitAt, type CircuitView } from '../delivery/scheduler/queue-state.ts';
 
-export const WebhookParams = Type.Object({
-  accountId: Type.String({ maxLength: 64 }),
-  webhookId: Type.String({ maxLength: 64 }),
-});
+export const WebhookParams = Type.Object({ ...AccountParams.properties, webhookId: IdParam });
 
 const DEFAULT_SECRET_GRACE_MS = 24 * 60 * 60 * 1000;
 
 const tags = ['webhooks'];
 
+/** Routes that answer one webhook: serialised through the Webhook component. */
+const oneWebhook = responsesOf(AnswerOf('Webhook'));
+
+const KNOWN_FIELDS = new Set(Object.keys(webhookFields));
+const READ_ONLY = new Set(WEBHOOK_READ_ONLY);
+/** Kazoo's type slips ("2", "true") in known fields are fixed before the schema runs. */
+const coerceWebhookBody = coerceDocumentBody(webhookFields);
+
 export function webhookRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
-  const { repos } = ctx;
+  const { stores } = ctx;
   const allow = parseAllowList(ctx.config.allowedTargets);
 
-  /** Schema rules, then the rules the schema cannot say, then the SSRF guard on literal IPs. */
-  function validDocument(candidate: Record<string, unknown>): WebhookDocument {
+  /**
+   * Schema rules, then the rules the schema cannot say, the configured sizes, then the SSRF
+   * guard on literal IPs. A uri echoed back with its masked password keeps the stored one.
+   */
+  function validDocument(candidate: Record<string, unknown>, stored?: WebhookRow): WebhookDocument {
+    if (stored && typeof candidate.uri === 'string') {
+      candidate.uri = unmaskPassword(candidate.uri, stored.uri);
+    }
     const details = checkDocument(candidate);
     if (details) throw validationError(details);
-    const target = checkUrlTarget(new URL(candidate.uri as string), allow);
+    const doc = candidate as unknown as WebhookDocument;
+    const tooLarge = checkDocumentLimits(doc, ctx.config.limits);
+    if (tooLarge) throw validationError(tooLarge);
+    const target = checkUrlTarget(new URL(doc.uri), allow);
     if (!target.ok) throw fieldError('uri', 'blocked_target', target.reason);
-    return candidate as unknown as WebhookDocument;
+    return doc;
+  }
+
+  /** The document's properties that are not ours, kept within their size bound. */
+  function validExtra(extra: Record<string, unknown>): Record<string, unknown> {
+    const tooLarge = checkExtraSize(extra, ctx.config.limits.maxExtraPropertiesBytes);
+    if (tooLarge) throw validationError(tooLarge);
+    return extra;
+  }
+
+  const closed: CircuitView = { state: 'closed', failures: 0 };
+
+  /** The webhook with its circuit, as the scheduler sees it now (closed when Redis cannot say). */
+  async function viewWithCircuit(row: WebhookRow) {
+    const circuits = await ctx.scheduler.circuits([row.id]).catch(() => new Map());
+    const circuit = circuitAt(circuits.get(row.id) ?? closed, Date.now());
+    return {
+      ...webhookView(row),
+      circuit: {
+        state: circuit.state,
+        ...(circuit.until !== undefined && circuit.state === 'open'
+          ? { until: new Date(circuit.until).toISOString() }
+          : {}),
+        failures: circuit.failures,
+      },
+    };
+  }
+
+  /**
+   * After a write: a webhook turned off has its pending deliveries skipped and its line dropped;
+   * one still on gets its (possibly new) limits in the scheduler at once.
+   */
+  async function applyToDeliveries(row: WebhookRow): Promise<void> {
+    if (!row.enabled) {
+      await stores.deliveries.skipPending(row.id, 'webhook disabled');
+      await ctx.scheduler.forget([row.id]).catch(() => {});
+      return;
+    }
+    const limits = (await stores.webhookTargets.limits([row.id])).get(row.id);
+    if (limits)
+      await ctx.scheduler
+        .configure(row.id, row.accountId, limits.maxInFlight, limits.rateLimit)
+        .catch(() => {});
   }
 
   async function load(accountId: string, webhookId: string): Promise<WebhookRow> {
-    const row = await repos.webhooks.find(accountId, webhookId);
+    const row = await stores.webhooks.find(accountId, webhookId);
     if (!row) throw notFound('webhook');
     return row;
   }
@@ -57,9 +132,9 @@ export function webhookRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request) => {
-        const pageSize = pageSizeOf(request.query);
+        const pageSize = pageSizeOf(request.query, ctx.config.limits);
         const [afterId] = (decodeCursor(request.query.start_key, 1) ?? []) as string[];
-        const rows = await repos.webhooks.list(request.account.id, pageSize + 1, afterId);
+        const rows = await stores.webhooks.list(request.account.id, pageSize + 1, afterId);
         const { items, paging } = pageOf(rows, pageSize, request.query.start_key, (w) => [w.id]);
         return envelope(request, items.map(webhookSummary), paging);
       },
@@ -74,13 +149,21 @@ export function webhookRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
         params: AccountParams,
         body: DataBody(WebhookInput),
         summary: 'Create a webhook; the answer carries its signing secret',
+        response: oneWebhook,
       },
+      preValidation: coerceWebhookBody,
       handler: async (request, reply) => {
-        const doc = validDocument(
-          documentFromInput(request.body.data) as unknown as Record<string, unknown>,
+        const { known, extra } = splitDocument(request.body.data, KNOWN_FIELDS, READ_ONLY);
+        const doc = validDocument(documentFromInput(known) as unknown as Record<string, unknown>);
+        const row = await stores.webhooks.create(
+          request.account.id,
+          doc,
+          ctx.config.limits.maxWebhooksPerAccount,
+          validExtra(extra),
         );
-        const row = await repos.webhooks.create(request.account.id, doc);
-        return reply.code(201).send(envelope(request, { ...webhookView(row), secret: row.secret }));
+        return reply
+          .code(201)
+          .send(envelope(request, { ...webhookView(row), circuit: closed, secret: row.secret }));
       },
     });
 
@@ -103,7 +186,7 @@ export function webhookRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
         },
         async (request) =>
           envelope(request, {
-            reenabled: await repos.webhooks.reenable(request.account.id, scope),
+            reenabled: await stores.webhooks.reenable(request.account.id, scope),
           }),
       );
     }
@@ -111,10 +194,19 @@ export function webhookRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
     app.get(
       '/accounts/:accountId/webhooks/:webhookId',
       {
-        schema: { tags, security: SECURITY, params: WebhookParams, summary: 'Read a webhook' },
+        schema: {
+          tags,
+          security: SECURITY,
+          params: WebhookParams,
+          summary: 'Read a webhook',
+          response: oneWebhook,
+        },
       },
       async (request) =>
-        envelope(request, webhookView(await load(request.account.id, request.params.webhookId))),
+        envelope(
+          request,
+          await viewWithCircuit(await load(request.account.id, request.params.webhookId)),
+        ),
     );
 
     app.post(
@@ -126,14 +218,20 @@ export function webhookRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
           params: WebhookParams,
           body: DataBody(WebhookInput),
           summary: 'Replace a webhook',
+          response: oneWebhook,
         },
+        preValidation: coerceWebhookBody,
       },
       async (request) => {
         const current = await load(request.account.id, request.params.webhookId);
+        const { known, extra } = splitDocument(request.body.data, KNOWN_FIELDS, READ_ONLY);
         const doc = validDocument(
-          documentFromInput(request.body.data) as unknown as Record<string, unknown>,
+          documentFromInput(known) as unknown as Record<string, unknown>,
+          current,
         );
-        return envelope(request, webhookView(await repos.webhooks.replace(current, doc)));
+        const row = await stores.webhooks.replace(current, doc, validExtra(extra));
+        await applyToDeliveries(row);
+        return envelope(request, await viewWithCircuit(row));
       },
     );
 
@@ -146,25 +244,45 @@ export function webhookRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
           params: WebhookParams,
           body: DataBody(WebhookPatch),
           summary: 'Merge fields into a webhook; null removes a field',
+          response: oneWebhook,
         },
+        preValidation: coerceWebhookBody,
       },
       async (request) => {
         const current = await load(request.account.id, request.params.webhookId);
-        const doc = validDocument(
-          mergePatch(documentOf(current), request.body.data as Record<string, unknown>),
+        const { known, extra } = splitDocument(
+          request.body.data as Record<string, unknown>,
+          KNOWN_FIELDS,
+          READ_ONLY,
         );
-        return envelope(request, webhookView(await repos.webhooks.replace(current, doc)));
+        const doc = validDocument(mergePatch(documentOf(current), known), current);
+        const row = await stores.webhooks.replace(
+          current,
+          doc,
+          validExtra(mergeExtra(extraOf(current.extra), extra)),
+        );
+        await applyToDeliveries(row);
+        return envelope(request, await viewWithCircuit(row));
       },
     );
 
     app.delete(
       '/accounts/:accountId/webhooks/:webhookId',
       {
-        schema: { tags, security: SECURITY, params: WebhookParams, summary: 'Delete a webhook' },
+        schema: {
+          tags,
+          security: SECURITY,
+          params: WebhookParams,
+          summary: 'Delete a webhook',
+          response: oneWebhook,
+        },
       },
       async (request) => {
         const row = await load(request.account.id, request.params.webhookId);
-        await repos.webhooks.delete(request.account.id, row.id);
+        // Its pending deliveries end now, not when a worker next finds the webhook gone.
+        await stores.deliveries.skipPending(row.id, 'webhook deleted');
+        await stores.webhooks.delete(request.account.id, row.id);
+        await ctx.scheduler.forget([row.id]).catch(() => {});
         return envelope(request, webhookView(row));
       },
     );
@@ -217,7 +335,7 @@ export function webhookRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
             : DEFAULT_SECRET_GRACE_MS;
         return envelope(
           request,
-          secretView(await repos.webhooks.rotateSecret(row, graceMs, data.secret)),
+          secretView(await stores.webhooks.rotateSecret(row, graceMs, data.secret)),
         );
       },
     );

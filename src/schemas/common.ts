@@ -23,9 +23,10 @@ export function DataBody<T extends TSchema>(data: T) {
   return Type.Object({ data }, { additionalProperties: false });
 }
 
-export const AccountParams = Type.Object({
-  accountId: Type.String({ minLength: 1, maxLength: 64 }),
-});
+/** An account, webhook or key id in a path (ours are 32 lowercase hex characters). */
+export const IdParam = Type.String({ minLength: 1, maxLength: 64 });
+
+export const AccountParams = Type.Object({ accountId: IdParam });
 
 export const ErrorEnvelope = Type.Object(
   {
@@ -38,5 +39,46 @@ export const ErrorEnvelope = Type.Object(
   { $id: 'ErrorEnvelope' },
 );
 
+/**
+ * Crossbar's success envelope, as every /v2 route answers it. `data` is the route's document or
+ * list; lists add page_size, start_key and next_start_key.
+ */
+export const SuccessEnvelope = Type.Object(
+  {
+    data: Type.Unknown({ description: "the route's document or list" }),
+    status: Type.Literal('success'),
+    request_id: Type.String(),
+    revision: Type.String(),
+    timestamp: Type.String({ format: 'date-time' }),
+    page_size: Type.Optional(Type.Integer()),
+    start_key: Type.Optional(Type.String()),
+    next_start_key: Type.Optional(Type.String()),
+  },
+  { $id: 'SuccessEnvelope', additionalProperties: true },
+);
+
 /** Routes under /v2/accounts take X-Auth-Token or Authorization: Bearer. */
 export const SECURITY: { [scheme: string]: string[] }[] = [{ authToken: [] }, { bearer: [] }];
+
+/** One document of component `$id` in Crossbar's success envelope (a route's 2xx answer). */
+export function AnswerOf(id: string) {
+  return Type.Object(
+    {
+      data: Type.Ref(id),
+      status: Type.Literal('success'),
+      request_id: Type.String(),
+      revision: Type.String(),
+      timestamp: Type.String({ format: 'date-time' }),
+    },
+    { additionalProperties: true },
+  );
+}
+
+/** A route's answers: its own 2xx, and the error envelope otherwise. */
+export function responsesOf(success: TSchema) {
+  return {
+    '2xx': success,
+    '4xx': { $ref: 'ErrorEnvelope#' },
+    '5xx': { $ref: 'ErrorEnvelope#' },
+  };
+}

@@ -57,3 +57,40 @@ export const RecoverBody = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** An event with the state of each of its deliveries (the `Event` component). */
+export const Event = Type.Object(
+  {
+    id: Type.String(),
+    type: Type.String(),
+    account_id: Type.String(),
+    payload: Type.Object({}, { additionalProperties: true }),
+    created: Type.String({ format: 'date-time' }),
+    fanned_out: Type.Boolean(),
+    deliveries: Type.Array(
+      Type.Object({
+        id: Type.String(),
+        webhook_id: Type.Union([Type.String(), Type.Null()]),
+        status: StringEnum(['pending', 'delivered', 'failed', 'skipped'] as const),
+        trigger: StringEnum(['auto', 'manual'] as const),
+        tries: Type.Integer(),
+        last_error: Type.Optional(Type.String()),
+        next_attempt_at: Type.Optional(Type.String({ format: 'date-time' })),
+        queue_state: Type.Optional(
+          StringEnum([
+            'in_flight',
+            'scheduled',
+            'circuit_open',
+            'throttled',
+            'at_capacity',
+            'queued',
+            'unknown',
+          ] as const),
+        ),
+        created: Type.String({ format: 'date-time' }),
+        modified: Type.String({ format: 'date-time' }),
+      }),
+    ),
+  },
+  { $id: 'Event' },
+);

@@ -11,11 +11,28 @@ const SCALAR_TYPES = ['string', 'number', 'boolean'];
 /** A modifier value: a scalar ("equals") or a list of scalars ("one of"); one schema, so one clear error. */
 const ModifierValue = Type.Unsafe<string | number | boolean | Array<string | number | boolean>>({
   type: [...SCALAR_TYPES, 'array'],
-  items: { type: SCALAR_TYPES },
+  items: { type: SCALAR_TYPES, maxLength: 1024 },
   maxItems: 100,
+  maxLength: 1024,
 });
 
-/** Every writable webhook field of SPEC §3, with its rule. */
+/**
+ * The webhook's circuit breaker: `closed` (deliveries flow), `open` (its endpoint kept timing out
+ * or refusing connections; deliveries wait until `until`), `half_open` (one probe goes).
+ */
+export const Circuit = Type.Object({
+  state: StringEnum(['closed', 'open', 'half_open'] as const),
+  until: Type.Optional(Type.String({ format: 'date-time' })),
+  failures: Type.Integer({ description: 'timeouts and connection errors in a row' }),
+});
+
+/** Field names in custom_data and modifiers: payload keys are short. */
+const FieldName = Type.String({ minLength: 1, maxLength: 128 });
+
+/**
+ * Every writable webhook field, with its rule. Sizes that are settings (custom_data and modifiers
+ * in bytes, uri length) are checked after the schema: domain/webhook-document.ts.
+ */
 export const webhookFields = {
   name: Type.String({ minLength: 1, maxLength: 128 }),
   uri: Type.String({
@@ -34,25 +51,62 @@ export const webhookFields = {
     description: 'VoIPBIN-style alternative to hook',
   }),
   retries: Type.Integer({ minimum: 0, maximum: 4, default: 2 }),
+  // Any JSON object, as Kazoo's schema (a superset of its UI's string values); its size in bytes
+  // is a setting (SWITCHBOARD_MAX_CUSTOM_DATA_BYTES).
   custom_data: Type.Object(
     {},
-    { additionalProperties: Type.String({ maxLength: 2048 }), maxProperties: 50 },
+    {
+      additionalProperties: true,
+      propertyNames: FieldName,
+      maxProperties: 50,
+      description:
+        'any JSON object: merged into flat payloads; for object and notifications hooks also a filter',
+    },
   ),
-  modifiers: Type.Object({}, { additionalProperties: ModifierValue, maxProperties: 50 }),
+  modifiers: Type.Object(
+    {},
+    { additionalProperties: ModifierValue, propertyNames: FieldName, maxProperties: 50 },
+  ),
+  custom_request_headers: Type.Object(
+    {},
+    {
+      additionalProperties: Type.String({ maxLength: 1024, pattern: '^[^\\r\\n\\u0000]*$' }),
+      maxProperties: 20,
+      description:
+        'Kazoo 4.3+: extra headers sent with every delivery; never the signature, content-type, host or hop-by-hop headers',
+    },
+  ),
   include_subaccounts: Type.Boolean({ default: false }),
   include_internal_legs: Type.Boolean({
     default: true,
     description: "Kazoo's flag: false drops events of internal call legs (is_internal_leg: true)",
   }),
   enabled: Type.Boolean({ default: true }),
+  rate_limit: Type.Integer({
+    minimum: 1,
+    maximum: 100_000,
+    description:
+      'deliveries per second to this webhook, cluster-wide; over it deliveries wait (absent: the account default, else no limit)',
+  }),
+  max_in_flight: Type.Integer({
+    minimum: 1,
+    maximum: 1_000,
+    description:
+      'deliveries in flight at once to this webhook, cluster-wide (absent: the account default, else the server setting)',
+  }),
 };
 
-/** Read-only fields a client may echo back (GET, edit, POST): accepted and ignored. */
+/**
+ * Read-only fields a client may echo back (GET, edit, POST): accepted and ignored. Any other
+ * property that is not a field above is kept as sent and returned (Kazoo's `ui_metadata`,
+ * `group`…), within SWITCHBOARD_MAX_EXTRA_PROPERTIES_BYTES (domain/kazoo-document.ts).
+ */
 const readOnlyFields = {
   id: Type.Optional(Type.String({ readOnly: true })),
   disable_reason: Type.Optional(Type.Union([Type.String(), Type.Null()], { readOnly: true })),
   created: Type.Optional(Type.String({ readOnly: true })),
   modified: Type.Optional(Type.String({ readOnly: true })),
+  circuit: Type.Optional(Type.Unknown({ readOnly: true })),
 };
 
 const optional = Object.fromEntries(
@@ -66,7 +120,7 @@ export const WebhookInput = Type.Object(
     uri: webhookFields.uri,
     ...readOnlyFields,
   },
-  { additionalProperties: false },
+  { additionalProperties: true },
 );
 export type WebhookInput = Static<typeof WebhookInput>;
 
@@ -76,20 +130,32 @@ const nullable = Object.fromEntries(
 
 export const WebhookPatch = Type.Object(
   { ...nullable, ...readOnlyFields },
-  { additionalProperties: false },
+  { additionalProperties: true },
 ) as unknown as TSchema & { static: WebhookPatch };
 export type WebhookPatch = { [K in keyof WebhookInput]?: WebhookInput[K] | null };
 
-export const Webhook = Type.Object({
-  id: Type.String(),
-  ...optional,
-  name: webhookFields.name,
-  uri: webhookFields.uri,
-  disable_reason: Type.Optional(Type.String()),
-  created: Type.String({ format: 'date-time' }),
-  modified: Type.String({ format: 'date-time' }),
-  secret: Type.Optional(Type.String({ description: 'only on create and GET …/secret' })),
-});
+/**
+ * A webhook as the API answers it (the `Webhook` component of the OpenAPI document). Properties
+ * that are not ours (Kazoo's `ui_metadata`, `group`…) come back too: additional properties.
+ */
+export const Webhook = Type.Object(
+  {
+    id: Type.String(),
+    ...optional,
+    // Answered as stored: a value is a scalar or a list (the serializer must not pick one type).
+    modifiers: Type.Optional(
+      Type.Object({}, { additionalProperties: true, description: 'field → value or list' }),
+    ),
+    name: webhookFields.name,
+    uri: webhookFields.uri,
+    disable_reason: Type.Optional(Type.String()),
+    circuit: Type.Optional(Circuit),
+    created: Type.String({ format: 'date-time' }),
+    modified: Type.String({ format: 'date-time' }),
+    secret: Type.Optional(Type.String({ description: 'only on create' })),
+  },
+  { $id: 'Webhook', additionalProperties: true },
+);
 
 export const ReenableBody = Type.Object(
   {

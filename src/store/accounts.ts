@@ -1,18 +1,47 @@
-import { Prisma, type PrismaClient, type Account } from '../generated/prisma/client.ts';
+import { Prisma, type Account } from '../generated/prisma/client.ts';
+import type { Database } from './db.ts';
 import { newId } from '../domain/ids.ts';
+import { childTree } from '../domain/tenancy.ts';
+import { managedBy } from './tenancy.ts';
 
 export type { Account };
 
+/** What an account update may change. */
+export interface AccountChanges {
+  name?: string;
+  webhookRateLimit?: number | null;
+  webhookMaxInFlight?: number | null;
+  /** Properties of the document that are not ours (Kazoo's ui_flags…), replacing the stored ones. */
+  extra?: Record<string, unknown>;
+}
+
+function columns({ extra, ...rest }: AccountChanges) {
+  return { ...rest, ...(extra !== undefined ? { extra: extra as Prisma.InputJsonObject } : {}) };
+}
+
 /** Accounts form a tree; `tree` is the path root..account, so descendants are one GIN lookup. */
-export function accountRepository(prisma: PrismaClient) {
+export function accountStore({ prisma }: Database) {
   return {
     find(id: string): Promise<Account | null> {
       return prisma.account.findUnique({ where: { id } });
     },
 
-    async createChild(parent: Account, name: string, id = newId()): Promise<Account> {
+    /** A sub-account; the tree may grow at most `maxDepth` levels deep (LimitReached). */
+    async createChild(
+      parent: Account,
+      name: string,
+      maxDepth?: number,
+      defaults: Omit<AccountChanges, 'name'> = {},
+    ): Promise<Account> {
+      const id = newId();
       return prisma.account.create({
-        data: { id, name, parentId: parent.id, tree: [...parent.tree, id] },
+        data: {
+          id,
+          name,
+          parentId: parent.id,
+          tree: childTree(parent, id, maxDepth),
+          ...columns(defaults),
+        },
       });
     },
 
@@ -24,8 +53,9 @@ export function accountRepository(prisma: PrismaClient) {
       return prisma.account.findFirst({ where: { parentId: null }, orderBy: { created: 'asc' } });
     },
 
-    rename(id: string, name: string): Promise<Account> {
-      return prisma.account.update({ where: { id }, data: { name } });
+    /** Renames and/or sets the defaults its webhooks inherit (undefined: unchanged, null: none). */
+    update(id: string, changes: AccountChanges): Promise<Account> {
+      return prisma.account.update({ where: { id }, data: columns(changes) });
     },
 
     /** Children (depth 1) or all descendants of an account, ordered by id, one page at a time. */
@@ -34,7 +64,7 @@ export function accountRepository(prisma: PrismaClient) {
         where: {
           ...(depth === 'children'
             ? { parentId: account.id }
-            : { tree: { has: account.id }, NOT: { id: account.id } }),
+            : { ...managedBy(account.id), NOT: { id: account.id } }),
           ...(afterId ? { id: { gt: afterId } } : {}),
         },
         orderBy: { id: 'asc' },
@@ -72,4 +102,4 @@ export function accountRepository(prisma: PrismaClient) {
   };
 }
 
-export type AccountRepository = ReturnType<typeof accountRepository>;
+export type AccountStore = ReturnType<typeof accountStore>;

@@ -1,35 +1,83 @@
-import type { PrismaClient, ApiKey, Account } from '../generated/prisma/client.ts';
-import { hashToken, newId, newSecretToken } from '../domain/ids.ts';
+import type { ApiKey, Account } from '../generated/prisma/client.ts';
+import type { Database } from './db.ts';
+import { hashToken, keyPrefix, newId, newSecretToken } from '../domain/ids.ts';
+import { ALL_SCOPES, DEFAULT_KEY_SCOPES, type Scope } from '../domain/scopes.ts';
 
 export type { ApiKey };
 
 /** Lifetime of a token issued by PUT /v2/api_auth. */
 export const AUTH_TOKEN_TTL_MS = 60 * 60 * 1000;
 
-export function apiKeyRepository(prisma: PrismaClient) {
+/** Who a request's key or token stands for, and what it may do. */
+export interface Credential {
+  account: Account;
+  keyId: string;
+  scopes: string[];
+  /** `key`: an API key; `token`: a token issued by PUT /v2/api_auth for a key. */
+  kind: 'key' | 'token';
+  /** When a token stops working; keys do not expire. */
+  expiresAt: Date | null;
+}
+
+export interface NewKey {
+  name?: string;
+  scopes?: Scope[];
+  key?: string;
+  rootKey?: boolean;
+}
+
+export function apiKeyStore({ prisma }: Database) {
   return {
     /** Creates a key; the returned `key` is the only time the secret exists in clear. */
-    async create(accountId: string, name?: string, key = newSecretToken('sbk')) {
+    async create(accountId: string, options: NewKey = {}) {
+      const key = options.key ?? newSecretToken('sbk');
       const row = await prisma.apiKey.create({
         data: {
           id: newId(),
           accountId,
-          name: name ?? null,
-          prefix: key.slice(0, 10),
+          name: options.name ?? null,
+          prefix: keyPrefix(key),
           hash: hashToken(key),
+          scopes: options.scopes ?? DEFAULT_KEY_SCOPES,
+          rootKey: options.rootKey ?? false,
         },
       });
       return { row, key };
     },
 
-    /** Idempotent: the root key from SWITCHBOARD_ROOT_KEY is created once, on first start. */
-    async ensure(accountId: string, key: string, name: string): Promise<ApiKey> {
+    /**
+     * Makes `key` the root key (every scope), idempotently, and retires any other root key with
+     * its tokens: changing SWITCHBOARD_ROOT_KEY takes the old one away. Returns how many retired.
+     */
+    async replaceRootKey(accountId: string, key: string): Promise<number> {
       const hash = hashToken(key);
-      return prisma.apiKey.upsert({
-        where: { hash },
-        update: {},
-        create: { id: newId(), accountId, name, prefix: key.slice(0, 10), hash },
+      return prisma.$transaction(async (tx) => {
+        const retired = await tx.apiKey.findMany({
+          where: { rootKey: true, hash: { not: hash } },
+          select: { id: true },
+        });
+        const ids = retired.map((r) => r.id);
+        await tx.authToken.deleteMany({ where: { apiKeyId: { in: ids } } });
+        await tx.apiKey.deleteMany({ where: { id: { in: ids } } });
+        await tx.apiKey.upsert({
+          where: { hash },
+          update: { rootKey: true, scopes: ALL_SCOPES },
+          create: {
+            id: newId(),
+            accountId,
+            name: 'root (SWITCHBOARD_ROOT_KEY)',
+            prefix: keyPrefix(key),
+            hash,
+            scopes: ALL_SCOPES,
+            rootKey: true,
+          },
+        });
+        return ids.length;
       });
+    },
+
+    async hasRootKey(): Promise<boolean> {
+      return (await prisma.apiKey.count({ where: { rootKey: true }, take: 1 })) > 0;
     },
 
     list(accountId: string): Promise<ApiKey[]> {
@@ -42,19 +90,36 @@ export function apiKeyRepository(prisma: PrismaClient) {
       return count > 0;
     },
 
-    /** The account an API key or an auth token stands for, or null. */
-    async authenticate(token: string): Promise<Account | null> {
-      const hash = hashToken(token);
-      // Every API request asks this: one round trip for keys and tokens alike.
-      const rows = await prisma.$queryRaw<Account[]>`
-        SELECT a.id, a.name, a.parent_id AS "parentId", a.tree, a.created, a.modified
+    /** The credential an API key or auth token (given as its SHA-256) stands for, or null. */
+    async findCredential(hash: string): Promise<Credential | null> {
+      // One round trip for keys and tokens alike; a token has its key's scopes.
+      const rows = await prisma.$queryRaw<
+        Array<
+          Account & {
+            keyId: string;
+            scopes: string[];
+            kind: 'key' | 'token';
+            expiresAt: Date | null;
+          }
+        >
+      >`
+        SELECT a.id, a.name, a.parent_id AS "parentId", a.tree, a.created, a.modified,
+               a.webhook_rate_limit AS "webhookRateLimit",
+               a.webhook_max_in_flight AS "webhookMaxInFlight", a.extra,
+               k.id AS "keyId", k.scopes, 'key' AS kind, NULL::timestamptz AS "expiresAt"
         FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.hash = ${hash}
         UNION ALL
-        SELECT a.id, a.name, a.parent_id AS "parentId", a.tree, a.created, a.modified
-        FROM auth_tokens t JOIN accounts a ON a.id = t.account_id
+        SELECT a.id, a.name, a.parent_id AS "parentId", a.tree, a.created, a.modified,
+               a.webhook_rate_limit AS "webhookRateLimit",
+               a.webhook_max_in_flight AS "webhookMaxInFlight", a.extra,
+               k.id AS "keyId", k.scopes, 'token' AS kind, t.expires_at AS "expiresAt"
+        FROM auth_tokens t JOIN api_keys k ON k.id = t.api_key_id JOIN accounts a ON a.id = t.account_id
         WHERE t.hash = ${hash} AND t.expires_at > now()
         LIMIT 1`;
-      return rows[0] ?? null;
+      const row = rows[0];
+      if (!row) return null;
+      const { keyId, scopes, kind, expiresAt, ...account } = row;
+      return { account, keyId, scopes, kind, expiresAt };
     },
 
     /** Exchanges an API key for a short-lived auth token (Kazoo's PUT /v2/api_auth). */
@@ -76,4 +141,4 @@ export function apiKeyRepository(prisma: PrismaClient) {
   };
 }
 
-export type ApiKeyRepository = ReturnType<typeof apiKeyRepository>;
+export type ApiKeyStore = ReturnType<typeof apiKeyStore>;

@@ -12,8 +12,26 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export function openDatabase(databaseUrl: string, poolSize = 10): Database {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
+export interface DatabaseOptions {
+  /**
+   * Commit without waiting for the WAL flush. Only for a worker: what it writes (attempts,
+   * delivery states, leases) a Postgres crash may lose the last fraction of a second of, which
+   * at-least-once delivery repairs (the delivery is pending again and sent again). Publishing
+   * keeps synchronous commits: an event answered 202 is on disk.
+   */
+  asyncCommit?: boolean;
+}
+
+export function openDatabase(
+  databaseUrl: string,
+  poolSize = 10,
+  options: DatabaseOptions = {},
+): Database {
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: poolSize,
+    ...(options.asyncCommit ? { options: '-c synchronous_commit=off' } : {}),
+  });
   // An idle client's error (Postgres restarted) must not crash the process; the pool reconnects.
   pool.on('error', () => {});
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });

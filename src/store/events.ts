@@ -1,34 +1,19 @@
 import type pg from 'pg';
-import type { PrismaClient } from '../generated/prisma/client.ts';
+import type { Database } from './db.ts';
+import { deliveryArrays, type NewDelivery } from './deliveries.ts';
+
+/** Events: stored once per (account, id), fanned out into deliveries. Raw SQL on the hot path. */
 
 export interface NewEvent {
+  accountId: string;
   id: string;
   type: string;
   payload: Record<string, unknown>;
 }
 
-/**
- * Stores a batch of events in one statement. Returns the ids that were new: an id the account
- * already has is accepted once (idempotency), so it is left out.
- */
-export async function insertEvents(
-  pool: pg.Pool,
-  accountId: string,
-  events: NewEvent[],
-): Promise<Set<string>> {
-  const { rows } = await pool.query<{ id: string }>(
-    `INSERT INTO events (account_id, id, type, payload)
-     SELECT $1, * FROM unnest($2::text[], $3::text[], $4::jsonb[])
-     ON CONFLICT DO NOTHING
-     RETURNING id`,
-    [
-      accountId,
-      events.map((e) => e.id),
-      events.map((e) => e.type),
-      events.map((e) => JSON.stringify(e.payload)),
-    ],
-  );
-  return new Set(rows.map((r) => r.id));
+/** One string per (account, event): NUL cannot occur in either id. */
+export function eventKey(accountId: string, eventId: string): string {
+  return `${accountId}\u0000${eventId}`;
 }
 
 export interface StoredEvent {
@@ -39,18 +24,56 @@ export interface StoredEvent {
   created: Date;
 }
 
-/**
- * Claims events for fan-out inside the caller's transaction: only the first claim of an event
- * gets it, so a fan-out job that runs twice creates its deliveries once.
- */
-export async function claimEventsForFanout(
-  client: pg.PoolClient,
-  keys: { accountId: string; eventId: string }[],
-): Promise<StoredEvent[]> {
-  const { rows } = await client.query<StoredEvent>(
-    // Rows are locked in one order (no deadlock between overlapping batches), and a row another
-    // claim holds is skipped: that claim fans it out, or the reconciler does if it rolls back.
-    `WITH claimable AS (
+export function eventStore({ pool, prisma }: Database) {
+  return {
+    /**
+     * Stores events and their deliveries in ONE statement (atomic, one round trip), marking them
+     * fanned out. `deliveries` are planned for every event; only those of events that were new are
+     * inserted: an id the account already has is accepted once (idempotency). Returns the new
+     * events' keys ("account id" + NUL + "event id"). `events` must not repeat a key.
+     */
+    async insertWithDeliveries(
+      events: NewEvent[],
+      deliveries: NewDelivery[],
+    ): Promise<Set<string>> {
+      if (events.length === 0) return new Set();
+      const { rows } = await pool.query<{ accountId: string; id: string }>(
+        `WITH new_events AS (
+       INSERT INTO events (account_id, id, type, payload, fanned_out_at)
+       SELECT e.account_id, e.id, e.type, e.payload, now()
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[]) AS e(account_id, id, type, payload)
+       ON CONFLICT DO NOTHING
+       RETURNING account_id, id
+     ), new_deliveries AS (
+       INSERT INTO deliveries (id, event_account_id, event_id, webhook_id, account_id, trigger)
+       SELECT d.* FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+         AS d(id, event_account_id, event_id, webhook_id, account_id, trigger)
+       JOIN new_events n ON n.account_id = d.event_account_id AND n.id = d.event_id
+     )
+     SELECT account_id AS "accountId", id FROM new_events`,
+        [
+          events.map((e) => e.accountId),
+          events.map((e) => e.id),
+          events.map((e) => e.type),
+          events.map((e) => JSON.stringify(e.payload)),
+          ...deliveryArrays(deliveries),
+        ],
+      );
+      return new Set(rows.map((r) => eventKey(r.accountId, r.id)));
+    },
+
+    /**
+     * Claims events that still owe their fan-out, inside the caller's transaction: only the first
+     * claim of an event gets it, so a fan-out that runs twice creates its deliveries once.
+     */
+    async claimForFanout(
+      client: pg.PoolClient,
+      keys: { accountId: string; eventId: string }[],
+    ): Promise<StoredEvent[]> {
+      const { rows } = await client.query<StoredEvent>(
+        // Rows are locked in one order (no deadlock between overlapping batches), and a row another
+        // claim holds is skipped: that claim fans it out, or the reconciler does if it rolls back.
+        `WITH claimable AS (
        SELECT e.account_id, e.id FROM events e
        JOIN unnest($1::text[], $2::text[]) AS k(account_id, id) ON e.account_id = k.account_id AND e.id = k.id
        WHERE e.fanned_out_at IS NULL
@@ -59,22 +82,26 @@ export async function claimEventsForFanout(
      UPDATE events e SET fanned_out_at = now() FROM claimable c
      WHERE e.account_id = c.account_id AND e.id = c.id
      RETURNING e.account_id AS "accountId", e.id, e.type, e.payload, e.created`,
-    [keys.map((k) => k.accountId), keys.map((k) => k.eventId)],
-  );
-  return rows;
-}
+        [keys.map((k) => k.accountId), keys.map((k) => k.eventId)],
+      );
+      return rows;
+    },
 
-/** Events whose fan-out is owed for longer than the grace period (the queue lost the job). */
-export async function eventsAwaitingFanout(pool: pg.Pool, olderThan: Date, limit: number) {
-  const { rows } = await pool.query<{ accountId: string; eventId: string }>(
-    `SELECT account_id AS "accountId", id AS "eventId" FROM events
+    /** Events whose fan-out is owed for longer than the grace period (a notification, a crash). */
+    async awaitingFanout(olderThan: Date, limit: number) {
+      const { rows } = await pool.query<{ accountId: string; eventId: string }>(
+        `SELECT account_id AS "accountId", id AS "eventId" FROM events
      WHERE fanned_out_at IS NULL AND created < $1 ORDER BY created LIMIT $2`,
-    [olderThan, limit],
-  );
-  return rows;
+        [olderThan, limit],
+      );
+      return rows;
+    },
+
+    /** An event of an account, or null (ids are per account). */
+    find(accountId: string, id: string) {
+      return prisma.event.findUnique({ where: { accountId_id: { accountId, id } } });
+    },
+  };
 }
 
-/** An event of an account, or null (ids are per account). */
-export function findEvent(prisma: PrismaClient, accountId: string, id: string) {
-  return prisma.event.findUnique({ where: { accountId_id: { accountId, id } } });
-}
+export type EventStore = ReturnType<typeof eventStore>;

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
+import { PROJECT_ROOT } from '../paths.ts';
 
 /**
  * Applies prisma/migrations/<name>/migration.sql in order and records each one in
@@ -9,7 +10,7 @@ import pg from 'pg';
  * file), so this step and Prisma's CLI agree on what has been applied. We need our own because
  * Prisma's schema engine is a binary it downloads, which these machines cannot reach.
  */
-const MIGRATIONS_DIR = path.resolve(import.meta.dirname, '../../prisma/migrations');
+const MIGRATIONS_DIR = path.join(PROJECT_ROOT, 'prisma/migrations');
 
 const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
   "id" VARCHAR(36) PRIMARY KEY NOT NULL,
@@ -96,7 +97,14 @@ export async function createDatabase(databaseUrl: string): Promise<boolean> {
   try {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (rowCount) return false;
-    await client.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
+    try {
+      await client.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
+    } catch (error) {
+      // Another process starting at the same moment created it first: that is what we wanted.
+      const code = (error as { code?: string }).code;
+      if (code === '42P04' || code === '23505') return false;
+      throw error;
+    }
     return true;
   } finally {
     await client.end();

@@ -1,17 +1,15 @@
-import type pg from 'pg';
+import type { Database } from './db.ts';
 
 /**
  * Deletes events created before `cutoff` whose deliveries have all ended, oldest first, at most
  * `limit` per call; their deliveries and attempts go with them (ON DELETE CASCADE). An event with
  * a delivery still pending is kept whatever its age: nothing accepted is dropped undelivered.
  */
-export async function deleteExpiredEvents(
-  pool: pg.Pool,
-  cutoff: Date,
-  limit: number,
-): Promise<number> {
-  const { rowCount } = await pool.query(
-    `DELETE FROM events WHERE (account_id, id) IN (
+export function retentionStore({ pool }: Database) {
+  return {
+    async deleteExpiredEvents(cutoff: Date, limit: number): Promise<number> {
+      const { rowCount } = await pool.query(
+        `DELETE FROM events WHERE (account_id, id) IN (
        SELECT e.account_id, e.id FROM events e
        WHERE e.created < $1 AND e.fanned_out_at IS NOT NULL
          AND NOT EXISTS (
@@ -21,7 +19,11 @@ export async function deleteExpiredEvents(
        LIMIT $2
        -- Several workers run retention: each takes rows the others are not deleting.
        FOR UPDATE SKIP LOCKED)`,
-    [cutoff, limit],
-  );
-  return rowCount ?? 0;
+        [cutoff, limit],
+      );
+      return rowCount ?? 0;
+    },
+  };
 }
+
+export type RetentionStore = ReturnType<typeof retentionStore>;

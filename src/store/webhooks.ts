@@ -1,20 +1,46 @@
-import {
-  Prisma,
-  type PrismaClient,
-  type Webhook as WebhookRow,
-} from '../generated/prisma/client.ts';
+import { Prisma, type Webhook as WebhookRow } from '../generated/prisma/client.ts';
+import type { Database } from './db.ts';
 import { newId } from '../domain/ids.ts';
+import { maskPassword } from '../domain/uri.ts';
 import { generateSecret, rotateSecret, type PreviousSecret } from '../domain/signing.ts';
 import type { WebhookDocument } from '../domain/webhook-document.ts';
+import { LimitReached } from '../domain/errors.ts';
+import { extraOf } from '../domain/kazoo-document.ts';
+import { managedBy } from './tenancy.ts';
 
 export type { WebhookRow };
 
 /** Webhooks: rows in Postgres, documents (Kazoo's field names) in the API. */
-export function webhookRepository(prisma: PrismaClient) {
+export function webhookStore({ prisma }: Database) {
   return {
-    create(accountId: string, doc: WebhookDocument): Promise<WebhookRow> {
-      return prisma.webhook.create({
-        data: { id: newId(), accountId, secret: generateSecret(), ...rowFields(doc) },
+    /**
+     * Creates a webhook unless the account already has `maxPerAccount` (LimitReached). The account
+     * row is locked meanwhile, so concurrent creates cannot both slip under the limit.
+     */
+    create(
+      accountId: string,
+      doc: WebhookDocument,
+      maxPerAccount = Infinity,
+      extra: Record<string, unknown> = {},
+    ): Promise<WebhookRow> {
+      return prisma.$transaction(async (tx) => {
+        await tx.$queryRaw`SELECT 1 FROM accounts WHERE id = ${accountId} FOR UPDATE`;
+        if ((await tx.webhook.count({ where: { accountId } })) >= maxPerAccount) {
+          throw new LimitReached(
+            'webhooks_per_account',
+            maxPerAccount,
+            `limit reached: an account may have at most ${maxPerAccount} webhooks`,
+          );
+        }
+        return tx.webhook.create({
+          data: {
+            id: newId(),
+            accountId,
+            secret: generateSecret(),
+            ...rowFields(doc),
+            extra: extra as Prisma.InputJsonObject,
+          },
+        });
       });
     },
 
@@ -35,14 +61,32 @@ export function webhookRepository(prisma: PrismaClient) {
      * its failure history; turning it off by hand makes it a manual disable (bulk re-enable leaves
      * it alone).
      */
-    replace(current: WebhookRow, doc: WebhookDocument): Promise<WebhookRow> {
+    replace(
+      current: WebhookRow,
+      doc: WebhookDocument,
+      extra: Record<string, unknown>,
+    ): Promise<WebhookRow> {
       const enabledChanged = doc.enabled !== current.enabled;
       return prisma.webhook.update({
         where: { id: current.id },
         data: {
           ...rowFields(doc),
+          extra: extra as Prisma.InputJsonObject,
           ...(enabledChanged || doc.enabled ? { disableReason: null } : {}),
           ...(enabledChanged && doc.enabled ? { recentFailures: [] } : {}),
+        },
+      });
+    },
+
+    /** The webhooks `managerId` manages that an event was delivered to (redeliver). */
+    deliveredTo(
+      event: { accountId: string; id: string },
+      managerId: string,
+    ): Promise<WebhookRow[]> {
+      return prisma.webhook.findMany({
+        where: {
+          account: managedBy(managerId),
+          deliveries: { some: { eventAccountId: event.accountId, eventId: event.id } },
         },
       });
     },
@@ -75,7 +119,7 @@ export function webhookRepository(prisma: PrismaClient) {
         where: {
           enabled: false,
           disableReason: { not: null },
-          ...(scope === 'account' ? { accountId } : { account: { tree: { has: accountId } } }),
+          ...(scope === 'account' ? { accountId } : { account: managedBy(accountId) }),
         },
         data: { enabled: true, disableReason: null, recentFailures: [] },
       });
@@ -84,7 +128,7 @@ export function webhookRepository(prisma: PrismaClient) {
   };
 }
 
-export type WebhookRepository = ReturnType<typeof webhookRepository>;
+export type WebhookStore = ReturnType<typeof webhookStore>;
 
 function rowFields(doc: WebhookDocument) {
   return {
@@ -95,11 +139,14 @@ function rowFields(doc: WebhookDocument) {
     hook: doc.hook ?? null,
     eventTypes: doc.event_types ?? [],
     retries: doc.retries,
-    customData: doc.custom_data ?? Prisma.DbNull,
+    customData: (doc.custom_data as Prisma.InputJsonObject | undefined) ?? Prisma.DbNull,
     modifiers: (doc.modifiers as Prisma.InputJsonObject | undefined) ?? Prisma.DbNull,
+    customRequestHeaders: doc.custom_request_headers ?? Prisma.DbNull,
     includeSubaccounts: doc.include_subaccounts,
     includeInternalLegs: doc.include_internal_legs,
     enabled: doc.enabled,
+    rateLimit: doc.rate_limit ?? null,
+    maxInFlight: doc.max_in_flight ?? null,
   };
 }
 
@@ -117,15 +164,24 @@ export function documentOf(row: WebhookRow): WebhookDocument {
   };
   if (row.hook !== null) doc.hook = row.hook;
   if (row.eventTypes.length > 0) doc.event_types = row.eventTypes;
-  if (row.customData !== null) doc.custom_data = row.customData as Record<string, string>;
+  if (row.customData !== null) doc.custom_data = row.customData as Record<string, unknown>;
   if (row.modifiers !== null) doc.modifiers = row.modifiers as Record<string, unknown>;
+  if (row.customRequestHeaders !== null)
+    doc.custom_request_headers = row.customRequestHeaders as Record<string, string>;
+  if (row.rateLimit !== null) doc.rate_limit = row.rateLimit;
+  if (row.maxInFlight !== null) doc.max_in_flight = row.maxInFlight;
   return doc;
 }
 
+/** A webhook as the API shows it: its uri's password masked (documentOf keeps it, for writes). */
 export function webhookView(row: WebhookRow) {
+  const doc = documentOf(row);
   return {
+    // Properties that are not ours first: our fields always win.
+    ...extraOf(row.extra),
     id: row.id,
-    ...documentOf(row),
+    ...doc,
+    uri: maskPassword(doc.uri),
     ...(row.disableReason ? { disable_reason: row.disableReason } : {}),
     created: row.created.toISOString(),
     modified: row.modified.toISOString(),
@@ -136,9 +192,11 @@ export function webhookView(row: WebhookRow) {
 export function webhookSummary(row: WebhookRow) {
   const doc = documentOf(row);
   return {
+    // Kazoo's UI groups the list by the `group` it keeps in each webhook.
+    ...extraOf(row.extra),
     id: row.id,
     name: doc.name,
-    uri: doc.uri,
+    uri: maskPassword(doc.uri),
     ...(doc.hook !== undefined ? { hook: doc.hook } : {}),
     ...(doc.event_types !== undefined ? { event_types: doc.event_types } : {}),
     enabled: doc.enabled,

@@ -125,12 +125,56 @@ describe('an account tree: reseller → customer → sub-customer', () => {
     ).toBe('self renamed');
   });
 
+  it('webhook_defaults: set on create, changed and removed (null) by PATCH, shown on GET', async () => {
+    const child = expectSuccess(
+      await api(t.app, reseller.key).put(`/v2/accounts/${reseller.id}`, {
+        name: 'with defaults',
+        webhook_defaults: { rate_limit: 20, max_in_flight: 4 },
+      }),
+      201,
+    );
+    expect(child.webhook_defaults).toEqual({ rate_limit: 20, max_in_flight: 4 });
+    const url = `/v2/accounts/${child.id}`;
+    const patched = expectSuccess(
+      await api(t.app, reseller.key).patch(url, { webhook_defaults: { rate_limit: null } }),
+    );
+    expect(patched).toMatchObject({
+      name: 'with defaults',
+      webhook_defaults: { max_in_flight: 4 },
+    });
+    expect(patched.webhook_defaults).not.toHaveProperty('rate_limit');
+    expect(expectSuccess(await api(t.app, reseller.key).get(url)).webhook_defaults).toEqual({
+      max_in_flight: 4,
+    });
+    await api(t.app, reseller.key).patch(url, { webhook_defaults: { max_in_flight: null } });
+    expect(expectSuccess(await api(t.app, reseller.key).get(url))).not.toHaveProperty(
+      'webhook_defaults',
+    );
+  });
+
+  it.each([
+    [
+      { name: 'x', webhook_defaults: { rate_limit: 0 } },
+      { 'webhook_defaults.rate_limit': 'minimum' },
+    ],
+    [
+      { name: 'x', webhook_defaults: { max_in_flight: 1001 } },
+      { 'webhook_defaults.max_in_flight': 'maximum' },
+    ],
+    [{ name: 'x', webhook_defaults: { burst: 1 } }, { 'webhook_defaults.burst': 'unknown_field' }],
+  ])('webhook_defaults %j is refused: %j', async (body, fields) => {
+    expectValidation(
+      await api(t.app, reseller.key).put(`/v2/accounts/${reseller.id}`, body),
+      fields,
+    );
+  });
+
   it.each([
     [{}, { name: 'required' }],
     [{ name: '' }, { name: 'minLength' }],
     [{ name: 'x'.repeat(129) }, { name: 'maxLength' }],
     [{ name: 7 }, { name: 'type' }],
-    [{ name: 'ok', realm: 'x.example.com' }, { realm: 'unknown_field' }],
+    [{ name: 'ok', realm: 'x'.repeat(20_000) }, { realm: 'maxSize' }],
   ])('an account body %j is refused: %j', async (body, fields) => {
     expectValidation(
       await api(t.app, reseller.key).put(`/v2/accounts/${reseller.id}`, body),
@@ -268,8 +312,8 @@ describe('an account tree: reseller → customer → sub-customer', () => {
   });
 
   it('the store refuses to delete an account with children even past the route check', async () => {
-    const { repositories } = await import('../../src/store/repositories.ts');
-    expect(await repositories(t.db.prisma).accounts.delete(customer.id)).toBe(false);
+    const { stores } = await import('../../src/store/stores.ts');
+    expect(await stores(t.db).accounts.delete(customer.id)).toBe(false);
     expect(await t.db.prisma.account.count({ where: { id: customer.id } })).toBe(1);
   });
 });

@@ -35,7 +35,8 @@ describe('API keys', () => {
     expect(created).toEqual({
       id: expect.stringMatching(/^[0-9a-f]{32}$/),
       name: 'ci deploys',
-      prefix: created.api_key.slice(0, 10),
+      prefix: created.api_key.slice(0, 8),
+      scopes: ['read', 'manage'],
       account_id: owner.id,
       created: expect.any(String),
       api_key: expect.stringMatching(/^sbk_[A-Za-z0-9_-]{40,}$/),
@@ -66,6 +67,7 @@ describe('API keys', () => {
       id: created.id,
       name: 'listed',
       prefix: created.prefix,
+      scopes: ['read', 'manage'],
       account_id: owner.id,
       created: expect.any(String),
     });

@@ -5,7 +5,7 @@ import { expectError, expectSuccess } from '../support/envelope.ts';
 import { createResellerTree, createWebhook, publish } from '../support/tenants.ts';
 
 /**
- * SPEC §2 and §6: a key acts on its account and its descendants only. A foreign account in the
+ * Tenancy: a key acts on its account and its descendants only. A foreign account in the
  * path is a 403 whether or not it exists; a foreign webhook, key or event id under one's own
  * account is a 404.
  */
@@ -110,7 +110,9 @@ beforeAll(async () => {
   });
   const siblingId = siblingRes.json().data.id as string;
   const siblingKey = (
-    await api(t.app, tree.reseller.key).put(`/v2/accounts/${siblingId}/api_keys`, {})
+    await api(t.app, tree.reseller.key).put(`/v2/accounts/${siblingId}/api_keys`, {
+      scopes: ['read', 'manage', 'publish'],
+    })
   ).json().data.api_key;
   sibling = { id: siblingId, key: siblingKey };
   const other = await createTenant(t.db, 'stranger');

@@ -4,7 +4,7 @@ import { eventually, startReceiver, type Receiver } from '../support/receiver.ts
 import { startTestWorker } from '../support/worker.ts';
 import { createWebhook, publish } from '../support/tenants.ts';
 
-/** SPEC §3 attempts: newest first, cursor pages that are complete, filters by time and result. */
+/** The attempts log (docs/api-conventions.md): newest first, cursor pages that are complete, filters by time and result. */
 describe('the attempts log', () => {
   let t: TestApp;
   let worker: { close(): Promise<void> };
@@ -61,7 +61,7 @@ describe('the attempts log', () => {
     api(t.app, tenant.key).get(`/v2/accounts/${tenant.account.id}${path}`);
 
   it('walks every attempt exactly once, newest first, with page_size and next_start_key', async () => {
-    const seen: { id: string; timestamp: string }[] = [];
+    const seen: { id: string; timestamp: number }[] = [];
     let startKey: string | undefined;
     let pages = 0;
     do {
@@ -79,7 +79,7 @@ describe('the attempts log', () => {
     expect(seen).toHaveLength(total + 1);
     expect(new Set(seen.map((a) => a.id)).size).toBe(total + 1);
     const times = seen.map((a) => a.timestamp);
-    expect([...times].sort().reverse()).toEqual(times);
+    expect([...times].sort((a, b) => b - a)).toEqual(times);
   });
 
   it('lists one webhook’s attempts with Kazoo’s keys', async () => {
@@ -101,12 +101,17 @@ describe('the attempts log', () => {
         'resp_status_code',
         'resp_headers',
         'resp_body',
+        'response_code',
         'try',
+        'retries',
+        'retries left',
         'retries_left',
         'result',
         'reason',
+        'error_message',
         'duration_ms',
         'timestamp',
+        'created',
       ].sort(),
     );
     expect(attempt).toMatchObject({
@@ -117,11 +122,18 @@ describe('the attempts log', () => {
       method: 'post',
       resp_status_code: 404,
       resp_body: 'no such hook',
+      response_code: 404,
       try: 1,
+      retries: 1,
+      'retries left': 0,
       retries_left: 0,
       result: 'failure',
-      reason: 'receiver answered 404',
+      reason: 'bad response code',
+      error_message: 'receiver answered 404',
     });
+    // Kazoo's Gregorian seconds: an integer, the ISO time plus 62167219200 s.
+    expect(Number.isInteger(attempt.timestamp)).toBe(true);
+    expect(attempt.timestamp).toBe(Math.floor(Date.parse(attempt.created) / 1000) + 62_167_219_200);
     expect(attempt.resp_headers['x-receiver']).toBe('yes');
     expect(attempt.req_headers['webhook-id']).toBe(attempt.delivery_id);
     expect(JSON.parse(attempt.req_body)).toMatchObject({ slot: 1, hook_event: 'parking' });

@@ -4,7 +4,7 @@ import { eventually, startReceiver, type Receiver } from '../support/receiver.ts
 import { startTestWorker } from '../support/worker.ts';
 import { createResellerTree, createWebhook, publish } from '../support/tenants.ts';
 
-/** SPEC §5 auto-disable and §3 bulk re-enable, across the account tree. */
+/** Auto-disable and bulk re-enable (docs/delivery.md), across the account tree. */
 describe('auto-disable and re-enable', () => {
   let t: TestApp;
   let worker: { close(): Promise<void> };

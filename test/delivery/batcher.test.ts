@@ -10,21 +10,21 @@ describe('createBatcher', () => {
         runs.push(items);
         return items.map((n) => n * 10);
       },
-      { maxSize: 100, maxWaitMs: 5 },
+      { maxSize: 100, maxConcurrent: 2 },
     );
     const results = await Promise.all([1, 2, 3].map((n) => batcher.submit(n)));
     expect(results).toEqual([10, 20, 30]);
     expect(runs).toEqual([[1, 2, 3]]);
   });
 
-  it('flushes at maxSize without waiting', async () => {
+  it('splits at maxSize', async () => {
     const runs: number[][] = [];
     const batcher = createBatcher(
       async (items: number[]) => {
         runs.push(items);
         return items;
       },
-      { maxSize: 2, maxWaitMs: 60_000 },
+      { maxSize: 2, maxConcurrent: 2 },
     );
     await Promise.all([1, 2, 3, 4].map((n) => batcher.submit(n)));
     expect(runs).toEqual([
@@ -41,11 +41,33 @@ describe('createBatcher', () => {
         if (items.includes(13)) throw new Error('unlucky');
         return items;
       },
-      { maxSize: 100, maxWaitMs: 5 },
+      { maxSize: 100, maxConcurrent: 2 },
     );
     const outcomes = await Promise.allSettled([1, 13, 2].map((n) => batcher.submit(n)));
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(runs).toEqual([[1, 13, 2], [1], [13], [2]]);
+  });
+
+  it('while maxConcurrent batches run, new items wait and then go together', async () => {
+    const runs: number[][] = [];
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const batcher = createBatcher(
+      async (items: number[]) => {
+        runs.push(items);
+        if (items[0] === 1) await gate;
+        return items;
+      },
+      { maxSize: 100, maxConcurrent: 1 },
+    );
+    const first = batcher.submit(1);
+    await new Promise((r) => setImmediate(r));
+    const later = [2, 3, 4].map((n) => batcher.submit(n));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(runs).toEqual([[1]]);
+    release();
+    await Promise.all([first, ...later]);
+    expect(runs).toEqual([[1], [2, 3, 4]]);
   });
 
   it('drain waits for what is queued and in flight', async () => {
@@ -56,7 +78,7 @@ describe('createBatcher', () => {
         finished += items.length;
         return items;
       },
-      { maxSize: 100, maxWaitMs: 60_000 },
+      { maxSize: 100, maxConcurrent: 1 },
     );
     void batcher.submit(1);
     void batcher.submit(2);

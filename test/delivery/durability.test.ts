@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, createTenant, api, type TestApp } from '../support/app.ts';
+import { startTestApp, createTenant, api, fanOutStored, type TestApp } from '../support/app.ts';
 import { eventually, startReceiver, type Receiver } from '../support/receiver.ts';
 import { startTestWorker } from '../support/worker.ts';
 import { createResellerTree, createWebhook, publish } from '../support/tenants.ts';
-import { fanOutEvent } from '../../src/delivery/fanout.ts';
 
-/** SPEC §6 "Nothing accepted is lost", and §3 redeliver / recover. */
+/** Nothing accepted is lost (docs/delivery-scheduling.md), and redeliver / recover (docs/events.md). */
 describe('durability', () => {
   let t: TestApp;
   let receiver: Receiver;
@@ -23,7 +22,7 @@ describe('durability', () => {
   });
 
   /**
-   * An sms event stored and fanned out (deliveries created and enqueued) while no worker runs;
+   * An sms event stored and fanned out (deliveries created and put in line) while no worker runs;
    * returns the delivery ids.
    */
   async function fanOutWithoutWorker(accountId: string, eventId: string): Promise<string[]> {
@@ -31,13 +30,13 @@ describe('durability', () => {
       `INSERT INTO events (account_id, id, type, payload) VALUES ($1, $2, 'sms', '{}')`,
       [accountId, eventId],
     );
-    return fanOutEvent(t.db.pool, t.queues, accountId, eventId);
+    return fanOutStored(t, accountId, [eventId]);
   }
 
-  /** What a Redis restart does to us: every key of our queues is gone. */
+  /** What a Redis restart does to us: every key of ours is gone. */
   async function loseRedisData() {
-    const keys = await t.queues.redis.keys(`${t.config.redisPrefix}:*`);
-    if (keys.length > 0) await t.queues.redis.del(...keys);
+    const keys = await t.redis.keys(`${t.config.redisPrefix}:*`);
+    if (keys.length > 0) await t.redis.del(...keys);
   }
 
   async function statusOf(tenant: { account: { id: string }; key: string }, eventId: string) {

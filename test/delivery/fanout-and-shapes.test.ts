@@ -19,11 +19,11 @@ function verdict(
 }
 import { createHmac } from 'node:crypto';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { startReceiver, type Receiver } from '../support/receiver.ts';
+import { eventually, startReceiver, type Receiver } from '../support/receiver.ts';
 import { startTestWorker } from '../support/worker.ts';
 import { createResellerTree, createWebhook, publish } from '../support/tenants.ts';
 
-/** SPEC §3 fan-out, §4 twins, §5 body shapes and signatures — end to end on the real stack. */
+/** Fan-out, call twins, body shapes and signatures (docs/events.md, docs/delivery.md) — end to end on the real stack. */
 describe('an event published to a sub-customer', () => {
   let t: TestApp;
   let worker: { close(): Promise<void> };
@@ -42,6 +42,7 @@ describe('an event published to a sub-customer', () => {
       uri: `${receiver.url}/kazoo-json`,
       hook: 'channel_create',
       custom_data: { crm: 'acme' },
+      custom_request_headers: { 'X-Tenant': 'acme', 'X-Api-Key': 'receiver-secret' },
     });
     hooks.kazooForm = await createWebhook(t.app, sub.key, sub.id, {
       uri: `${receiver.url}/kazoo-form`,
@@ -126,6 +127,24 @@ describe('an event published to a sub-customer', () => {
     expect(req.headers['x-hook-id']).toBe(hooks.kazooJson.id);
     expect(req.headers['x-account-id']).toBe(tree.subCustomer.id);
     expect(req.headers['user-agent']).toMatch(/^Switchboard\/\d+\.\d+\.\d+$/);
+  });
+
+  it('sends the webhook’s custom_request_headers, and logs a credential-looking one redacted', async () => {
+    const [request] = byPath('/kazoo-json');
+    expect(request.headers['x-tenant']).toBe('acme');
+    expect(request.headers['x-api-key']).toBe('receiver-secret');
+    // Ours are still ours: the custom headers did not displace the signature or the hook id.
+    expect(request.headers['x-hook-id']).toBe(hooks.kazooJson.id);
+    expect(request.headers['webhook-signature']).toMatch(/^v1,/);
+    const { rows } = await eventually(async () => {
+      const r = await t.db.pool.query('SELECT req_headers FROM attempts WHERE webhook_id = $1', [
+        hooks.kazooJson.id,
+      ]);
+      return r.rows.length > 0 ? r : undefined;
+    });
+    expect(rows[0].req_headers).toMatchObject({ 'x-tenant': 'acme', 'x-api-key': '[redacted]' });
+    // Only the hook that asked for them sends them.
+    expect(byPath('/kazoo-form')[0].headers['x-tenant']).toBeUndefined();
   });
 
   it('url-encodes the same fields for form-data and honours the PUT verb', () => {

@@ -1,5 +1,5 @@
 /**
- * The outbound HTTP client against real node:http receivers on loopback (SPEC §7: 127.0.0.1 and
+ * The outbound HTTP client against real node:http receivers on loopback (docs/testing.md: 127.0.0.1 and
  * ::1 only), with 127.0.0.1/32 allow-listed as a local deployment would.
  */
 import http from 'node:http';
@@ -393,7 +393,7 @@ describe('redirects', () => {
   });
 
   it('each hop is re-checked by the guard: a hop to a non-allowed address is blocked', async () => {
-    // 127.0.0.2 is loopback (SPEC §7) but outside the allow-list 127.0.0.1/32.
+    // 127.0.0.2 is loopback (allowed by docs/testing.md) but outside the allow-list 127.0.0.1/32.
     const rx = await receiver((_req, res) => {
       res.writeHead(302, { location: 'http://127.0.0.2:9/elsewhere' });
       res.end();

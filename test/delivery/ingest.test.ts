@@ -4,7 +4,7 @@ import { eventually, startReceiver, type Receiver } from '../support/receiver.ts
 import { startTestWorker } from '../support/worker.ts';
 import { createWebhook, publish } from '../support/tenants.ts';
 
-/** SPEC §3 "Events (the producer's side)": accepted once, stored before the 202, bad input is a 4xx. */
+/** Publishing (docs/events.md): accepted once, stored before the 202, bad input is a 4xx. */
 describe('POST /v2/accounts/{A}/events', () => {
   let t: TestApp;
   let tenant: { account: { id: string }; key: string };
@@ -50,19 +50,51 @@ describe('POST /v2/accounts/{A}/events', () => {
     expect(rows[0].n).toBe(1000);
   });
 
-  it('enqueues fan-out as one job per 100 events of a request, not one per event', async () => {
-    const before = await t.queues.fanout.getWaitingCount();
-    const batch = Array.from({ length: 250 }, (_, i) => ({
+  it('stores the deliveries with the events before the 202, then puts them in line', async () => {
+    const hook = await createWebhook(t.app, tenant.key, tenant.account.id, {
+      uri: 'http://127.0.0.1:9/never-sent',
+      hook: 'sms',
+    });
+    const batch = Array.from({ length: 3 }, (_, i) => ({
       type: 'sms',
-      id: `jobs-${i}`,
+      id: `lined-${i}`,
       payload: {},
     }));
     expect((await api(t.app, tenant.key).post(url(), batch)).statusCode).toBe(202);
-    const jobs = (await t.queues.fanout.getWaiting()).filter((j) =>
-      j.data.eventIds[0]?.startsWith('jobs-'),
+    const { rows } = await t.db.pool.query<{ id: string }>(
+      `SELECT d.id FROM deliveries d JOIN events e ON e.account_id = d.event_account_id AND e.id = d.event_id
+       WHERE d.webhook_id = $1 AND e.fanned_out_at IS NOT NULL ORDER BY d.event_id`,
+      [hook.id],
     );
-    expect(await t.queues.fanout.getWaitingCount()).toBe(before + 3);
-    expect(jobs.map((j) => j.data.eventIds.length).sort()).toEqual([100, 100, 50]);
+    expect(rows).toHaveLength(3);
+    // No worker runs here: each delivery waits in its webhook's line in Redis.
+    const lined = () =>
+      t.scheduler.queueStates(rows.map((r) => ({ id: r.id, webhookId: hook.id })));
+    await eventually(async () => [...(await lined()).values()].every((s) => s === 'queued'), 2_000);
+    await api(t.app, tenant.key).delete(`/v2/accounts/${tenant.account.id}/webhooks/${hook.id}`);
+  });
+
+  it('single events of concurrent requests are stored by grouped statements, each answered with its own ids', async () => {
+    const requests = Array.from({ length: 40 }, (_, i) =>
+      api(t.app, tenant.key).post(url(), { type: 'sms', id: `grouped-${i}`, payload: { i } }),
+    );
+    // The same id twice in one group: stored once, the second request hears "duplicate".
+    requests.push(
+      api(t.app, tenant.key).post(url(), { type: 'sms', id: 'grouped-0', payload: {} }),
+    );
+    const answers = (await Promise.all(requests)).map((r) => r.json().data);
+    answers.slice(0, 40).forEach((data, i) => expect(data.ids).toEqual([`grouped-${i}`]));
+    expect(
+      answers
+        .filter((d) => d.ids[0] === 'grouped-0')
+        .map((d) => d.accepted)
+        .sort(),
+    ).toEqual([0, 1]);
+    const { rows } = await t.db.pool.query(
+      `SELECT count(*)::int AS n FROM events WHERE account_id = $1 AND id LIKE 'grouped-%'`,
+      [tenant.account.id],
+    );
+    expect(rows[0].n).toBe(40);
   });
 
   it('accepts the same id once: a repeat answers 202 and reports it as a duplicate', async () => {

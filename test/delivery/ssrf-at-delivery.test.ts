@@ -5,9 +5,9 @@ import { startTestWorker } from '../support/worker.ts';
 import { createWebhook, publish } from '../support/tenants.ts';
 
 /**
- * SPEC §6 SSRF, end to end: with nothing allowed, a hostname that resolves to loopback is refused
+ * The SSRF guard (docs/security.md), end to end: with nothing allowed, a hostname that resolves to loopback is refused
  * when the worker resolves it — before any connection — logged as blocked_target and not retried.
- * (The only address involved is loopback, per SPEC §7.)
+ * (The only address involved is loopback: docs/testing.md.)
  */
 describe('the SSRF guard at delivery time', () => {
   let t: TestApp;
@@ -44,10 +44,12 @@ describe('the SSRF guard at delivery time', () => {
     expect(attempts).toHaveLength(1);
     expect(attempts[0]).toMatchObject({
       result: 'failure',
+      reason: 'kazoo http client error',
       client_error: 'blocked_target',
+      error_code: 'blocked_target',
       resp_status_code: null,
     });
-    expect(attempts[0].reason).toMatch(/127\.0\.0\.1|::1|loopback/);
+    expect(attempts[0].error_message).toMatch(/127\.0\.0\.1|::1|loopback/);
     const event = (
       await api(t.app, tenant.key).get(`/v2/accounts/${tenant.account.id}/events/ssrf-1`)
     ).json().data;

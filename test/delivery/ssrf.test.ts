@@ -1,5 +1,5 @@
 /**
- * The SSRF guard. SPEC §7: nothing here sends traffic anywhere but loopback. Address rules are pure
+ * The SSRF guard. Per docs/testing.md, nothing here sends traffic anywhere but loopback. Address rules are pure
  * function calls; the forbidden targets reached "through" the HTTP client come from a stubbed DNS
  * lookup, and a tripwire on net.connect makes sure no socket could reach them even if the guard
  * were broken.
@@ -352,8 +352,8 @@ describe('guardedLookup (stubbed DNS, no sockets)', () => {
 /**
  * Tripwire on net.connect (which undici calls): records every connection the client starts and, if
  * any would go to a non-loopback address — a literal host, or what its lookup returned — kills it
- * before the socket connects and records a leak. The guard should make this unnecessary; it keeps
- * SPEC §7 true even if the guard regresses.
+ * before the socket connects and records a leak. The guard should make this unnecessary; it keeps the
+ * loopback-only rule of docs/testing.md true even if the guard regresses.
  */
 function installTripwire() {
   const realConnect = net.connect;

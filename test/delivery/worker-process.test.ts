@@ -1,9 +1,10 @@
-import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import type { ChildProcess, StdioOptions } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, createTenant, api, type TestApp } from '../support/app.ts';
 import { eventually, startReceiver, type Receiver } from '../support/receiver.ts';
 import { createWebhook, publish } from '../support/tenants.ts';
+import { spawnWorkerProcess } from '../support/worker.ts';
 
 /** `npm run start:worker` as its own process: it delivers, and SIGTERM lets in-flight work finish. */
 describe('the worker process', () => {
@@ -13,17 +14,7 @@ describe('the worker process', () => {
 
   /** `npm run start:worker`'s entry point, on this test's database and Redis prefix. */
   function spawnWorker(stdio: StdioOptions): ChildProcess {
-    return spawn(process.execPath, ['--import', 'tsx', 'workers/delivery-worker.ts'], {
-      env: {
-        ...process.env,
-        DATABASE_URL: t.config.databaseUrl,
-        REDIS_URL: t.config.redisUrl,
-        SWITCHBOARD_REDIS_PREFIX: t.config.redisPrefix,
-        SWITCHBOARD_ALLOWED_TARGETS: '127.0.0.1/32',
-        LOG_LEVEL: 'silent',
-      },
-      stdio,
-    });
+    return spawnWorkerProcess(t.config, {}, stdio);
   }
 
   beforeAll(async () => {

@@ -37,7 +37,7 @@ const KAZOO_EVENT_TYPES = [
   'notifications',
 ];
 
-// SPEC §4, in its order.
+// The catalogue of docs/events.md, in its order.
 const VOIPBIN_TYPES = [
   'call_created',
   'call_ringing',
@@ -145,7 +145,7 @@ describe('GET /v2/webhooks listing', () => {
 });
 
 describe('publishable event types', () => {
-  it('are the Kazoo event types then every VoIPBIN type of SPEC §4', () => {
+  it('are the Kazoo event types then every VoIPBIN type of the catalogue', () => {
     expect(EVENT_TYPES.map((e) => e.type)).toEqual([...KAZOO_EVENT_TYPES, ...VOIPBIN_TYPES]);
     expect(subscribableEventTypes()).toEqual([...KAZOO_EVENT_TYPES, ...VOIPBIN_TYPES]);
   });

@@ -246,3 +246,27 @@ describe("Kazoo's include_internal_legs", () => {
     ).toBe(true);
   });
 });
+
+describe('custom_data.type filters the notifications hook (Kazoo’s webhooks_notifications)', () => {
+  const voicemail = event('notifications', { event_name: 'voicemail_new' });
+
+  it.each<[string, Record<string, unknown> | null, boolean]>([
+    ['no custom_data', null, true],
+    ['type equal to the notification name', { type: 'voicemail_new' }, true],
+    ['another type', { type: 'missed_call' }, false],
+    ['type "all"', { type: 'all' }, true],
+    ['a list holding the name', { type: ['missed_call', 'voicemail_new'] }, true],
+    ['a list without it', { type: ['missed_call'] }, false],
+    ['an empty type (the UI’s blank select)', { type: '' }, true],
+    ['unrelated keys only (Kazoo would drop these; we do not)', { crm: 'acme' }, true],
+  ])('%s → %s', (_name, customData, expected) => {
+    expect(
+      webhookReceives(voicemail, webhook({ hook: 'notifications', customData }), TREE_OF_CUSTOMER),
+    ).toBe(expected);
+  });
+
+  it('custom_data.type does not filter an `all` hook', () => {
+    const hook = webhook({ hook: 'all', customData: { type: 'missed_call' } });
+    expect(webhookReceives(voicemail, hook, TREE_OF_CUSTOMER)).toBe(true);
+  });
+});

@@ -125,6 +125,57 @@ describe('Kazoo hook subscribers get the flat payload', () => {
   });
 });
 
+describe('custom_data never replaces the fields that identify the event', () => {
+  it('hook_event, account_id, ids, event_name stay the event’s; other fields take custom_data', () => {
+    const shaped = shapePayload(
+      input(
+        'channel_create',
+        { call_id: 'c1', caller_id_name: 'Alice' },
+        {
+          hook: 'channel_create',
+          customData: {
+            hook_event: 'forged',
+            account_id: 'other',
+            call_id: 'forged',
+            caller_id_name: 'VIP',
+            tenant_id: 't1',
+          },
+        },
+      ),
+    );
+    expect(shaped).toMatchObject({
+      hook_event: 'channel_create',
+      account_id: 'acc1',
+      call_id: 'c1',
+      caller_id_name: 'VIP',
+      tenant_id: 't1',
+    });
+  });
+
+  it('the notifications hook’s custom_data.type is a filter, not payload', () => {
+    const shaped = shapePayload(
+      input(
+        'notifications',
+        { event_name: 'voicemail_new' },
+        { hook: 'notifications', customData: { type: 'voicemail_new', crm: 'acme' } },
+      ),
+    );
+    expect(shaped).toMatchObject({ event_name: 'voicemail_new', crm: 'acme' });
+    expect(shaped).not.toHaveProperty('type');
+  });
+
+  it('a VoIPBIN subscriber’s data keeps its id', () => {
+    const shaped = shapePayload(
+      input(
+        'call_created',
+        { id: 'call-1', status: 'ringing' },
+        { eventTypes: ['call_created'], customData: { id: 'forged', status: 'x' } },
+      ),
+    );
+    expect(shaped.data).toMatchObject({ id: 'call-1', status: 'x' });
+  });
+});
+
 describe('event_types subscribers get the VoIPBIN envelope', () => {
   it('a call_hungup subscriber gets {type: call_hungup, data} when channel_destroy is published', () => {
     const shaped = shapePayload(

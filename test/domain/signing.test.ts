@@ -1,5 +1,6 @@
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
+import { InvalidInput } from '../../src/domain/errors.ts';
 import {
   activeSecrets,
   generateSecret,
@@ -183,7 +184,7 @@ describe('rotation', () => {
     const rotated = rotateSecret(A, [], NOW);
     expect(isValidSecret(rotated.secret)).toBe(true);
     expect(rotated.secret).not.toBe(A);
-    expect(() => rotateSecret(A, [], NOW, undefined, 'whsec_short')).toThrow(RangeError);
+    expect(() => rotateSecret(A, [], NOW, undefined, 'whsec_short')).toThrow(InvalidInput);
   });
 
   it('rotating back to a still-valid old key does not list it twice', () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, createTenant, type TestApp } from '../support/app.ts';
+import { stores } from '../../src/store/stores.ts';
 import { purgeExpired } from '../../src/delivery/retention.ts';
 
 /** Retention: old ended events go with their deliveries and attempts; nothing pending is dropped. */
@@ -43,7 +44,7 @@ describe('retention', () => {
     await eventWithDelivery(account.id, 'old-pending', 40, 'pending');
     await eventWithDelivery(account.id, 'recent', 2, 'delivered');
 
-    expect(await purgeExpired(t.db.pool, 30)).toBe(2);
+    expect(await purgeExpired(stores(t.db).retention, 30)).toBe(2);
 
     expect(await ids('events', account.id)).toEqual(['old-pending', 'recent']);
     expect(await ids('deliveries', account.id)).toEqual(['d-old-pending', 'd-recent']);
@@ -53,7 +54,7 @@ describe('retention', () => {
   it('keeps everything when retention is 0', async () => {
     const { account } = await createTenant(t.db);
     await eventWithDelivery(account.id, 'ancient', 4000, 'delivered');
-    expect(await purgeExpired(t.db.pool, 0)).toBe(0);
+    expect(await purgeExpired(stores(t.db).retention, 0)).toBe(0);
     expect(await ids('events', account.id)).toEqual(['ancient']);
   });
 });

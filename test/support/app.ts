@@ -4,15 +4,21 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { openDatabase, type Database } from '../../src/store/db.ts';
-import { openQueues, type Queues } from '../../src/delivery/queues.ts';
-import { repositories } from '../../src/store/repositories.ts';
+import type { Redis } from 'ioredis';
+import { redisConnection } from '../../src/redis.ts';
+import { createScheduler, type Scheduler } from '../../src/delivery/scheduler/scheduler.ts';
+import { fanOutStoredEvents } from '../../src/delivery/fanout.ts';
+import { stores } from '../../src/store/stores.ts';
+import { ALL_SCOPES } from '../../src/domain/scopes.ts';
 import { copyOfTemplate } from './database.ts';
 
 export interface TestApp {
   app: FastifyInstance;
   config: Config;
   db: Database;
-  queues: Queues;
+  redis: Redis;
+  /** The scheduler over this app's Redis prefix, to look into lines or push by hand. */
+  scheduler: Scheduler;
   close(): Promise<void>;
 }
 
@@ -43,27 +49,31 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
 export async function startTestApp(base: Config = testConfig()): Promise<TestApp> {
   const config = { ...base, databaseUrl: await copyOfTemplate(base.databaseUrl) };
   const db = openDatabase(config.databaseUrl, 5);
-  const queues = openQueues(config.redisUrl, config.redisPrefix);
-  const app = await buildApp({ config, db, queues, logger: false });
+  const redis = redisConnection(config.redisUrl, false);
+  const app = await buildApp({ config, db, redis, logger: false });
   await app.ready();
   return {
     app,
     config,
     db,
-    queues,
+    redis,
+    scheduler: createScheduler(redis, config.redisPrefix, config.delivery),
     async close() {
       await app.close();
-      await queues.close();
+      redis.disconnect();
       await db.close();
     },
   };
 }
 
-/** A top-level account of its own, so tests in one file do not see each other's hooks. */
+/**
+ * A top-level account of its own, so tests in one file do not see each other's hooks. Its key
+ * holds every scope, as the platform's root key does (tests publish with it).
+ */
 export async function createTenant(db: Database, name = 'tenant') {
-  const repos = repositories(db.prisma);
-  const account = await repos.accounts.createRoot(name);
-  const { key } = await repos.apiKeys.create(account.id, 'test');
+  const store = stores(db);
+  const account = await store.accounts.createRoot(name);
+  const { key } = await store.apiKeys.create(account.id, { name: 'test', scopes: ALL_SCOPES });
   return { account, key };
 }
 
@@ -84,4 +94,29 @@ export function api(app: FastifyInstance, key?: string) {
     patch: call('PATCH'),
     delete: call('DELETE'),
   };
+}
+
+/**
+ * Fans out events inserted by hand (without their deliveries), as the reconciler would, and puts
+ * the deliveries in line; no worker needs to run. Returns the delivery ids.
+ */
+export async function fanOutStored(
+  t: TestApp,
+  accountId: string,
+  eventIds: string[],
+): Promise<string[]> {
+  return fanOutStoredEvents(
+    stores(t.db),
+    async (deliveries) => {
+      await t.scheduler.push(deliveries);
+    },
+    eventIds.map((eventId) => ({ accountId, eventId })),
+  );
+}
+
+/** An auth token for `key`, from Kazoo's PUT /v2/api_auth. */
+export async function authTokenFor(app: FastifyInstance, key: string): Promise<string> {
+  const res = await api(app).put('/v2/api_auth', { api_key: key });
+  if (res.statusCode !== 201) throw new Error(`api_auth: ${res.statusCode} ${res.body}`);
+  return res.json().auth_token as string;
 }

@@ -16,7 +16,7 @@ export type Responder = (
 
 /**
  * A webhook receiver on 127.0.0.1 that records every request and answers as the test says
- * (default 200). Tests send traffic only to loopback (SPEC §7).
+ * (default 200). Tests send traffic only to loopback (docs/testing.md).
  */
 export async function startReceiver(respond: Responder = () => ({ status: 200 })) {
   const requests: ReceivedRequest[] = [];

@@ -2,7 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../src/store/db.ts';
 import { api, createTenant } from './app.ts';
 
-/** reseller → customer → sub-customer, each with its own key, as SPEC's account trees. */
+/**
+ * reseller → customer → sub-customer, each with its own key. The keys may publish too (the
+ * platform granted it), so tests can publish into any account of the tree.
+ */
 export async function createResellerTree(app: FastifyInstance, db: Database) {
   const reseller = await createTenant(db, 'reseller');
   const as = (key: string) => api(app, key);
@@ -12,6 +15,7 @@ export async function createResellerTree(app: FastifyInstance, db: Database) {
     const id = res.json().data.id as string;
     const keyRes = await as(reseller.key).put(`/v2/accounts/${id}/api_keys`, {
       name: `${name} key`,
+      scopes: ['read', 'manage', 'publish'],
     });
     return { id, key: keyRes.json().data.api_key as string };
   };

@@ -1,0 +1,378 @@
+/**
+ * What every scenario works with: the settings, a management client for the API (accounts and
+ * webhooks, with the root key), the load generator and the receiver (both processes of their
+ * own, driven over IPC), the run's database, and the join of publishes with arrivals.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { Pool } from 'undici';
+import type { PublishLog } from './load.ts';
+import { cpuMeter, log, percentile, postgresPidsOf, rpc, waitFor } from './lib.ts';
+import type { Cluster } from './processes.ts';
+
+export interface Settings {
+  scenarios: string[];
+  apis: number;
+  workers: number;
+  ceilingRequests: number;
+  ceilingJobs: number;
+  ingestBatches: number;
+  ingestSingles: number;
+  burstEvents: number;
+  burstWebhooks: number;
+  ladder: number[];
+  stepSeconds: number;
+  ladderInFlight: number;
+  noisySeconds: number;
+  noisyBacklog: number;
+  noisyDelayMs: number;
+  quietRate: number;
+  throttleEvents: number;
+  throttleLimit: number;
+  settleSeconds: number;
+  profile: boolean;
+  keepDb: boolean;
+}
+
+/** A target of the issue this bench serves, and whether this run met it (undefined: not measured). */
+export interface Target {
+  name: string;
+  result: string;
+  met: boolean | undefined;
+}
+
+export interface Section {
+  title: string;
+  /** Markdown lines. */
+  body: string[];
+  targets: Target[];
+}
+
+export interface Ceilings {
+  undiciBest: number;
+  addBulkBest: number;
+  bullmqBest: number;
+  redisCommandsPerJob: number;
+}
+
+export interface Context {
+  runId: string;
+  settings: Settings;
+  cluster: Cluster;
+  api: ManagementApi;
+  load: LoadGenerator;
+  receiver: Receiver;
+  /** The database the cluster uses, and a small pool on it for checks. */
+  db: pg.Pool;
+  dbName: string;
+  redisUrl: string;
+  /** Measured earlier in the run, when those scenarios ran. */
+  ceilings?: Ceilings;
+  singleEventIngest?: number;
+  /** A group name unique to this run: event ids `<group>-<n>`. */
+  group(name: string): string;
+  /** http://127.0.0.1:<port> + path on the receiver. */
+  hookUri(path: string): string;
+}
+
+// ---- the API, as a tenant's operator uses it -----------------------------------------------------
+
+export type ManagementApi = Awaited<ReturnType<typeof managementApi>>;
+
+export type WebhookShape = { hook: string } | { event_types: string[] };
+
+/** Accounts and webhooks through the public API, with the root key. */
+export async function managementApi(origin: string, rootKey: string) {
+  const pool = new Pool(origin, { connections: 4, keepAliveTimeout: 30_000 });
+  async function call(method: 'GET' | 'PUT' | 'POST' | 'DELETE', path: string, data?: unknown) {
+    const res = await pool.request({
+      method,
+      path,
+      headers: {
+        'x-auth-token': rootKey,
+        ...(data === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: data === undefined ? undefined : JSON.stringify({ data }),
+    });
+    const text = await res.body.text();
+    let body: { data?: Record<string, unknown>; message?: string } | undefined;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      body = { message: text.slice(0, 200) };
+    }
+    return { status: res.statusCode, body };
+  }
+  const auth = await call('PUT', '/v2/api_auth', { api_key: rootKey });
+  const rootId = auth.body?.data?.account_id as string | undefined;
+  if (auth.status !== 201 && auth.status !== 200)
+    throw new Error(`api_auth: ${auth.status} ${JSON.stringify(auth.body)}`);
+  if (!rootId) throw new Error(`api_auth: no account_id in ${JSON.stringify(auth.body)}`);
+
+  return {
+    call,
+    rootId,
+    async createTenant(name: string): Promise<string> {
+      const res = await call('PUT', `/v2/accounts/${rootId}`, { name });
+      if (res.status !== 201)
+        throw new Error(`create account: ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body?.data?.id as string;
+    },
+    /** Creates a webhook; answers the raw response so callers can tell a 400 from a 201. */
+    createWebhook(account: string, fields: Record<string, unknown>) {
+      return call('PUT', `/v2/accounts/${account}/webhooks`, fields);
+    },
+    async webhook(
+      account: string,
+      name: string,
+      uri: string,
+      shape: WebhookShape = { hook: 'channel_create' },
+    ): Promise<string> {
+      const res = await call('PUT', `/v2/accounts/${account}/webhooks`, { name, uri, ...shape });
+      if (res.status !== 201)
+        throw new Error(`create webhook: ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body?.data?.id as string;
+    },
+    async deleteWebhook(account: string, id: string): Promise<number> {
+      return (await call('DELETE', `/v2/accounts/${account}/webhooks/${id}`)).status;
+    },
+    close: () => pool.close(),
+  };
+}
+
+// ---- the bench's child processes -------------------------------------------------------------------
+
+export type LoadGenerator = ReturnType<typeof loadGenerator>;
+
+export function loadGenerator(child: ChildProcess) {
+  return {
+    child,
+    init: (origins: string[], key: string, connections: number) =>
+      rpc(child, 'init', { origins, key, connections }),
+    paced: (
+      streams: { account: string; rate: number; group: string }[],
+      seconds: number,
+      maxInFlight: number,
+    ) =>
+      rpc<PublishLog>(child, 'paced', { streams, seconds, maxInFlight }, seconds * 1000 + 120_000),
+    count: (opts: {
+      account: string;
+      group: string;
+      requests: number;
+      eventsPerRequest: number;
+      inFlight: number;
+      seconds: number;
+    }) => rpc<PublishLog>(child, 'count', opts, opts.seconds * 1000 + 120_000),
+  };
+}
+
+export interface Arrivals {
+  path: string[];
+  id: string[];
+  at: number[];
+  webhookId: string[];
+}
+
+export type Receiver = ReturnType<typeof receiver>;
+
+export function receiver(child: ChildProcess, origin: string) {
+  const counts = (groups: string[]) =>
+    rpc<Record<string, { unique: number; total: number }>>(child, 'counts', { groups });
+  return {
+    child,
+    origin,
+    counts,
+    /** Deliveries of `group` received so far, each (path, event) once. */
+    unique: async (group: string) => (await counts([group]))[group].unique,
+    arrivals: (group: string) => rpc<Arrivals>(child, 'arrivals', { group }, 60_000),
+    forget: (group: string) => rpc(child, 'forget', { group }),
+    release: () => rpc(child, 'release'),
+    hold: () => rpc(child, 'hold'),
+    slowPeak: () => rpc<{ slowPeak: number; held: number }>(child, 'slowPeak'),
+  };
+}
+
+// ---- joining publishes with arrivals -----------------------------------------------------------
+
+/** When each accepted event's request was sent: event id → send start (shared clock, ms). */
+export function sendTimes(log: PublishLog): Map<string, number> {
+  const sent = new Map<string, number>();
+  for (let r = 0; r < log.start.length; r++) {
+    if (log.status[r] !== 202) continue;
+    for (let k = 0; k < log.events[r]; k++)
+      sent.set(`${log.group[r]}-${log.seq[r] + k}`, log.start[r]);
+  }
+  return sent;
+}
+
+export interface Latency {
+  /** Deliveries expected: accepted events × webhooks per event. */
+  expected: number;
+  /** Distinct deliveries (path, event) that arrived by the deadline. */
+  delivered: number;
+  /** Arrivals beyond one per delivery (at-least-once duplicates). */
+  duplicates: number;
+  /** Publish sent → first arrival, ms; a delivery missing at the deadline counts as Infinity. */
+  p50: number;
+  p99: number;
+  max: number;
+  /** The arrival times of first arrivals (shared clock), for rates. */
+  firstArrivals: number[];
+}
+
+/**
+ * Publish → receiver latency of every expected delivery: the first arrival of each (path, event)
+ * by `deadline`, minus the start of the request that published the event. Deliveries that did not
+ * arrive count as Infinity, so a p99 is never flattered by what is missing.
+ */
+export function latency(
+  log: PublishLog,
+  arrivals: Arrivals,
+  webhooksPerEvent: number,
+  deadline = Infinity,
+): Latency {
+  const sent = sendTimes(log);
+  const first = new Map<string, number>();
+  for (let i = 0; i < arrivals.at.length; i++) {
+    if (!sent.has(arrivals.id[i]) || arrivals.at[i] > deadline) continue;
+    const key = `${arrivals.path[i]}|${arrivals.id[i]}`;
+    const seen = first.get(key);
+    if (seen === undefined || arrivals.at[i] < seen) first.set(key, arrivals.at[i]);
+  }
+  const values: number[] = [];
+  for (const [key, at] of first) values.push(at - sent.get(key.slice(key.indexOf('|') + 1))!);
+  const expected = sent.size * webhooksPerEvent;
+  for (let i = values.length; i < expected; i++) values.push(Infinity);
+  const matching = arrivals.id.filter((id) => sent.has(id)).length;
+  return {
+    expected,
+    delivered: first.size,
+    duplicates: matching - first.size,
+    p50: percentile(values, 50),
+    p99: percentile(values, 99),
+    max: percentile(values, 100),
+    firstArrivals: [...first.values()],
+  };
+}
+
+/** Request time (send → answer) of the answered requests, ms. */
+export function requestTimes(log: PublishLog) {
+  const values: number[] = [];
+  let errors = 0;
+  for (let r = 0; r < log.start.length; r++) {
+    if (log.status[r] === 202) values.push(log.end[r] - log.start[r]);
+    else errors++;
+  }
+  return {
+    p50: percentile(values, 50),
+    p99: percentile(values, 99),
+    max: percentile(values, 100),
+    errors,
+  };
+}
+
+export const acceptedEvents = (log: PublishLog) => log.accepted.reduce((a, b) => a + b, 0);
+
+// ---- Postgres checks -------------------------------------------------------------------------------
+
+/**
+ * Deliveries not yet ended in the run's database, or undefined if the schema has no such
+ * column (the bench reads Postgres only for checks, never to drive the engine).
+ */
+export async function pendingDeliveries(db: pg.Pool): Promise<number | undefined> {
+  try {
+    const { rows } = await db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM deliveries WHERE status NOT IN ('delivered', 'failed', 'skipped')",
+    );
+    return rows[0].n;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Waits (bounded) until the run's database has no delivery left to send, so one scenario's
+ * backlog does not slow the next. Answers how many were still pending.
+ */
+export async function settle(ctx: Context, after: string): Promise<number | undefined> {
+  let pending = await pendingDeliveries(ctx.db);
+  if (!pending) return pending;
+  log(
+    `${after}: waiting for ${pending} pending deliveries (up to ${ctx.settings.settleSeconds} s)`,
+  );
+  await waitFor(
+    async () => (pending = await pendingDeliveries(ctx.db)) === 0,
+    ctx.settings.settleSeconds * 1000,
+    500,
+  );
+  if (pending) log(`${after}: ${pending} deliveries still pending; going on`);
+  return pending;
+}
+
+/** The rows of a publish log that belong to one stream (a paced run with several streams). */
+export function onlyStream(log: PublishLog, stream: number): PublishLog {
+  const keep = log.stream.map((s, i) => (s === stream ? i : -1)).filter((i) => i >= 0);
+  const pick = <T>(column: T[]) => keep.map((i) => column[i]);
+  return {
+    ...log,
+    stream: pick(log.stream),
+    group: pick(log.group),
+    seq: pick(log.seq),
+    events: pick(log.events),
+    due: pick(log.due),
+    start: pick(log.start),
+    end: pick(log.end),
+    status: pick(log.status),
+    accepted: pick(log.accepted),
+  };
+}
+
+/** Several groups' arrivals as one. */
+export function mergeArrivals(list: Arrivals[]): Arrivals {
+  return {
+    path: list.flatMap((a) => a.path),
+    id: list.flatMap((a) => a.id),
+    at: list.flatMap((a) => a.at),
+    webhookId: list.flatMap((a) => a.webhookId),
+  };
+}
+
+/** CPU of the cluster's API processes, its workers and the run's Postgres backends. */
+export function clusterCpu(ctx: Context) {
+  const meter = cpuMeter({
+    api: ctx.cluster.apis.map((p) => p.pid),
+    workers: ctx.cluster.workers.map((p) => p.pid),
+    postgres: postgresPidsOf([ctx.dbName]),
+  });
+  return {
+    /** CPU milliseconds per unit of work (event or delivery) since the meter started. */
+    stop(units: number) {
+      const cpu = meter.stop();
+      const per = (name: string) => (cpu.groups[name] * 1000) / units;
+      return { api: per('api'), workers: per('workers'), postgres: per('postgres') };
+    },
+  };
+}
+
+export const fmtCpuPer = (c: { api: number; workers: number; postgres: number }) =>
+  [c.api, c.workers, c.postgres]
+    .map((v) => (Number.isFinite(v) ? v.toFixed(2) : 'n/a'))
+    .join(' / ');
+
+/** Counters that tell how much work one delivery costs: Postgres transactions, Redis commands. */
+export async function serverCounters(db: pg.Pool, redisUrl: string) {
+  const { rows } = await db.query<{ commits: string }>(
+    'SELECT xact_commit AS commits FROM pg_stat_database WHERE datname = current_database()',
+  );
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  try {
+    const info = await redis.info('stats');
+    return {
+      commits: Number(rows[0].commits),
+      commands: Number(/total_commands_processed:(\d+)/.exec(info)?.[1] ?? NaN),
+    };
+  } finally {
+    redis.disconnect();
+  }
+}

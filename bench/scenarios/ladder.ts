@@ -1,0 +1,193 @@
+/**
+ * Ladder: steady single-event publishes, one `POST …/events` per event as a PBX emits call
+ * events, at rising rates (250, 500, 1,000, 1,500, 2,000/s by default) for a fixed time each, with
+ * at most 256 publishes in flight. One tenant, one fast webhook: one delivery per event.
+ *
+ * A step passes when every event was accepted and delivered within 10 s of the step's end, the
+ * p99 from publish sent to arrival is ≤ 250 ms, and the load generator really offered ≥ 95 % of
+ * the rate. The highest passing step is the sustained single-event rate. After the first failing
+ * step the ladder runs one more, then stops. A failing step's backlog is left to drain (bounded)
+ * before the next step starts, so each step starts from an empty queue. A 2-s step at a low rate,
+ * not reported, warms the single-event path first.
+ */
+import {
+  acceptedEvents,
+  clusterCpu,
+  fmtCpuPer,
+  latency,
+  requestTimes,
+  serverCounters,
+  type Context,
+  type Section,
+} from '../harness.ts';
+import { fmtInt, fmtMs, fmtRatio, log, markdownTable, now, waitFor } from '../lib.ts';
+
+const P99_TARGET_MS = 250;
+const REQUEST_P99_TARGET_MS = 50;
+const SUSTAINED_TARGET = 1000;
+const DELIVERY_GRACE_MS = 10_000;
+
+interface Step {
+  rate: number;
+  offered: number;
+  late: number;
+  unsent: number;
+  accepted: number;
+  errors: number;
+  delivered: number;
+  duplicates: number;
+  p50: number;
+  p99: number;
+  requestP50: number;
+  requestP99: number;
+  /** Events of this step still not delivered when the next step started. */
+  leftOver: number;
+  cpuPerEvent?: { api: number; workers: number; postgres: number };
+  commitsPerEvent: number;
+  pass: boolean;
+  why: string[];
+}
+
+export async function ladder(ctx: Context): Promise<Section & { sustained: number }> {
+  const { settings: S } = ctx;
+  const account = await ctx.api.createTenant('bench-ladder');
+  await ctx.api.webhook(account, 'ladder', ctx.hookUri('/hook/ladder/0'));
+  // Unreported warm-up of the single-event path (JIT, connection pools): 2 s at a low rate.
+  const warmGroup = ctx.group('ladder.warmup');
+  const warm = await ctx.load.paced(
+    [{ account, rate: Math.min(100, S.ladder[0] / 2), group: warmGroup }],
+    2,
+    S.ladderInFlight,
+  );
+  await waitFor(
+    async () => (await ctx.receiver.unique(warmGroup)) >= acceptedEvents(warm),
+    S.settleSeconds * 1000,
+    250,
+  );
+  await ctx.receiver.forget(warmGroup);
+
+  const steps: Step[] = [];
+  let firstFailure: number | undefined;
+  for (const rate of S.ladder) {
+    const group = ctx.group(`ladder.${rate}`);
+    log(`ladder: ${rate}/s for ${S.stepSeconds} s`);
+    const cpu = clusterCpu(ctx);
+    const before = await serverCounters(ctx.db, ctx.redisUrl);
+    const published = await ctx.load.paced(
+      [{ account, rate, group }],
+      S.stepSeconds,
+      S.ladderInFlight,
+    );
+    const accepted = acceptedEvents(published);
+    const deadline = published.finish + DELIVERY_GRACE_MS;
+    await waitFor(
+      async () => (await ctx.receiver.unique(group)) >= accepted || now() > deadline,
+      Math.max(0, deadline - now()) + 1000,
+    );
+    const cpuPerEvent = cpu.stop(accepted);
+    const after = await serverCounters(ctx.db, ctx.redisUrl);
+    // Minus the bench's own two counter reads (it reads nothing else from Postgres meanwhile).
+    const commitsPerEvent = (after.commits - before.commits - 2) / accepted;
+    const lat = latency(published, await ctx.receiver.arrivals(group), 1, deadline);
+    const times = requestTimes(published);
+    const offered = published.start.length;
+    const late = published.start.filter((s, i) => s - published.due[i] > 10).length;
+    const why: string[] = [];
+    if (offered < 0.95 * rate * S.stepSeconds) why.push('rate not offered');
+    if (times.errors > 0) why.push(`${times.errors} publish errors`);
+    if (lat.delivered < accepted) why.push(`${accepted - lat.delivered} not delivered in 10 s`);
+    if (!(lat.p99 <= P99_TARGET_MS)) why.push(`p99 > ${P99_TARGET_MS} ms`);
+    const step: Step = {
+      rate,
+      offered,
+      late,
+      unsent: published.unsent,
+      accepted,
+      errors: times.errors,
+      delivered: lat.delivered,
+      duplicates: lat.duplicates,
+      p50: lat.p50,
+      p99: lat.p99,
+      requestP50: times.p50,
+      requestP99: times.p99,
+      leftOver: 0,
+      cpuPerEvent,
+      commitsPerEvent,
+      pass: why.length === 0,
+      why,
+    };
+    steps.push(step);
+    log(
+      `ladder ${rate}/s: offered ${offered}, delivered ${lat.delivered}/${accepted}, p50 ${fmtMs(lat.p50)} p99 ${fmtMs(lat.p99)}, request p99 ${fmtMs(times.p99)} → ${step.pass ? 'pass' : `fail (${why.join(', ')})`}`,
+    );
+    if (published.errors.length) log(`  publish errors: ${published.errors.join(' | ')}`);
+    if (!step.pass && firstFailure === undefined) firstFailure = steps.length - 1;
+    // After the first failing step, one more step, then stop climbing.
+    const last = steps.length - 1 === (firstFailure ?? -2) + 1 || steps.length === S.ladder.length;
+    // Let this step's backlog drain (bounded) so the next step starts from an empty queue.
+    if (!last && lat.delivered < accepted) {
+      log(`ladder: letting ${accepted - lat.delivered} deliveries drain before the next step`);
+      await waitFor(
+        async () => (await ctx.receiver.unique(group)) >= accepted,
+        S.settleSeconds * 1000,
+        250,
+      );
+      step.leftOver = accepted - (await ctx.receiver.unique(group));
+    }
+    await ctx.receiver.forget(group);
+    if (last) break;
+  }
+
+  const passing = steps.filter((s) => s.pass);
+  const sustained = passing.length ? Math.max(...passing.map((s) => s.rate)) : 0;
+  const fullTarget = passing.filter((s) => s.requestP99 <= REQUEST_P99_TARGET_MS);
+  const best = fullTarget.length ? Math.max(...fullTarget.map((s) => s.rate)) : 0;
+  const sustainedStep = steps.find((s) => s.rate === sustained);
+  const rows = steps.map((s) => [
+    `${fmtInt(s.rate)}/s`,
+    `${fmtInt(s.offered)} of ${fmtInt(s.rate * S.stepSeconds)} (${fmtInt(s.offered / S.stepSeconds)}/s)${s.late ? `; ${fmtInt(s.late)} late` : ''}${s.unsent ? `; ${fmtInt(s.unsent)} never sent` : ''}`,
+    `${fmtInt(s.delivered)} / ${fmtInt(s.accepted)}${s.duplicates ? ` (+${s.duplicates} dup.)` : ''}`,
+    `${fmtMs(s.p50)} / ${fmtMs(s.p99)}`,
+    `${fmtMs(s.requestP50)} / ${fmtMs(s.requestP99)}`,
+    String(s.errors),
+    s.cpuPerEvent ? fmtCpuPer(s.cpuPerEvent) : 'n/a',
+    Number.isFinite(s.commitsPerEvent) ? s.commitsPerEvent.toFixed(1) : 'n/a',
+    s.pass
+      ? '✓'
+      : `✗ ${s.why.join(', ')}${s.leftOver ? `; ${fmtInt(s.leftOver)} still undelivered ${S.settleSeconds} s later` : ''}`,
+  ]);
+  const ingestRatio = ctx.singleEventIngest
+    ? ` That is ${fmtRatio(sustained, ctx.singleEventIngest)} of the single-event ingest rate the API alone reached in this run (${fmtInt(ctx.singleEventIngest)} events/s).`
+    : '';
+  return {
+    title: 'Single-event ladder (one POST per event, one webhook)',
+    body: [
+      markdownTable(
+        [
+          'rate',
+          'offered (sent of scheduled)',
+          'delivered in 10 s',
+          'publish → receiver p50 / p99',
+          'publish request p50 / p99',
+          'errors',
+          'CPU ms per event: API / workers / Postgres',
+          '≈ Postgres commits per event',
+          'step',
+        ],
+        rows,
+      ),
+      '',
+      `Sustained single-event rate (highest step with everything delivered and p99 ≤ ${P99_TARGET_MS} ms): **${sustained ? `${fmtInt(sustained)}/s` : 'none of the steps'}**.${ingestRatio} Steps of ${S.stepSeconds} s, at most ${S.ladderInFlight} publishes in flight; "late" = sent more than 10 ms after its scheduled time.`,
+    ],
+    targets: [
+      {
+        name: `Sustained single-event rate ≥ ${fmtInt(SUSTAINED_TARGET)}/s, all delivered, p99 ≤ ${P99_TARGET_MS} ms, publish request p99 ≤ ${REQUEST_P99_TARGET_MS} ms`,
+        result: sustainedStep
+          ? `${fmtInt(sustained)}/s (p99 ${fmtMs(sustainedStep.p99)}, request p99 ${fmtMs(sustainedStep.requestP99)})${best !== sustained ? `; with request p99 ≤ ${REQUEST_P99_TARGET_MS} ms: ${best ? `${fmtInt(best)}/s` : 'none'}` : ''}`
+          : `no step passed (first: ${steps[0] ? `${fmtInt(steps[0].rate)}/s, p99 ${fmtMs(steps[0].p99)}` : 'none'})`,
+        met: best >= SUSTAINED_TARGET,
+      },
+    ],
+    sustained,
+  };
+}

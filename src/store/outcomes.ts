@@ -1,0 +1,111 @@
+import type { Database } from './db.ts';
+import { storableJson } from '../domain/json-text.ts';
+
+/** One row of the attempts log (Kazoo's keys, in column form). */
+export interface AttemptRecord {
+  id: string;
+  deliveryId: string;
+  webhookId: string | null;
+  accountId: string;
+  eventId: string;
+  hookEvent: string;
+  uri: string;
+  method: string;
+  reqHeaders: Record<string, string>;
+  reqBody: string;
+  respStatusCode: number | null;
+  respHeaders: Record<string, string> | null;
+  respBody: string | null;
+  try: number;
+  retriesLeft: number;
+  result: 'success' | 'failure';
+  reason: string | null;
+  clientError: string | null;
+  durationMs: number;
+  created: Date;
+}
+
+/** What became of one delivery after one try (or without one, when it was skipped). */
+export interface DeliveryOutcome {
+  attempt?: AttemptRecord;
+  delivery: {
+    id: string;
+    status: 'pending' | 'delivered' | 'failed' | 'skipped';
+    tries: number;
+    nextAttemptAt: Date;
+    lastError: string | null;
+  };
+  /** A success resets the webhook's failure count. */
+  succeededWebhookId?: string;
+}
+
+/** Outcomes of attempts: the attempts log and the deliveries' new states, written together. */
+export function outcomeStore({ pool }: Database) {
+  return {
+    /**
+     * Stores a batch of outcomes in ONE statement (so one round trip, atomic): the attempts, the
+     * deliveries' new states (their lease released), and the failure-count reset of webhooks that
+     * succeeded. A delivery that was skipped meanwhile (its webhook was auto-disabled) stays skipped.
+     */
+    async write(outcomes: DeliveryOutcome[]): Promise<void> {
+      const rows = outcomes.map((o) => ({
+        delivery_id: o.delivery.id,
+        status: o.delivery.status,
+        tries: o.delivery.tries,
+        next_attempt_at: o.delivery.nextAttemptAt,
+        last_error: o.delivery.lastError,
+        succeeded_webhook_id: o.succeededWebhookId ?? null,
+        attempt: o.attempt ? attemptColumns(o.attempt) : null,
+      }));
+      await pool.query(
+        `WITH input AS (
+       SELECT * FROM json_to_recordset($1::json) AS x(delivery_id text, status text, tries int,
+         next_attempt_at timestamptz, last_error text, succeeded_webhook_id text, attempt json)
+     ), new_attempts AS (
+       -- LATERAL, not (json_populate_record(…)).*, which would call it once per column.
+       INSERT INTO attempts
+       SELECT a.* FROM input, LATERAL json_populate_record(null::attempts, input.attempt) a
+       WHERE input.attempt IS NOT NULL
+     ), ended AS (
+       UPDATE deliveries AS d SET status = i.status, tries = i.tries, next_attempt_at = i.next_attempt_at,
+         last_error = i.last_error, lease_until = NULL, modified = now()
+       -- "IS TRUE" keeps the planner on the primary key: with stale statistics during a burst it
+       -- would otherwise scan every pending delivery through the status index, once per batch.
+       FROM input i WHERE d.id = i.delivery_id AND (d.status = 'pending') IS TRUE
+     )
+     UPDATE webhooks SET recent_failures = '{}'
+     WHERE id IN (SELECT succeeded_webhook_id FROM input WHERE succeeded_webhook_id IS NOT NULL)
+       AND cardinality(recent_failures) > 0`,
+        [storableJson(JSON.stringify(rows))],
+      );
+    },
+  };
+}
+
+export type OutcomeStore = ReturnType<typeof outcomeStore>;
+
+/** An attempt as the attempts table's columns (json_populate_record matches them by name). */
+function attemptColumns(a: AttemptRecord) {
+  return {
+    id: a.id,
+    delivery_id: a.deliveryId,
+    webhook_id: a.webhookId,
+    account_id: a.accountId,
+    event_id: a.eventId,
+    hook_event: a.hookEvent,
+    uri: a.uri,
+    method: a.method,
+    req_headers: a.reqHeaders,
+    req_body: a.reqBody,
+    resp_status_code: a.respStatusCode,
+    resp_headers: a.respHeaders,
+    resp_body: a.respBody,
+    try: a.try,
+    retries_left: a.retriesLeft,
+    result: a.result,
+    reason: a.reason,
+    client_error: a.clientError,
+    duration_ms: a.durationMs,
+    created: a.created,
+  };
+}

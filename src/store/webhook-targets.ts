@@ -1,0 +1,112 @@
+import type pg from 'pg';
+import type { Database } from './db.ts';
+import type { PreviousSecret } from '../domain/signing.ts';
+import { managedBySql } from './tenancy.ts';
+
+/**
+ * Webhooks as fan-out and delivery read them: raw SQL over the pool, because this is the hot path.
+ * (The management API reads and writes webhooks through webhooks.ts.)
+ */
+
+/** A webhook's delivery limits after its account's defaults are applied (null: the setting / none). */
+export interface WebhookLimits {
+  maxInFlight: number | null;
+  rateLimit: number | null;
+}
+
+/** What matching an event needs to know of a webhook. */
+export interface WebhookForMatching extends WebhookLimits {
+  id: string;
+  accountId: string;
+  hook: string | null;
+  eventTypes: string[];
+  customData: Record<string, unknown> | null;
+  modifiers: Record<string, unknown> | null;
+  includeSubaccounts: boolean;
+  includeInternalLegs: boolean;
+  enabled: boolean;
+}
+
+/** What sending an attempt needs to know of a webhook (no modifiers: they only filter). */
+export interface WebhookForDelivery {
+  id: string;
+  accountId: string;
+  uri: string;
+  httpVerb: 'get' | 'post' | 'put';
+  format: 'json' | 'form-data';
+  hook: string | null;
+  eventTypes: string[];
+  retries: number;
+  customData: Record<string, unknown> | null;
+  /** Extra headers of every delivery (Kazoo 4.3+); names were checked when the webhook was saved. */
+  customRequestHeaders: Record<string, string> | null;
+  enabled: boolean;
+  secret: string;
+  previousSecrets: PreviousSecret[];
+}
+
+const LIMIT_COLUMNS = `coalesce(w.max_in_flight, o.webhook_max_in_flight) AS "maxInFlight",
+  coalesce(w.rate_limit, o.webhook_rate_limit) AS "rateLimit"`;
+
+export function webhookTargetStore({ pool }: Database) {
+  return {
+    /**
+     * The webhooks events of these accounts can reach: each account's own enabled hooks, and its
+     * ancestors' enabled hooks that include sub-accounts — one row per (event account, webhook), with
+     * the event account's tree. Type and modifier matching is done by the pure `webhookReceives`.
+     */
+    async candidates(accountIds: string[], on: pg.Pool | pg.PoolClient = pool) {
+      const { rows } = await on.query<
+        WebhookForMatching & { eventAccountId: string; tree: string[] }
+      >(
+        `SELECT a.id AS "eventAccountId", a.tree, w.id, w.account_id AS "accountId", w.hook,
+       coalesce(w.event_types, '{}') AS "eventTypes", w.custom_data AS "customData", w.modifiers,
+       w.include_subaccounts AS "includeSubaccounts", w.include_internal_legs AS "includeInternalLegs",
+       w.enabled, ${LIMIT_COLUMNS}
+     FROM accounts a
+     JOIN webhooks w
+       ON w.enabled AND (w.account_id = a.id OR (w.include_subaccounts AND ${managedBySql('a', 'w.account_id')}))
+     JOIN accounts o ON o.id = w.account_id
+     WHERE a.id = ANY($1)`,
+        [accountIds],
+      );
+      return rows;
+    },
+
+    /** Each webhook once, however many deliveries of a batch go to it. */
+    async forDelivery(ids: string[]): Promise<Map<string, WebhookForDelivery>> {
+      if (ids.length === 0) return new Map();
+      const { rows } = await pool.query<WebhookForDelivery>(
+        `SELECT w.id, w.account_id AS "accountId", w.uri, w.http_verb AS "httpVerb", w.format, w.hook,
+       coalesce(w.event_types, '{}') AS "eventTypes", w.retries, w.custom_data AS "customData",
+       w.custom_request_headers AS "customRequestHeaders", w.enabled, w.secret, w.previous_secrets AS "previousSecrets"
+     FROM webhooks w WHERE w.id = ANY($1)`,
+        [ids],
+      );
+      return new Map(rows.map((w) => [w.id, w]));
+    },
+
+    /** The limits of every webhook of an account (its defaults changed). */
+    async limitsOfAccount(accountId: string) {
+      const { rows } = await pool.query<WebhookLimits & { id: string; accountId: string }>(
+        `SELECT w.id, w.account_id AS "accountId", ${LIMIT_COLUMNS}
+         FROM webhooks w JOIN accounts o ON o.id = w.account_id WHERE w.account_id = $1`,
+        [accountId],
+      );
+      return rows;
+    },
+
+    /** Limits of these webhooks (redeliver, recover, the reconciler). */
+    async limits(ids: string[]): Promise<Map<string, WebhookLimits & { accountId: string }>> {
+      if (ids.length === 0) return new Map();
+      const { rows } = await pool.query<WebhookLimits & { id: string; accountId: string }>(
+        `SELECT w.id, w.account_id AS "accountId", ${LIMIT_COLUMNS}
+     FROM webhooks w JOIN accounts o ON o.id = w.account_id WHERE w.id = ANY($1)`,
+        [ids],
+      );
+      return new Map(rows.map((r) => [r.id, r]));
+    },
+  };
+}
+
+export type WebhookTargetStore = ReturnType<typeof webhookTargetStore>;

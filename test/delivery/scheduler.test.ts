@@ -1,0 +1,219 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { Redis } from 'ioredis';
+import {
+  createScheduler,
+  type Pushed,
+  type Released,
+  type Scheduler,
+  type Taken,
+} from '../../src/delivery/scheduler/scheduler.ts';
+
+/**
+ * The scheduler's scripts on the real Redis, with a clock the test moves: which delivery goes
+ * next, caps, rate limits, circuits, retries and what the reconciler may push back.
+ */
+describe('the delivery scheduler', () => {
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  let clock = 1_000_000;
+  let s: Scheduler;
+  const CLAIM = 10_000;
+
+  beforeEach(() => {
+    clock = 1_000_000;
+    s = createScheduler(
+      redis,
+      `sbtest:${inject('runId')}:${randomBytes(4).toString('hex')}`,
+      {
+        webhookMaxInFlight: 4,
+        accountMaxInFlight: 6,
+        circuitFailures: 3,
+        circuitOpenMs: 1_000,
+        circuitMaxOpenMs: 3_000,
+      },
+      () => clock,
+    );
+  });
+  afterAll(() => redis.disconnect());
+
+  let seq = 0;
+  function deliveries(webhookId: string, n: number, extra: Partial<Pushed> = {}): Pushed[] {
+    return Array.from({ length: n }, () => ({
+      id: `d${++seq}`,
+      webhookId,
+      accountId: extra.accountId ?? `acct-${webhookId}`,
+      maxInFlight: null,
+      rateLimit: null,
+      ...extra,
+    }));
+  }
+  const take = async (max: number) => (await s.cycle([], max, CLAIM)).taken;
+  const release = (taken: Taken[], health: Released['health'] = 'up', retryAt?: number) =>
+    s.cycle(
+      taken.map((t) => ({ ...t, health, retryAt })),
+      0,
+      CLAIM,
+    );
+  const hooks = (taken: Taken[]) => taken.map((t) => t.webhookId);
+
+  it('shares one take between webhooks in turn, and lets a single busy webhook fill it', async () => {
+    await s.push(deliveries('x', 10, { maxInFlight: 100 }));
+    await s.push(deliveries('y', 10, { maxInFlight: 100 }));
+    const shared = await take(6);
+    expect(hooks(shared)).toEqual(['x', 'y', 'x', 'y', 'x', 'y']);
+    await release(shared);
+    await s.forget(['y']);
+    expect(hooks(await take(6))).toEqual(Array(6).fill('x'));
+  });
+
+  it('serves webhooks in turn: one with 100 waiting does not hold up one with 1', async () => {
+    await s.push(deliveries('busy', 100));
+    clock += 1;
+    await s.push(deliveries('quiet', 1));
+    clock += 1;
+    const first = await take(2);
+    expect(hooks(first).sort()).toEqual(['busy', 'quiet']);
+  });
+
+  it('never has more than a webhook’s cap in flight; an ended turn frees a slot', async () => {
+    await s.push(deliveries('w', 10, { maxInFlight: 3 }));
+    const first = await take(10);
+    expect(first).toHaveLength(3);
+    expect(await take(10)).toHaveLength(0);
+    await release(first.slice(0, 1));
+    expect(await take(10)).toHaveLength(1);
+  });
+
+  it('uses the default cap when the webhook sets none', async () => {
+    await s.push(deliveries('w', 10));
+    expect(await take(10)).toHaveLength(4);
+  });
+
+  it('frees the slot of a claim that expired (a worker that died mid-delivery)', async () => {
+    await s.push(deliveries('w', 10, { maxInFlight: 2 }));
+    expect(await take(10)).toHaveLength(2);
+    clock += CLAIM + 1;
+    expect(await take(10)).toHaveLength(2);
+  });
+
+  it('caps an account across its webhooks, and wakes the held ones when one of its deliveries ends', async () => {
+    await s.push(deliveries('a1', 10, { accountId: 'acct' }));
+    await s.push(deliveries('a2', 10, { accountId: 'acct' }));
+    await s.push(deliveries('other', 2));
+    const first = await take(20);
+    expect(first.filter((t) => t.accountId === 'acct')).toHaveLength(6);
+    expect(hooks(first).filter((w) => w === 'other')).toHaveLength(2);
+    expect(await take(20)).toHaveLength(0);
+    await release(first.filter((t) => t.accountId === 'acct').slice(0, 2));
+    const next = await take(20);
+    expect(next).toHaveLength(2);
+    expect(next.every((t) => t.accountId === 'acct')).toBe(true);
+  });
+
+  it('holds a webhook to its rate limit: one every 1000/rate ms after a burst of a twentieth of a second', async () => {
+    await s.push(deliveries('slow', 100, { rateLimit: 50, maxInFlight: 100 }));
+    // 50/s: a burst of 3, then one every 20 ms.
+    const burst = await take(100);
+    expect(burst).toHaveLength(3);
+    await release(burst);
+    expect(await take(100)).toHaveLength(0);
+    clock += 20;
+    expect(await take(100)).toHaveLength(1);
+    clock += 1000;
+    // A second later, no more than the burst again: the limit does not accumulate credit.
+    expect(await take(100)).toHaveLength(3);
+  });
+
+  it('a retry waits in line until it is due', async () => {
+    await s.push(deliveries('w', 1));
+    const [taken] = await take(1);
+    await release([taken], 'up', clock + 5_000);
+    expect(await take(1)).toHaveLength(0);
+    const [state] = (await s.queueStates([taken])).values();
+    expect(state).toBe('scheduled');
+    clock += 5_000;
+    expect((await take(1)).map((t) => t.id)).toEqual([taken.id]);
+  });
+
+  it('opens the circuit after repeated timeouts, lets one probe through when it is due, and closes on an answer', async () => {
+    await s.push(deliveries('dead', 20));
+    await release(await take(3), 'down');
+    expect((await s.circuits(['dead'])).get('dead')).toMatchObject({
+      state: 'open',
+      until: clock + 1_000,
+    });
+    expect(await take(10)).toHaveLength(0);
+    const [held] = deliveries('dead', 1);
+    await s.push([held]);
+    expect([...(await s.queueStates([held])).values()]).toEqual(['circuit_open']);
+
+    clock += 1_000;
+    const probe = await take(10);
+    expect(probe).toHaveLength(1); // half open: one at a time
+    expect(await take(10)).toHaveLength(0);
+    // The probe times out too: open again, for twice as long.
+    await release(probe, 'down');
+    expect((await s.circuits(['dead'])).get('dead')).toMatchObject({
+      state: 'open',
+      until: clock + 2_000,
+    });
+    clock += 2_000;
+    const second = await take(10);
+    expect(second).toHaveLength(1);
+    await release(second, 'up');
+    expect((await s.circuits(['dead'])).get('dead')).toEqual({ state: 'closed', failures: 0 });
+    expect(await take(10)).toHaveLength(4);
+    expect((await s.stats()).circuitsOpened).toBe(2);
+  });
+
+  it('an answer, even an error status, keeps the circuit closed; failures must come in a row', async () => {
+    await s.push(deliveries('flaky', 10));
+    await release(await take(2), 'down');
+    await release(await take(1), 'up');
+    await release(await take(2), 'down');
+    expect((await s.circuits(['flaky'])).get('flaky')).toEqual({ state: 'closed', failures: 2 });
+  });
+
+  it('the reconciler’s push adds what is neither waiting nor in flight, and only that', async () => {
+    const [a, b, c] = deliveries('w', 3);
+    await s.push([a, b]);
+    const [running] = await take(1);
+    // a is in flight, b waits, c was lost before it was ever pushed.
+    expect(await s.push([a, b, c], { onlyIfAbsent: true })).toBe(1);
+    expect([...(await s.queueStates([a, b, c])).values()]).toEqual([
+      'in_flight',
+      'queued',
+      'queued',
+    ]);
+    expect(running.id).toBe(a.id);
+    // Once a's claim has expired (its worker died), a comes back.
+    clock += CLAIM + 1;
+    expect(await s.push([a], { onlyIfAbsent: true })).toBe(1);
+  });
+
+  it('forgets a webhook’s line when it is disabled or deleted', async () => {
+    const lost = deliveries('gone', 5);
+    await s.push(lost);
+    await s.forget(['gone']);
+    expect(await take(10)).toHaveLength(0);
+    expect([...(await s.queueStates(lost)).values()]).toEqual(Array(5).fill('unknown'));
+  });
+
+  it('says which pending delivery is held by its cap or by its rate limit', async () => {
+    const capped = deliveries('capped', 3, { maxInFlight: 1 });
+    await s.push(capped);
+    await take(1);
+    expect([...(await s.queueStates(capped.slice(1))).values()]).toEqual([
+      'at_capacity',
+      'at_capacity',
+    ]);
+    const throttled = deliveries('throttled', 3, { rateLimit: 1, maxInFlight: 10 });
+    await s.push(throttled);
+    await take(10);
+    expect([...(await s.queueStates(throttled.slice(1))).values()]).toEqual([
+      'throttled',
+      'throttled',
+    ]);
+  });
+});
