@@ -69,14 +69,17 @@ export function createDeliverer(
         };
       });
     },
-    { maxSize: 200, maxConcurrent: 1 },
+    // At most every 2 ms: a delivery waits that long at most before its request goes out.
+    { maxSize: 200, maxConcurrent: 1, minIntervalMs: 2 },
   );
+  // Outcomes wait longer for company: nobody waits on them (the endpoint's slot is freed when its
+  // answer arrives), and each write stores a batch's attempts and states in one statement.
   const writer = createBatcher(
     async (outcomes: DeliveryOutcome[]) => {
       await stores.outcomes.write(outcomes);
       return outcomes.map(() => undefined);
     },
-    { maxSize: 500, maxConcurrent: 1 },
+    { maxSize: 500, maxConcurrent: 1, minIntervalMs: 10 },
   );
   const policy: RetryPolicy = {
     scheduleMs: settings.retryScheduleMs,
