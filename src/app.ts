@@ -135,6 +135,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     redisPrefix: deps.config.redisPrefix,
     stores,
   });
+  app.addHook('onReady', () => auth.ready());
   app.addHook('onClose', () => auth.close());
   const scheduler = createScheduler(deps.redis, deps.config.redisPrefix, deps.config.delivery);
   const ingest = createIngest(stores, pushOrLeave(scheduler, app.log));

@@ -7,20 +7,25 @@ import { within } from '../time-limit.ts';
 
 /**
  * Keys, tokens and accounts as the auth guard reads them, remembered in this process so that an
- * authenticated request does not cost a Postgres round trip.
+ * authenticated request costs neither a Postgres nor a Redis round trip.
  *
- * Revocation must still take effect at once in every API process. A generation counter held in
- * Redis says when anything that can take access away has changed (a key revoked, an account
- * renamed or deleted, the root key retired): each request reads it — one small Redis GET — and a
- * process that sees a new value forgets everything it remembered. An entry also lives at most
- * `ttlMs` (a safety net), and a token's never past its expiry. Without Redis nothing is
- * remembered: every request asks Postgres, which is slower but never wrong.
+ * Revocation must still take effect at once in every API process. Whatever can take access away
+ * (a key revoked, an account renamed or deleted, the root key retired) is announced on a Redis
+ * channel before the change is answered, and every API process listens: an announcement makes it
+ * forget everything it remembered. The change is answered only after the announcement has gone
+ * out and had a few milliseconds to arrive, and each request lets the event loop take in what has
+ * arrived before it trusts a remembered entry, so a client that hears its change is done finds it
+ * done in every process. While a process is
+ * not listening (Redis away, reconnecting), it remembers nothing and asks Postgres every time —
+ * slower, never wrong. An entry also lives at most `ttlMs`, and a token's never past its expiry.
  */
 export interface AuthCache {
   credential(token: string): Promise<Credential | null>;
   account(id: string): Promise<Account | null>;
   /** After a change that can take access away: every API process forgets before its next request. */
   invalidate(): Promise<void>;
+  /** Resolves once the process listens for announcements (or after a short wait without Redis). */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -33,9 +38,11 @@ export interface AuthCacheOptions {
 }
 
 const REDIS_TIMEOUT_MS = 250;
+/** How long a change's answer waits after its announcement (see invalidate). */
+const ANNOUNCE_SETTLE_MS = 20;
 
-function generationKey(redisPrefix: string): string {
-  return `${redisPrefix}:auth:generation`;
+function changesChannel(redisPrefix: string): string {
+  return `${redisPrefix}:auth:changed`;
 }
 
 /**
@@ -43,50 +50,74 @@ function generationKey(redisPrefix: string): string {
  * where no cache is at hand, e.g. at start-up after retiring a root key).
  */
 export async function announceAccessChange(redis: Redis, redisPrefix: string): Promise<void> {
-  await within(REDIS_TIMEOUT_MS * 4, redis.incr(generationKey(redisPrefix)), 'auth invalidation');
+  await within(
+    REDIS_TIMEOUT_MS * 4,
+    redis.publish(changesChannel(redisPrefix), 'changed'),
+    'auth invalidation',
+  );
 }
+
+/** One turn of the event loop: what has arrived on any socket (an announcement) is taken in. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export function authCache(options: AuthCacheOptions): AuthCache {
   const { stores, ttlMs = 10_000, maxEntries = 10_000 } = options;
-  // No offline queue: while Redis is away a GET fails at once and the guard asks Postgres.
-  const redis = new Redis(options.redisUrl, {
+  const channel = changesChannel(options.redisPrefix);
+  const entries = new Map<string, { value: unknown; until: number }>();
+  /** True only while subscribed: announcements can reach this process. */
+  let listening = false;
+  /** Counts forgettings: a value loaded across one may predate the change and is not kept. */
+  let epoch = 0;
+  const forget = () => {
+    entries.clear();
+    epoch++;
+  };
+
+  // A connection of its own (a subscribed connection can do nothing else); announcements go out
+  // on a second one.
+  const subscriber = new Redis(options.redisUrl, {
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
-    enableAutoPipelining: true,
+    autoResubscribe: false,
+    connectionName: `switchboard-auth-listener:${options.redisPrefix}`,
   });
-  redis.on('error', () => {});
-  const entries = new Map<string, { value: unknown; until: number }>();
-  let seen: string | null = null;
-
-  /** The cluster's generation, or undefined when Redis cannot say (then nothing is cached). */
-  async function currentGeneration(): Promise<string | null | undefined> {
-    try {
-      return await within(
-        REDIS_TIMEOUT_MS,
-        redis.get(generationKey(options.redisPrefix)),
-        'auth generation',
-      );
-    } catch {
-      return undefined;
-    }
-  }
+  const publisher = new Redis(options.redisUrl, {
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+  });
+  subscriber.on('error', () => {});
+  publisher.on('error', () => {});
+  subscriber.on('message', forget);
+  // Whatever was announced while not listening is unknown: forget, and trust nothing until
+  // subscribed again.
+  subscriber.on('close', () => {
+    listening = false;
+    forget();
+  });
+  let subscribed: Promise<void> = Promise.resolve();
+  const subscribe = () => {
+    subscribed = subscriber.subscribe(channel).then(
+      () => {
+        forget();
+        listening = true;
+      },
+      () => {},
+    );
+  };
+  subscriber.on('ready', subscribe);
 
   async function remembered<T>(
     key: string,
     load: () => Promise<T | null>,
     expiresAt: (value: T) => Date | null = () => null,
   ): Promise<T | null> {
-    const generation = await currentGeneration();
-    if (generation === undefined) return load();
-    if (generation !== seen) {
-      entries.clear();
-      seen = generation;
-    }
+    await nextTurn();
+    if (!listening) return load();
     const hit = entries.get(key);
     if (hit && hit.until > Date.now()) return hit.value as T;
+    const before = epoch;
     const value = await load();
-    // A newer generation seen while loading means this value may be from before the change.
-    if (value !== null && seen === generation) {
+    if (value !== null && listening && epoch === before) {
       const expiry = expiresAt(value)?.getTime() ?? Infinity;
       if (entries.size >= maxEntries) entries.delete(entries.keys().next().value as string);
       entries.set(key, { value, until: Math.min(Date.now() + ttlMs, expiry) });
@@ -107,12 +138,25 @@ export function authCache(options: AuthCacheOptions): AuthCache {
       return remembered(`account:${id}`, () => stores.accounts.find(id));
     },
     async invalidate() {
-      entries.clear();
-      // Without Redis the other processes are not caching either (see above).
-      await announceAccessChange(redis, options.redisPrefix).catch(() => {});
+      forget();
+      // Without Redis the other processes are not remembering anything either (see above).
+      const announced = await announceAccessChange(publisher, options.redisPrefix).then(
+        () => true,
+        () => false,
+      );
+      // Redis answers the announcer in the same pass in which it writes to the listeners; a few
+      // milliseconds more let every listener take it in before the change is answered.
+      if (announced) await new Promise((resolve) => setTimeout(resolve, ANNOUNCE_SETTLE_MS));
+    },
+    async ready() {
+      const deadline = Date.now() + 1_000;
+      while (!listening && Date.now() < deadline) {
+        await Promise.race([subscribed, new Promise((r) => setTimeout(r, 20))]);
+      }
     },
     async close() {
-      redis.disconnect();
+      subscriber.disconnect();
+      publisher.disconnect();
     },
   };
 }

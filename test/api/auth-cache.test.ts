@@ -92,4 +92,28 @@ describe('the auth cache', () => {
     await new Promise((resolve) => setTimeout(resolve, 400));
     expectError(await api(two.app, token).get(`/v2/accounts/${tenant.id}`), 401);
   });
+
+  it('forgets everything when it stops hearing announcements, and remembers again once it does', async () => {
+    const { id, api_key } = await newKey();
+    expectSuccess(await api(two.app, api_key).get(`/v2/accounts/${tenant.id}`));
+    // Both apps' listeners drop (as when Redis restarts); meanwhile the key goes without an
+    // announcement, which neither could have heard.
+    const clients = (await one.redis.client('LIST')) as string;
+    const listeners = clients
+      .split('\n')
+      .filter((line) => line.includes(`name=switchboard-auth-listener:${one.config.redisPrefix} `))
+      .map((line) => /(?:^| )id=(\d+)/.exec(line)![1]);
+    expect(listeners.length).toBe(2);
+    await one.db.prisma.apiKey.delete({ where: { id } });
+    for (const listener of listeners) await one.redis.client('KILL', 'ID', listener);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expectError(await api(two.app, api_key).get(`/v2/accounts/${tenant.id}`), 401);
+
+    // Listening again (ioredis reconnects): a key is remembered again.
+    const again = await newKey();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expectSuccess(await api(two.app, again.api_key).get(`/v2/accounts/${tenant.id}`));
+    await one.db.prisma.apiKey.delete({ where: { id: again.id } });
+    expectSuccess(await api(two.app, again.api_key).get(`/v2/accounts/${tenant.id}`));
+  });
 });
