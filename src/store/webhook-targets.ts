@@ -25,6 +25,8 @@ export interface WebhookForMatching extends WebhookLimits {
   includeSubaccounts: boolean;
   includeInternalLegs: boolean;
   enabled: boolean;
+  /** Reached only by invoke (domain/call-control.ts). */
+  callControl: boolean;
 }
 
 /** What sending an attempt needs to know of a webhook (no modifiers: they only filter). */
@@ -62,7 +64,7 @@ export function webhookTargetStore({ pool }: Database) {
         `SELECT a.id AS "eventAccountId", a.tree, w.id, w.account_id AS "accountId", w.hook,
        coalesce(w.event_types, '{}') AS "eventTypes", w.custom_data AS "customData", w.modifiers,
        w.include_subaccounts AS "includeSubaccounts", w.include_internal_legs AS "includeInternalLegs",
-       w.enabled, ${LIMIT_COLUMNS}
+       w.enabled, w.call_control AS "callControl", ${LIMIT_COLUMNS}
      FROM accounts a
      JOIN webhooks w
        ON w.enabled AND (w.account_id = a.id OR (w.include_subaccounts AND ${managedBySql('a', 'w.account_id')}))
