@@ -64,6 +64,7 @@ export function createInvoker(
     delivery: LeasedDelivery,
     webhook: WebhookForDelivery,
     due: number,
+    timeoutMs: number,
   ): Promise<{ result: InvokeResult; outcome: DeliveryOutcome }> {
     const started = new Date();
     const base = {
@@ -84,6 +85,10 @@ export function createInvoker(
       const prepared = prepareAttempt(delivery, webhook, started);
       exchange = await http.send(prepared.request, Math.max(1, due - Date.now()));
       answer = readAnswer(exchange, settings.answerLimitBytes);
+      // The client was given what was left of the deadline; the caller knows the deadline.
+      if (answer.result === 'failure' && answer.clientError === 'timeout') {
+        answer = { ...answer, reason: `no complete answer within the deadline of ${timeoutMs} ms` };
+      }
       attempt = {
         ...base,
         hookEvent: prepared.hookEvent,
@@ -183,7 +188,7 @@ export function createInvoker(
           const webhook = webhooks.get(d.webhookId);
           // Both were just written and read; one is missing only if the webhook was deleted in
           // between, and then its delivery (webhook_id set null) is simply not sent.
-          return delivery && webhook ? [attemptOne(delivery, webhook, due)] : [];
+          return delivery && webhook ? [attemptOne(delivery, webhook, due, timeoutMs)] : [];
         }),
       );
       await stores.outcomes.write(sent.map((s) => s.outcome));

@@ -22,8 +22,7 @@ export const INVOKE_TIMEOUT_BOUNDS = { min: 100, max: 10_000 } as const;
 /** What the HTTP exchange of an invoke gave (the http client's result, as far as it matters here). */
 export interface Exchange {
   outcome:
-    | { kind: 'response'; status: number }
-    | { kind: 'error'; clientError: string; message: string };
+    { kind: 'response'; status: number } | { kind: 'error'; clientError: string; message: string };
   /** The body as read, at most the answer limit. */
   responseBody?: string;
   /** The body was longer than the answer limit. */
