@@ -356,7 +356,7 @@ describe('call-control hooks and the other paths', () => {
       trigger: 'invoke' as const,
     };
     await store.events.insertWithDeliveries(
-      [{ accountId: tenant.account.id, ...callEvent('abandoned') }],
+      [{ ...callEvent('abandoned'), accountId: tenant.account.id, id: 'abandoned' }],
       [delivery],
     );
     await t.scheduler.push(await withLimits(store, [delivery]));
