@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { Database } from './db.ts';
+import { preparedStatement, type Database } from './db.ts';
 import { managedBySql } from './tenancy.ts';
 
 /**
@@ -55,6 +55,19 @@ export interface PendingCursor {
 /** The most deliveries one recover call reopens (as Svix); call again for the rest. */
 export const RECOVER_LIMIT = 10_000;
 
+const leaseDeliveries = preparedStatement(
+  'lease_deliveries',
+  `WITH leased AS (
+       UPDATE deliveries SET lease_until = now() + $2 * interval '1 millisecond'
+       WHERE id = ANY($1) AND (status = 'pending') IS TRUE
+         AND (lease_until IS NULL OR lease_until < now())
+       RETURNING id, tries, trigger, next_attempt_at, webhook_id, event_account_id, event_id)
+     SELECT d.id, d.tries, d.trigger, d.next_attempt_at AS "nextAttemptAt", d.webhook_id AS "webhookId",
+            d.event_account_id AS "eventAccountId", d.event_id AS "eventId", e.type AS "eventType",
+            e.payload, e.created AS "eventCreated"
+     FROM leased d JOIN events e ON e.account_id = d.event_account_id AND e.id = d.event_id`,
+);
+
 export function deliveryStore({ pool }: Database) {
   return {
     /** New deliveries (fan-out, redeliver), on the pool or inside a caller's transaction. */
@@ -75,18 +88,7 @@ export function deliveryStore({ pool }: Database) {
      * The outcome write releases the lease; a crashed run's lease simply expires.
      */
     async lease(ids: string[], leaseMs: number): Promise<Map<string, LeasedDelivery>> {
-      const { rows } = await pool.query(
-        `WITH leased AS (
-       UPDATE deliveries SET lease_until = now() + $2 * interval '1 millisecond'
-       WHERE id = ANY($1) AND (status = 'pending') IS TRUE
-         AND (lease_until IS NULL OR lease_until < now())
-       RETURNING id, tries, trigger, next_attempt_at, webhook_id, event_account_id, event_id)
-     SELECT d.id, d.tries, d.trigger, d.next_attempt_at AS "nextAttemptAt", d.webhook_id AS "webhookId",
-            d.event_account_id AS "eventAccountId", d.event_id AS "eventId", e.type AS "eventType",
-            e.payload, e.created AS "eventCreated"
-     FROM leased d JOIN events e ON e.account_id = d.event_account_id AND e.id = d.event_id`,
-        [ids, leaseMs],
-      );
+      const { rows } = await pool.query(leaseDeliveries([ids, leaseMs]));
       return new Map(
         rows.map((r) => [
           r.id,

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { Database } from './db.ts';
+import { preparedStatement, type Database } from './db.ts';
 import { deliveryArrays, type NewDelivery } from './deliveries.ts';
 
 /** Events: stored once per (account, id), fanned out into deliveries. Raw SQL on the hot path. */
@@ -24,6 +24,23 @@ export interface StoredEvent {
   created: Date;
 }
 
+const insertEventsWithDeliveries = preparedStatement(
+  'insert_events_with_deliveries',
+  `WITH new_events AS (
+       INSERT INTO events (account_id, id, type, payload, fanned_out_at)
+       SELECT e.account_id, e.id, e.type, e.payload, now()
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[]) AS e(account_id, id, type, payload)
+       ON CONFLICT DO NOTHING
+       RETURNING account_id, id
+     ), new_deliveries AS (
+       INSERT INTO deliveries (id, event_account_id, event_id, webhook_id, account_id, trigger)
+       SELECT d.* FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+         AS d(id, event_account_id, event_id, webhook_id, account_id, trigger)
+       JOIN new_events n ON n.account_id = d.event_account_id AND n.id = d.event_id
+     )
+     SELECT account_id AS "accountId", id FROM new_events`,
+);
+
 export function eventStore({ pool, prisma }: Database) {
   return {
     /**
@@ -38,26 +55,13 @@ export function eventStore({ pool, prisma }: Database) {
     ): Promise<Set<string>> {
       if (events.length === 0) return new Set();
       const { rows } = await pool.query<{ accountId: string; id: string }>(
-        `WITH new_events AS (
-       INSERT INTO events (account_id, id, type, payload, fanned_out_at)
-       SELECT e.account_id, e.id, e.type, e.payload, now()
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[]) AS e(account_id, id, type, payload)
-       ON CONFLICT DO NOTHING
-       RETURNING account_id, id
-     ), new_deliveries AS (
-       INSERT INTO deliveries (id, event_account_id, event_id, webhook_id, account_id, trigger)
-       SELECT d.* FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
-         AS d(id, event_account_id, event_id, webhook_id, account_id, trigger)
-       JOIN new_events n ON n.account_id = d.event_account_id AND n.id = d.event_id
-     )
-     SELECT account_id AS "accountId", id FROM new_events`,
-        [
+        insertEventsWithDeliveries([
           events.map((e) => e.accountId),
           events.map((e) => e.id),
           events.map((e) => e.type),
           events.map((e) => JSON.stringify(e.payload)),
           ...deliveryArrays(deliveries),
-        ],
+        ]),
       );
       return new Set(rows.map((r) => eventKey(r.accountId, r.id)));
     },

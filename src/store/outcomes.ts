@@ -1,4 +1,4 @@
-import type { Database } from './db.ts';
+import { preparedStatement, type Database } from './db.ts';
 import { storableJson } from '../domain/json-text.ts';
 
 /** One row of the attempts log (Kazoo's keys, in column form). */
@@ -39,6 +39,28 @@ export interface DeliveryOutcome {
   succeededWebhookId?: string;
 }
 
+const writeOutcomes = preparedStatement(
+  'write_outcomes',
+  `WITH input AS (
+       SELECT * FROM json_to_recordset($1::json) AS x(delivery_id text, status text, tries int,
+         next_attempt_at timestamptz, last_error text, attempt json)
+     ), new_attempts AS (
+       -- LATERAL, not (json_populate_record(…)).*, which would call it once per column.
+       INSERT INTO attempts
+       SELECT a.* FROM input, LATERAL json_populate_record(null::attempts, input.attempt) a
+       WHERE input.attempt IS NOT NULL
+     ), ended AS (
+       UPDATE deliveries AS d SET status = i.status, tries = i.tries, next_attempt_at = i.next_attempt_at,
+         last_error = i.last_error, lease_until = NULL, modified = now()
+       -- The ids again as an array: the planner cannot count json_to_recordset's rows (it
+       -- assumes 100) and, on a small table, would scan every delivery instead of the primary key.
+       -- "IS TRUE" keeps it off the status index when statistics are stale during a burst.
+       FROM input i WHERE d.id = ANY($2::text[]) AND d.id = i.delivery_id AND (d.status = 'pending') IS TRUE
+     )
+     UPDATE webhooks SET recent_failures = '{}'
+     WHERE id = ANY($3::text[]) AND cardinality(recent_failures) > 0`,
+);
+
 /** Outcomes of attempts: the attempts log and the deliveries' new states, written together. */
 export function outcomeStore({ pool }: Database) {
   return {
@@ -54,29 +76,14 @@ export function outcomeStore({ pool }: Database) {
         tries: o.delivery.tries,
         next_attempt_at: o.delivery.nextAttemptAt,
         last_error: o.delivery.lastError,
-        succeeded_webhook_id: o.succeededWebhookId ?? null,
         attempt: o.attempt ? attemptColumns(o.attempt) : null,
       }));
       await pool.query(
-        `WITH input AS (
-       SELECT * FROM json_to_recordset($1::json) AS x(delivery_id text, status text, tries int,
-         next_attempt_at timestamptz, last_error text, succeeded_webhook_id text, attempt json)
-     ), new_attempts AS (
-       -- LATERAL, not (json_populate_record(…)).*, which would call it once per column.
-       INSERT INTO attempts
-       SELECT a.* FROM input, LATERAL json_populate_record(null::attempts, input.attempt) a
-       WHERE input.attempt IS NOT NULL
-     ), ended AS (
-       UPDATE deliveries AS d SET status = i.status, tries = i.tries, next_attempt_at = i.next_attempt_at,
-         last_error = i.last_error, lease_until = NULL, modified = now()
-       -- "IS TRUE" keeps the planner on the primary key: with stale statistics during a burst it
-       -- would otherwise scan every pending delivery through the status index, once per batch.
-       FROM input i WHERE d.id = i.delivery_id AND (d.status = 'pending') IS TRUE
-     )
-     UPDATE webhooks SET recent_failures = '{}'
-     WHERE id IN (SELECT succeeded_webhook_id FROM input WHERE succeeded_webhook_id IS NOT NULL)
-       AND cardinality(recent_failures) > 0`,
-        [storableJson(JSON.stringify(rows))],
+        writeOutcomes([
+          storableJson(JSON.stringify(rows)),
+          rows.map((r) => r.delivery_id),
+          [...new Set(outcomes.flatMap((o) => o.succeededWebhookId ?? []))],
+        ]),
       );
     },
   };

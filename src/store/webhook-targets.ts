@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { Database } from './db.ts';
+import { preparedStatement, type Database } from './db.ts';
 import type { PreviousSecret } from '../domain/signing.ts';
 import { managedBySql } from './tenancy.ts';
 
@@ -50,6 +50,30 @@ export interface WebhookForDelivery {
 const LIMIT_COLUMNS = `coalesce(w.max_in_flight, o.webhook_max_in_flight) AS "maxInFlight",
   coalesce(w.rate_limit, o.webhook_rate_limit) AS "rateLimit"`;
 
+const candidatesOf = preparedStatement(
+  'webhook_candidates',
+  `SELECT a.id AS "eventAccountId", a.tree, w.id, w.account_id AS "accountId", w.hook,
+       coalesce(w.event_types, '{}') AS "eventTypes", w.custom_data AS "customData", w.modifiers,
+       w.include_subaccounts AS "includeSubaccounts", w.include_internal_legs AS "includeInternalLegs",
+       w.enabled, w.call_control AS "callControl", ${LIMIT_COLUMNS}
+     FROM accounts a
+     -- The tree (root … the account itself) as the index condition: the account's own hooks and
+     -- its ancestors' are read by (account_id, enabled), however many webhooks other tenants have.
+     JOIN webhooks w
+       ON ${managedBySql('a', 'w.account_id')} AND w.enabled
+       AND (w.account_id = a.id OR w.include_subaccounts)
+     JOIN accounts o ON o.id = w.account_id
+     WHERE a.id = ANY($1)`,
+);
+
+const forDeliveryOf = preparedStatement(
+  'webhooks_for_delivery',
+  `SELECT w.id, w.account_id AS "accountId", w.uri, w.http_verb AS "httpVerb", w.format, w.hook,
+       coalesce(w.event_types, '{}') AS "eventTypes", w.retries, w.custom_data AS "customData",
+       w.custom_request_headers AS "customRequestHeaders", w.enabled, w.secret, w.previous_secrets AS "previousSecrets"
+     FROM webhooks w WHERE w.id = ANY($1)`,
+);
+
 export function webhookTargetStore({ pool }: Database) {
   return {
     /**
@@ -60,31 +84,14 @@ export function webhookTargetStore({ pool }: Database) {
     async candidates(accountIds: string[], on: pg.Pool | pg.PoolClient = pool) {
       const { rows } = await on.query<
         WebhookForMatching & { eventAccountId: string; tree: string[] }
-      >(
-        `SELECT a.id AS "eventAccountId", a.tree, w.id, w.account_id AS "accountId", w.hook,
-       coalesce(w.event_types, '{}') AS "eventTypes", w.custom_data AS "customData", w.modifiers,
-       w.include_subaccounts AS "includeSubaccounts", w.include_internal_legs AS "includeInternalLegs",
-       w.enabled, w.call_control AS "callControl", ${LIMIT_COLUMNS}
-     FROM accounts a
-     JOIN webhooks w
-       ON w.enabled AND (w.account_id = a.id OR (w.include_subaccounts AND ${managedBySql('a', 'w.account_id')}))
-     JOIN accounts o ON o.id = w.account_id
-     WHERE a.id = ANY($1)`,
-        [accountIds],
-      );
+      >(candidatesOf([accountIds]));
       return rows;
     },
 
     /** Each webhook once, however many deliveries of a batch go to it. */
     async forDelivery(ids: string[]): Promise<Map<string, WebhookForDelivery>> {
       if (ids.length === 0) return new Map();
-      const { rows } = await pool.query<WebhookForDelivery>(
-        `SELECT w.id, w.account_id AS "accountId", w.uri, w.http_verb AS "httpVerb", w.format, w.hook,
-       coalesce(w.event_types, '{}') AS "eventTypes", w.retries, w.custom_data AS "customData",
-       w.custom_request_headers AS "customRequestHeaders", w.enabled, w.secret, w.previous_secrets AS "previousSecrets"
-     FROM webhooks w WHERE w.id = ANY($1)`,
-        [ids],
-      );
+      const { rows } = await pool.query<WebhookForDelivery>(forDeliveryOf([ids]));
       return new Map(rows.map((w) => [w.id, w]));
     },
 
