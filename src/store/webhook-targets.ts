@@ -23,10 +23,10 @@ export interface WebhookForMatching extends WebhookLimits {
   customData: Record<string, unknown> | null;
   modifiers: Record<string, unknown> | null;
   includeSubaccounts: boolean;
-  includeInternalLegs: boolean;
-  enabled: boolean;
   /** Reached only by invoke (domain/call-control.ts). */
   callControl: boolean;
+  includeInternalLegs: boolean;
+  enabled: boolean;
 }
 
 /** What sending an attempt needs to know of a webhook (no modifiers: they only filter). */
@@ -52,10 +52,11 @@ const LIMIT_COLUMNS = `coalesce(w.max_in_flight, o.webhook_max_in_flight) AS "ma
 
 const candidatesOf = preparedStatement(
   'webhook_candidates',
-  `SELECT a.id AS "eventAccountId", a.tree, w.id, w.account_id AS "accountId", w.hook,
+  `SELECT a.id AS "eventAccountId", a.tree, w.id, w.call_control AS "callControl",
+       w.account_id AS "accountId", w.hook,
        coalesce(w.event_types, '{}') AS "eventTypes", w.custom_data AS "customData", w.modifiers,
        w.include_subaccounts AS "includeSubaccounts", w.include_internal_legs AS "includeInternalLegs",
-       w.enabled, w.call_control AS "callControl", ${LIMIT_COLUMNS}
+       w.enabled, ${LIMIT_COLUMNS}
      FROM accounts a
      -- The tree (root … the account itself) as the index condition: the account's own hooks and
      -- its ancestors' are read by (account_id, enabled), however many webhooks other tenants have.
