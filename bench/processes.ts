@@ -124,8 +124,10 @@ export async function startCluster(opts: {
   apis: number;
   workers: number;
   env: Env;
-  /** Node options for the workers only (BENCH_PROFILE=1: --cpu-prof). */
+  /** Node options for the workers (BENCH_PROFILE=1: --cpu-prof). */
   workerNodeArgs?: string[];
+  /** Node options for the APIs (BENCH_PROFILE=1: --cpu-prof). */
+  apiNodeArgs?: string[];
   label?: string;
 }): Promise<Cluster> {
   const label = opts.label ? `${opts.label} ` : '';
@@ -133,7 +135,7 @@ export async function startCluster(opts: {
   const apis = ports.map((port, i) =>
     manage(
       `${label}api ${i + 1}`,
-      spawnApi({ ...opts.env, PORT: String(port), HOST: '127.0.0.1' }),
+      spawnApi({ ...opts.env, PORT: String(port), HOST: '127.0.0.1' }, opts.apiNodeArgs),
     ),
   );
   const origins = ports.map((port) => `http://127.0.0.1:${port}`);

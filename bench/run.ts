@@ -422,12 +422,16 @@ async function main(): Promise<string> {
   if (e2e.length > 0) {
     await setUp(e2e.join(', '), async () => {
       const db = await freshDatabase(databaseUrl);
-      if (S.profile) mkdirSync(profileDir, { recursive: true });
+      if (S.profile) {
+        mkdirSync(path.join(profileDir, 'worker'), { recursive: true });
+        mkdirSync(path.join(profileDir, 'api'), { recursive: true });
+      }
       const cluster = await startCluster({
         apis: S.apis,
         workers: S.workers,
         env: switchboardEnv(databaseUrl, prefix),
-        workerNodeArgs: S.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+        workerNodeArgs: S.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}/worker`] : [],
+        apiNodeArgs: S.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}/api`] : [],
       });
       clusters.push(cluster);
       const ctx = await context(cluster, db, dbName);
@@ -475,7 +479,7 @@ function report(run: {
   out.push(
     `- Machine: ${os.availableParallelism()} cores (${cpus[0]?.model ?? 'unknown CPU'}), ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB RAM, Node ${process.version}, PostgreSQL ${run.versions.postgres}, Redis ${run.versions.redis}.`,
     `- Code: commit ${run.commit}.`,
-    `- Processes: **${S.apis} API + ${S.workers} worker**, each its own process (\`src/server.ts\`, \`workers/delivery-worker.ts\`); the load generator, the receiver and the orchestrator are three more. Engine settings: ${passedThrough.length ? passedThrough.join(', ') : "the engine's defaults"}${S.profile ? '; workers under --cpu-prof' : ''}.`,
+    `- Processes: **${S.apis} API + ${S.workers} worker**, each its own process (\`src/server.ts\`, \`workers/delivery-worker.ts\`); the load generator, the receiver and the orchestrator are three more. Engine settings: ${passedThrough.length ? passedThrough.join(', ') : "the engine's defaults"}${S.profile ? '; APIs and workers under --cpu-prof' : ''}.`,
     `- Load average (1, 5, 15 min): ${run.loadAtStart} at start, ${run.loadAtEnd} at end. Started ${run.startedAt.toISOString().slice(11, 19)} UTC, took ${((Date.now() - run.startedAt.getTime()) / 1000).toFixed(0)} s. The machine is shared: "other processes" below is CPU that none of this run's processes used.`,
     '',
   );
@@ -573,19 +577,22 @@ function report(run: {
     );
   }
   if (S.profile) {
-    const files = (() => {
-      try {
-        return readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'));
-      } catch {
-        return [];
-      }
-    })();
-    // The largest profile is a worker's main thread (tsx's loader thread writes a small one too).
-    const main = files
-      .map((f) => path.join(profileDir, f))
-      .sort((a, b) => statSync(b).size - statSync(a).size)[0];
-    out.push('### Worker CPU profile', '');
-    out.push(main ? summarise(main, 15) : `(no profile written in ${profileDir})`, '');
+    for (const kind of ['worker', 'api']) {
+      const dir = path.join(profileDir, kind);
+      const files = (() => {
+        try {
+          return readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+        } catch {
+          return [];
+        }
+      })();
+      // The largest profile is the process's main thread (tsx's loader thread writes a small one).
+      const main = files
+        .map((f) => path.join(dir, f))
+        .sort((a, b) => statSync(b).size - statSync(a).size)[0];
+      out.push(`### ${kind === 'api' ? 'API' : 'Worker'} CPU profile`, '');
+      out.push(main ? summarise(main, 15) : `(no profile written in ${dir})`, '');
+    }
   }
   return `${out.join('\n')}\n`;
 }

@@ -5,12 +5,20 @@
  * as a running batch ends. At low load nothing waits for a timer; under load batches grow by
  * themselves. On the hot path this turns a thousand single-row reads or writes into a handful of
  * set-based statements without giving up "the call returns only after its row is stored".
+ *
+ * `minIntervalMs` spaces the starts of batches: after one starts, the next waits until the
+ * interval has passed, gathering what arrives meanwhile. Without it a busy batcher runs its
+ * statements back to back, so the database's work grows with how fast it answers rather than with
+ * the load; with it a batcher costs at most 1000 / minIntervalMs statements a second, whatever the
+ * rate, for at most that much added wait. An item arriving after a quiet spell still starts at once.
  */
 export interface BatcherOptions {
   /** Most items in one batch. */
   maxSize: number;
   /** Most batches running at once (keep it below the connection pool's size). */
   maxConcurrent: number;
+  /** Least time between the starts of two batches (default 0: none). */
+  minIntervalMs?: number;
 }
 
 interface Pending<I, O> {
@@ -46,9 +54,26 @@ export function createBatcher<I, O>(run: (items: I[]) => Promise<O[]>, options: 
     }
   }
 
+  const interval = options.minIntervalMs ?? 0;
+  let lastStart = -Infinity;
+  let draining = false;
+
+  function schedule(delayMs: number): void {
+    if (scheduled) return;
+    scheduled = true;
+    if (delayMs > 0) setTimeout(flush, delayMs);
+    else setImmediate(flush);
+  }
+
   function flush(): void {
     scheduled = false;
     while (pending.length > 0 && running < options.maxConcurrent) {
+      const wait = draining ? 0 : lastStart + interval - performance.now();
+      if (wait > 0) {
+        schedule(wait);
+        return;
+      }
+      lastStart = performance.now();
       const batch = pending.slice(0, options.maxSize);
       pending = pending.slice(batch.length);
       running++;
@@ -65,19 +90,20 @@ export function createBatcher<I, O>(run: (items: I[]) => Promise<O[]>, options: 
     submit(item: I): Promise<O> {
       return new Promise<O>((resolve, reject) => {
         pending.push({ item, resolve, reject });
-        if (!scheduled && running < options.maxConcurrent) {
-          scheduled = true;
-          setImmediate(flush);
+        if (running < options.maxConcurrent) {
+          schedule(draining ? 0 : lastStart + interval - performance.now());
         }
       });
     },
-    /** Waits for everything queued and in flight. */
+    /** Waits for everything queued and in flight, without spacing what is left (shutdown). */
     async drain(): Promise<void> {
+      draining = true;
       flush();
       while (inFlight.size > 0 || pending.length > 0) {
         await Promise.allSettled([...inFlight]);
         flush();
       }
+      draining = false;
     },
   };
 }

@@ -9,6 +9,7 @@ import type { Stores } from '../store/stores.ts';
 import type { WebhookForDelivery } from '../store/webhook-targets.ts';
 import { prepareAttempt, type PreparedAttempt } from './attempt-request.ts';
 import { createBatcher } from './batcher.ts';
+import { createWebhookCache } from './webhook-cache.ts';
 import type { HttpClient } from './http-client.ts';
 
 /** Request bodies longer than this are cut in the attempts log (the receiver gets them whole). */
@@ -48,13 +49,17 @@ export function createDeliverer(
   // Long enough for an attempt and its write; a crashed run's deliveries come back after it.
   const leaseMs = settings.attemptTimeoutMs + LEASE_MARGIN_MS;
   // Deliveries arriving together are leased by one statement, and each webhook among them is
-  // read once, however many of the batch go to it.
+  // read once, however many of the batch go to it — and not at all while the worker's copy of it
+  // is current.
+  const webhookCopies = createWebhookCache((ids) => stores.webhookTargets.forDelivery(ids));
   const loader = createBatcher(
     async (ids: string[]) => {
       const leased = await stores.deliveries.lease(ids, leaseMs);
-      const webhookIds = new Set<string>();
-      for (const d of leased.values()) if (d.webhookId) webhookIds.add(d.webhookId);
-      const webhooks = await stores.webhookTargets.forDelivery([...webhookIds]);
+      const versions = new Map<string, string>();
+      for (const d of leased.values()) {
+        if (d.webhookId && d.webhookVersion) versions.set(d.webhookId, d.webhookVersion);
+      }
+      const webhooks = await webhookCopies.current(versions);
       return ids.map((id) => {
         const delivery = leased.get(id);
         if (!delivery) return undefined;
@@ -64,14 +69,17 @@ export function createDeliverer(
         };
       });
     },
-    { maxSize: 200, maxConcurrent: 1 },
+    // At most every 2 ms: a delivery waits that long at most before its request goes out.
+    { maxSize: 200, maxConcurrent: 1, minIntervalMs: 2 },
   );
+  // Outcomes wait longer for company: nobody waits on them (the endpoint's slot is freed when its
+  // answer arrives), and each write stores a batch's attempts and states in one statement.
   const writer = createBatcher(
     async (outcomes: DeliveryOutcome[]) => {
       await stores.outcomes.write(outcomes);
       return outcomes.map(() => undefined);
     },
-    { maxSize: 500, maxConcurrent: 1 },
+    { maxSize: 500, maxConcurrent: 1, minIntervalMs: 10 },
   );
   const policy: RetryPolicy = {
     scheduleMs: settings.retryScheduleMs,

@@ -37,6 +37,8 @@ export interface LeasedDelivery {
   trigger: string;
   nextAttemptAt: Date;
   webhookId: string | null;
+  /** The webhook row's version now (its xmin): a worker's copy of the webhook is current if equal. */
+  webhookVersion: string | null;
   event: {
     accountId: string;
     id: string;
@@ -63,9 +65,11 @@ const leaseDeliveries = preparedStatement(
          AND (lease_until IS NULL OR lease_until < now())
        RETURNING id, tries, trigger, next_attempt_at, webhook_id, event_account_id, event_id)
      SELECT d.id, d.tries, d.trigger, d.next_attempt_at AS "nextAttemptAt", d.webhook_id AS "webhookId",
+            w.xmin::text AS "webhookVersion",
             d.event_account_id AS "eventAccountId", d.event_id AS "eventId", e.type AS "eventType",
             e.payload, e.created AS "eventCreated"
-     FROM leased d JOIN events e ON e.account_id = d.event_account_id AND e.id = d.event_id`,
+     FROM leased d JOIN events e ON e.account_id = d.event_account_id AND e.id = d.event_id
+     LEFT JOIN webhooks w ON w.id = d.webhook_id`,
 );
 
 export function deliveryStore({ pool }: Database) {
@@ -98,6 +102,7 @@ export function deliveryStore({ pool }: Database) {
             trigger: r.trigger,
             nextAttemptAt: r.nextAttemptAt,
             webhookId: r.webhookId,
+            webhookVersion: r.webhookVersion,
             event: {
               accountId: r.eventAccountId,
               id: r.eventId,

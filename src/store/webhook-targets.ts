@@ -45,6 +45,8 @@ export interface WebhookForDelivery {
   enabled: boolean;
   secret: string;
   previousSecrets: PreviousSecret[];
+  /** The row's version (xmin): any change to the webhook changes it. */
+  version: string;
 }
 
 const LIMIT_COLUMNS = `coalesce(w.max_in_flight, o.webhook_max_in_flight) AS "maxInFlight",
@@ -71,7 +73,8 @@ const forDeliveryOf = preparedStatement(
   'webhooks_for_delivery',
   `SELECT w.id, w.account_id AS "accountId", w.uri, w.http_verb AS "httpVerb", w.format, w.hook,
        coalesce(w.event_types, '{}') AS "eventTypes", w.retries, w.custom_data AS "customData",
-       w.custom_request_headers AS "customRequestHeaders", w.enabled, w.secret, w.previous_secrets AS "previousSecrets"
+       w.custom_request_headers AS "customRequestHeaders", w.enabled, w.secret, w.previous_secrets AS "previousSecrets",
+       w.xmin::text AS version
      FROM webhooks w WHERE w.id = ANY($1)`,
 );
 

@@ -85,4 +85,51 @@ describe('createBatcher', () => {
     await batcher.drain();
     expect(finished).toBe(2);
   });
+
+  describe('minIntervalMs', () => {
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    function recording(interval: number) {
+      const starts: { at: number; items: number[] }[] = [];
+      const batcher = createBatcher(
+        async (items: number[]) => {
+          starts.push({ at: performance.now(), items });
+          return items;
+        },
+        { maxSize: 100, maxConcurrent: 1, minIntervalMs: interval },
+      );
+      return { starts, batcher };
+    }
+
+    it('the first item after a quiet spell starts at once', async () => {
+      const { starts, batcher } = recording(200);
+      const sent = performance.now();
+      await batcher.submit(1);
+      expect(starts[0].at - sent).toBeLessThan(100);
+    });
+
+    it('items arriving within the interval after a batch started wait and go together', async () => {
+      const { starts, batcher } = recording(150);
+      const first = batcher.submit(1);
+      await first;
+      const later: Promise<number>[] = [];
+      for (const n of [2, 3, 4]) {
+        await sleep(10);
+        later.push(batcher.submit(n));
+      }
+      expect(await Promise.all(later)).toEqual([2, 3, 4]);
+      // Without the interval each would have gone alone, right after the one before.
+      expect(starts.map((s) => s.items)).toEqual([[1], [2, 3, 4]]);
+      expect(starts[1].at - starts[0].at).toBeGreaterThanOrEqual(140);
+    });
+
+    it('drain does not wait for the interval', async () => {
+      const { starts, batcher } = recording(5_000);
+      await batcher.submit(1);
+      void batcher.submit(2);
+      const began = performance.now();
+      await batcher.drain();
+      expect(performance.now() - began).toBeLessThan(2_000);
+      expect(starts.map((s) => s.items)).toEqual([[1], [2]]);
+    });
+  });
 });
