@@ -9,7 +9,11 @@ import { stores as storesOf, type Stores } from './store/stores.ts';
 import type { Redis } from 'ioredis';
 import { createScheduler, type Scheduler } from './delivery/scheduler/scheduler.ts';
 import { createIngest, type Ingest } from './delivery/ingest.ts';
-import { pushOrLeave } from './delivery/fanout.ts';
+import { fanOutStoredEvents, pushOrLeave } from './delivery/fanout.ts';
+import { createHttpClient } from './delivery/http-client.ts';
+import { createInvoker, type Invoker } from './delivery/invoke.ts';
+import { parseAllowList } from './delivery/ssrf.ts';
+import { INVOKE_TIMEOUT_BOUNDS } from './domain/call-control.ts';
 import { validatorCompiler } from './http/validation.ts';
 import { frameworkErrors, installErrorHandlers } from './http/error-handler.ts';
 import { screenRequests } from './http/request-screen.ts';
@@ -25,11 +29,13 @@ import { catalogueRoutes } from './routes/catalogue.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { attemptRoutes } from './routes/attempts.ts';
 import { eventRoutes } from './routes/events.ts';
+import { invokeRoutes } from './routes/invoke.ts';
 import { ErrorEnvelope, SuccessEnvelope } from './schemas/common.ts';
 import { Attempt } from './schemas/attempt.ts';
 import { Webhook } from './schemas/webhook.ts';
 import { Account } from './schemas/account.ts';
 import { Event } from './schemas/event.ts';
+import { Invocation } from './schemas/invoke.ts';
 
 export interface AppDeps {
   config: Config;
@@ -48,6 +54,8 @@ export interface RouteContext {
   scheduler: Scheduler;
   /** Publishing: events stored with their deliveries, group-committed across requests. */
   ingest: Ingest;
+  /** Call-control invokes: sent from the API process, answered to the caller. */
+  invoker: Invoker;
   /** Remembered keys and accounts; call `auth.invalidate()` after anything that takes access away. */
   auth: AuthCache;
 }
@@ -72,6 +80,21 @@ function documentResponses(app: FastifyInstance): void {
       '5xx': { description: 'Crossbar error envelope', $ref: 'ErrorEnvelope#' },
     };
   });
+}
+
+/**
+ * The API process's own HTTP client, for invokes: the same SSRF guard as the workers', bounded by
+ * the longest deadline a caller may give, reading answers up to their limit. Closed with the app.
+ */
+function invokeHttpClient(app: FastifyInstance, config: Config) {
+  const http = createHttpClient({
+    allow: parseAllowList(config.allowedTargets),
+    timeoutMs: INVOKE_TIMEOUT_BOUNDS.max,
+    responseBodyLimit: config.invoke.answerLimitBytes,
+    followRedirects: config.delivery.followRedirects,
+  });
+  app.addHook('onClose', () => http.close());
+  return http;
 }
 
 /** Assembles the API: plugins, routes, one error handler. Does not listen. */
@@ -127,6 +150,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addSchema(Webhook);
   app.addSchema(Account);
   app.addSchema(Event);
+  app.addSchema(Invocation);
   documentResponses(app);
 
   const stores = storesOf(deps.db);
@@ -140,6 +164,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const scheduler = createScheduler(deps.redis, deps.config.redisPrefix, deps.config.delivery);
   const ingest = createIngest(stores, pushOrLeave(scheduler, app.log));
   app.addHook('onClose', () => ingest.drain());
+  const invoker = createInvoker(
+    stores,
+    invokeHttpClient(app, deps.config),
+    {
+      answerLimitBytes: deps.config.invoke.answerLimitBytes,
+      loggedBodyLimit: deps.config.delivery.responseBodyLimit,
+      autoDisable: {
+        threshold: deps.config.delivery.autoDisableThreshold,
+        windowMs: deps.config.delivery.autoDisableWindowMs,
+      },
+    },
+    // An invoke that disabled its webhook stored the notice; fanning it out here is quicker than
+    // waiting for the reconciler, which does it anyway if this fails.
+    (notice) =>
+      fanOutStoredEvents(stores, pushOrLeave(scheduler, app.log), [notice]).then(
+        () => undefined,
+        (err: Error) => app.log.warn({ err: err.message }, 'notice not fanned out'),
+      ),
+  );
   const ctx: RouteContext = {
     config: deps.config,
     db: deps.db,
@@ -147,6 +190,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     redis: deps.redis,
     scheduler,
     ingest,
+    invoker,
     auth,
   };
   await app.register(healthRoutes(ctx));
@@ -163,6 +207,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         webhookRoutes,
         attemptRoutes,
         eventRoutes,
+        invokeRoutes,
       ]) {
         await accounts.register(routes(ctx));
       }

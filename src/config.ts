@@ -1,5 +1,7 @@
 /** Every setting of Switchboard, read from the environment once, with local defaults. */
 
+import { INVOKE_TIMEOUT_BOUNDS } from './domain/call-control.ts';
+
 export interface Config {
   port: number;
   host: string;
@@ -25,6 +27,15 @@ export interface Config {
   maxPayloadBytes: number;
   limits: Limits;
   delivery: DeliveryConfig;
+  invoke: InvokeConfig;
+}
+
+/** Call-control invokes (docs/call-control.md). */
+export interface InvokeConfig {
+  /** Deadline of an invoke whose caller names none, ms (within INVOKE_TIMEOUT_BOUNDS). Default 3000. */
+  timeoutMs: number;
+  /** Largest answer a call-control webhook may give, bytes; a longer one is `too_large`. Default 64 KiB. */
+  answerLimitBytes: number;
 }
 
 /** What one tenant may ask of the shared service (docs/limits.md). */
@@ -119,6 +130,14 @@ function list(env: Env, name: string): string[] {
     .filter(Boolean);
 }
 
+function invokeTimeout(env: Env): number {
+  const value = int(env, 'SWITCHBOARD_INVOKE_TIMEOUT_MS', 3_000);
+  const { min, max } = INVOKE_TIMEOUT_BOUNDS;
+  if (value < min || value > max)
+    throw new ConfigError(`SWITCHBOARD_INVOKE_TIMEOUT_MS must be between ${min} and ${max}`);
+  return value;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const schedule = list(env, 'SWITCHBOARD_RETRY_SCHEDULE_MS').map(Number);
   if (schedule.some((n) => !Number.isFinite(n) || n < 0)) {
@@ -169,6 +188,10 @@ export function loadConfig(env: Env = process.env): Config {
       reconcileIntervalMs: int(env, 'SWITCHBOARD_RECONCILE_INTERVAL_MS', 15_000),
       reconcileGraceMs: int(env, 'SWITCHBOARD_RECONCILE_GRACE_MS', 30_000),
       retentionDays: int(env, 'SWITCHBOARD_RETENTION_DAYS', 30),
+    },
+    invoke: {
+      timeoutMs: invokeTimeout(env),
+      answerLimitBytes: Math.max(1, int(env, 'SWITCHBOARD_INVOKE_ANSWER_LIMIT_BYTES', 64 * 1024)),
     },
   };
 }

@@ -13,7 +13,7 @@ import { createWebhookCache } from './webhook-cache.ts';
 import type { HttpClient } from './http-client.ts';
 
 /** Request bodies longer than this are cut in the attempts log (the receiver gets them whole). */
-const LOGGED_REQUEST_BODY_LIMIT = 16 * 1024;
+export const LOGGED_REQUEST_BODY_LIMIT = 16 * 1024;
 
 /** How long a lease outlives the attempt timeout (the outcome write, batching, a slow pool). */
 export const LEASE_MARGIN_MS = 30_000;
@@ -106,6 +106,20 @@ export function createDeliverer(
     return { status: 'skipped', health: '', webhookStopped: true };
   }
 
+  /** Ends failed, unsent, an invoke whose API request stopped before recording its outcome. */
+  async function abandonedInvoke(delivery: LeasedDelivery): Promise<DeliverResult> {
+    await writer.submit({
+      delivery: {
+        id: delivery.id,
+        status: 'failed',
+        tries: delivery.tries,
+        nextAttemptAt: new Date(),
+        lastError: 'invoke interrupted: its outcome was never recorded, and it is not sent again',
+      },
+    });
+    return { status: 'failed', health: '' };
+  }
+
   /**
    * A delivery whose request cannot be built (a payload too deep to flatten into a query
    * string, say) ends failed with an attempt that says why; it never waits forever.
@@ -165,6 +179,9 @@ export function createDeliverer(
       await stores.deliveries.releaseLease(delivery.id);
       return { status: 'pending', retryInMs: early, health: '' };
     }
+    // An invoke is sent once, by the API request that made it; here only if that request died
+    // before writing its outcome. Its caller is gone, so nobody would read the answer.
+    if (delivery.trigger === 'invoke') return abandonedInvoke(delivery);
     if (!webhook) return skip(delivery, 'webhook deleted');
     if (!webhook.enabled) return skip(delivery, 'webhook disabled', webhook.id);
 

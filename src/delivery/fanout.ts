@@ -1,4 +1,5 @@
 import { newId } from '../domain/ids.ts';
+import { reachedBy } from '../domain/call-control.ts';
 import { webhookReceives } from '../domain/matching.ts';
 import type pg from 'pg';
 import { eventKey, type NewEvent } from '../store/events.ts';
@@ -54,7 +55,12 @@ async function planDeliveries(
   );
   return events.flatMap((event) =>
     candidates
-      .filter((w) => w.eventAccountId === event.accountId && webhookReceives(event, w, w.tree))
+      .filter(
+        (w) =>
+          w.eventAccountId === event.accountId &&
+          reachedBy('publish', w) &&
+          webhookReceives(event, w, w.tree),
+      )
       .map((w) => ({
         delivery: {
           id: newId(),

@@ -50,7 +50,11 @@ export interface HttpClientOptions {
 }
 
 export interface HttpClient {
-  send(req: OutboundRequest): Promise<AttemptResult>;
+  /**
+   * `timeoutMs` shortens the bound for this one request (an invoke's caller deadline); it
+   * cannot lengthen the client's own.
+   */
+  send(req: OutboundRequest, timeoutMs?: number): Promise<AttemptResult>;
   close(): Promise<void>;
 }
 
@@ -288,14 +292,15 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
     }
   }
 
-  async function send(req: OutboundRequest): Promise<AttemptResult> {
+  async function send(req: OutboundRequest, timeoutMs?: number): Promise<AttemptResult> {
+    const bound = Math.min(timeoutMs ?? opts.timeoutMs, opts.timeoutMs);
     const started = performance.now();
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
       controller.abort();
-    }, opts.timeoutMs);
+    }, bound);
     const partial: Partial<AttemptResult> = {};
     try {
       const result = await attempt(req, controller.signal, partial);
@@ -304,8 +309,8 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
       const target = partial.finalUrl ? new URL(partial.finalUrl).host : 'the receiver';
       // Our own deadline, whatever shape the abort took inside undici.
       const { clientError, reason } = timedOut
-        ? { clientError: 'timeout' as const, reason: timeoutReason(target, opts.timeoutMs) }
-        : classifyError(err, target, opts.timeoutMs);
+        ? { clientError: 'timeout' as const, reason: timeoutReason(target, bound) }
+        : classifyError(err, target, bound);
       return {
         ...partial,
         ...failure(clientError, reason),

@@ -15,7 +15,7 @@ export const KAZOO_BAD_RESPONSE = 'bad response code';
 export const KAZOO_CLIENT_ERROR = 'kazoo http client error';
 
 /** Our client_error → the error Kazoo's HTTP client (httpc) reports for the same failure. */
-const KAZOO_CLIENT_ERRORS: Record<ClientError | 'bad_payload', string> = {
+const KAZOO_CLIENT_ERRORS: Record<ClientError | 'bad_payload' | 'bad_answer', string> = {
   dns: 'nxdomain',
   timeout: 'timeout',
   connect_refused: 'econnrefused',
@@ -26,6 +26,8 @@ const KAZOO_CLIENT_ERRORS: Record<ClientError | 'bad_payload', string> = {
   too_large: 'too_large',
   redirect: 'redirect',
   bad_payload: 'bad_payload',
+  // A call-control answer that is not JSON (domain/call-control.ts).
+  bad_answer: 'bad_answer',
   other: 'unknown',
 };
 

@@ -16,6 +16,8 @@ export interface WebhookDocument {
   include_subaccounts: boolean;
   include_internal_legs: boolean;
   enabled: boolean;
+  /** Reached only by invoke (docs/call-control.md); absent means false. */
+  call_control?: boolean;
   rate_limit?: number;
   max_in_flight?: number;
 }

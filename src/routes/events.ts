@@ -3,6 +3,7 @@ import type { FastifySchemaCompiler } from 'fastify';
 import type { ErrorObject } from 'ajv';
 import type { RouteContext } from '../app.ts';
 import { newId } from '../domain/ids.ts';
+import { reachedBy } from '../domain/call-control.ts';
 import { webhookReceives } from '../domain/matching.ts';
 import { managesOnPath } from '../domain/tenancy.ts';
 import { pushOrLeave, withLimits } from '../delivery/fanout.ts';
@@ -52,6 +53,7 @@ export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
     const target = candidates.find(
       (w) =>
         w.id === webhookId &&
+        reachedBy('publish', w) &&
         webhookReceives(matchable, w, w.tree) &&
         managesOnPath(w.tree, callerId, w.accountId),
     );
@@ -221,6 +223,10 @@ export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
         if (!webhook) throw notFound('webhook');
         if (!webhook.enabled)
           throw conflict('webhook is disabled: enable it before recovering its deliveries');
+        // Its failed invokes were answered (as failures) to their callers; sending them now
+        // would reach a receiver whose answer nobody reads.
+        if (webhook.callControl)
+          throw conflict('a call-control webhook is reached only by invoke: nothing to recover');
         const since = new Date(request.body.data.since);
         const until = request.body.data.until ? new Date(request.body.data.until) : new Date();
         if (since > until)

@@ -72,7 +72,7 @@ export const Event = Type.Object(
         id: Type.String(),
         webhook_id: Type.Union([Type.String(), Type.Null()]),
         status: StringEnum(['pending', 'delivered', 'failed', 'skipped'] as const),
-        trigger: StringEnum(['auto', 'manual'] as const),
+        trigger: StringEnum(['auto', 'manual', 'invoke'] as const),
         tries: Type.Integer(),
         last_error: Type.Optional(Type.String()),
         next_attempt_at: Type.Optional(Type.String({ format: 'date-time' })),

@@ -82,6 +82,12 @@ export const webhookFields = {
     description: "Kazoo's flag: false drops events of internal call legs (is_internal_leg: true)",
   }),
   enabled: Type.Boolean({ default: true }),
+  // No schema default: the serialiser would add `call_control: false` to every webhook, and the
+  // documents of ordinary hooks read as they always did.
+  call_control: Type.Boolean({
+    description:
+      'default false. True: reached only by POST …/events/invoke, which returns its answer to the caller, never by asynchronous delivery (docs/call-control.md). Shown only when true',
+  }),
   rate_limit: Type.Integer({
     minimum: 1,
     maximum: 100_000,

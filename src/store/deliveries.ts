@@ -14,7 +14,8 @@ export interface NewDelivery {
   eventId: string;
   webhookId: string;
   accountId: string;
-  trigger: 'auto' | 'manual';
+  /** `invoke`: attempted once by the invoking API request, never by a worker (docs/call-control.md). */
+  trigger: 'auto' | 'manual' | 'invoke';
 }
 
 /** Columns of NewDelivery as unnest() arrays, in the table's order. */

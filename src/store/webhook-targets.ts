@@ -23,6 +23,8 @@ export interface WebhookForMatching extends WebhookLimits {
   customData: Record<string, unknown> | null;
   modifiers: Record<string, unknown> | null;
   includeSubaccounts: boolean;
+  /** Reached only by invoke (domain/call-control.ts). */
+  callControl: boolean;
   includeInternalLegs: boolean;
   enabled: boolean;
 }
@@ -52,7 +54,8 @@ const LIMIT_COLUMNS = `coalesce(w.max_in_flight, o.webhook_max_in_flight) AS "ma
 
 const candidatesOf = preparedStatement(
   'webhook_candidates',
-  `SELECT a.id AS "eventAccountId", a.tree, w.id, w.account_id AS "accountId", w.hook,
+  `SELECT a.id AS "eventAccountId", a.tree, w.id, w.call_control AS "callControl",
+       w.account_id AS "accountId", w.hook,
        coalesce(w.event_types, '{}') AS "eventTypes", w.custom_data AS "customData", w.modifiers,
        w.include_subaccounts AS "includeSubaccounts", w.include_internal_legs AS "includeInternalLegs",
        w.enabled, ${LIMIT_COLUMNS}

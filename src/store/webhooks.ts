@@ -86,6 +86,8 @@ export function webhookStore({ prisma }: Database) {
       return prisma.webhook.findMany({
         where: {
           account: managedBy(managerId),
+          // A call-control webhook's answer would go unread (domain/call-control.ts).
+          callControl: false,
           deliveries: { some: { eventAccountId: event.accountId, eventId: event.id } },
         },
       });
@@ -145,6 +147,7 @@ function rowFields(doc: WebhookDocument) {
     includeSubaccounts: doc.include_subaccounts,
     includeInternalLegs: doc.include_internal_legs,
     enabled: doc.enabled,
+    callControl: doc.call_control ?? false,
     rateLimit: doc.rate_limit ?? null,
     maxInFlight: doc.max_in_flight ?? null,
   };
@@ -170,6 +173,8 @@ export function documentOf(row: WebhookRow): WebhookDocument {
     doc.custom_request_headers = row.customRequestHeaders as Record<string, string>;
   if (row.rateLimit !== null) doc.rate_limit = row.rateLimit;
   if (row.maxInFlight !== null) doc.max_in_flight = row.maxInFlight;
+  // Only when set: the documents of hooks that are not call-control read as they always did.
+  if (row.callControl) doc.call_control = true;
   return doc;
 }
 

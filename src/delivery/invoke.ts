@@ -1,0 +1,212 @@
+import type { AutoDisableRule } from '../domain/auto-disable.ts';
+import { reachedBy, readAnswer, type Answer } from '../domain/call-control.ts';
+import { newId } from '../domain/ids.ts';
+import { webhookReceives } from '../domain/matching.ts';
+import { withoutCredentials } from '../domain/uri.ts';
+import type { LeasedDelivery, NewDelivery } from '../store/deliveries.ts';
+import { eventKey, type NewEvent } from '../store/events.ts';
+import type { AttemptRecord, DeliveryOutcome } from '../store/outcomes.ts';
+import type { Stores } from '../store/stores.ts';
+import type { WebhookForDelivery } from '../store/webhook-targets.ts';
+import { prepareAttempt } from './attempt-request.ts';
+import { LEASE_MARGIN_MS, LOGGED_REQUEST_BODY_LIMIT } from './deliver.ts';
+import type { AttemptResult, HttpClient } from './http-client.ts';
+
+/**
+ * Invoke (docs/call-control.md): one event, sent now to the account's matching call-control
+ * webhooks in parallel, each answer read and handed back to the caller. The event and its
+ * deliveries are stored as a published event's are, so the attempts log, GET …/events/{E} and
+ * auto-disable see an invoke like any delivery; but it is attempted once, here, and never queued.
+ */
+
+export interface InvokeSettings {
+  /** Largest answer read, bytes (the client's response body limit). */
+  answerLimitBytes: number;
+  /** Bytes of a response body kept in the attempts log. */
+  loggedBodyLimit: number;
+  autoDisable: AutoDisableRule;
+}
+
+/** One webhook's part of an invoke, as the caller reads it. */
+export type InvokeResult = Answer & {
+  webhookId: string;
+  deliveryId: string;
+  statusCode?: number;
+  durationMs: number;
+};
+
+export type InvokeOutcome = { kind: 'duplicate' } | { kind: 'invoked'; results: InvokeResult[] };
+
+export function createInvoker(
+  stores: Stores,
+  http: HttpClient,
+  settings: InvokeSettings,
+  /** Hears the webhook_disabled notice an invoke's failure stored; must not throw. */
+  onEventStored: (event: { accountId: string; eventId: string }) => Promise<void>,
+) {
+  /** The call-control webhooks the event reaches, one delivery each. */
+  async function plan(event: NewEvent): Promise<NewDelivery[]> {
+    const candidates = await stores.webhookTargets.candidates([event.accountId]);
+    return candidates
+      .filter((w) => reachedBy('invoke', w) && webhookReceives(event, w, w.tree))
+      .map((w) => ({
+        id: newId(),
+        eventAccountId: event.accountId,
+        eventId: event.id,
+        webhookId: w.id,
+        accountId: w.accountId,
+        trigger: 'invoke' as const,
+      }));
+  }
+
+  /** Sends one delivery within `due` (epoch ms) and reads the answer; never throws. */
+  async function attemptOne(
+    delivery: LeasedDelivery,
+    webhook: WebhookForDelivery,
+    due: number,
+    timeoutMs: number,
+  ): Promise<{ result: InvokeResult; outcome: DeliveryOutcome }> {
+    const started = new Date();
+    const base = {
+      id: newId(),
+      deliveryId: delivery.id,
+      webhookId: webhook.id,
+      accountId: webhook.accountId,
+      eventId: delivery.event.id,
+      created: started,
+      try: 1,
+      // The caller decides whether to try again: an invoke has no retries.
+      retriesLeft: 0,
+    };
+    let attempt: AttemptRecord;
+    let answer: Answer;
+    let exchange: AttemptResult | undefined;
+    try {
+      const prepared = prepareAttempt(delivery, webhook, started);
+      exchange = await http.send(prepared.request, Math.max(1, due - Date.now()));
+      answer = readAnswer(exchange, settings.answerLimitBytes);
+      // The client was given what was left of the deadline; the caller knows the deadline.
+      if (answer.result === 'failure' && answer.clientError === 'timeout') {
+        answer = { ...answer, reason: `no complete answer within the deadline of ${timeoutMs} ms` };
+      }
+      attempt = {
+        ...base,
+        hookEvent: prepared.hookEvent,
+        uri: prepared.loggedUri,
+        method: prepared.request.method,
+        reqHeaders: prepared.loggedHeaders,
+        reqBody: (prepared.request.body ?? '').slice(0, LOGGED_REQUEST_BODY_LIMIT),
+        respStatusCode: exchange.statusCode ?? null,
+        respHeaders: exchange.responseHeaders ?? null,
+        respBody:
+          exchange.responseBody === undefined
+            ? null
+            : cutToBytes(exchange.responseBody, settings.loggedBodyLimit),
+        result: answer.result,
+        reason: answer.result === 'failure' ? answer.reason : null,
+        clientError: answer.result === 'failure' ? (answer.clientError ?? null) : null,
+        durationMs: Math.round(exchange.durationMs),
+      };
+    } catch (error) {
+      // The request could not be built (a payload too deep for a query string, say).
+      const reason = `request could not be built: ${error instanceof Error ? error.message : String(error)}`;
+      answer = { result: 'failure', clientError: 'bad_payload', reason };
+      attempt = {
+        ...base,
+        hookEvent: delivery.event.type,
+        uri: withoutCredentials(webhook.uri),
+        method: webhook.httpVerb.toUpperCase(),
+        reqHeaders: {},
+        reqBody: '',
+        respStatusCode: null,
+        respHeaders: null,
+        respBody: null,
+        result: 'failure',
+        reason,
+        clientError: 'bad_payload',
+        durationMs: 0,
+      };
+    }
+    const success = answer.result === 'success';
+    return {
+      result: {
+        webhookId: webhook.id,
+        deliveryId: delivery.id,
+        ...(exchange?.statusCode !== undefined ? { statusCode: exchange.statusCode } : {}),
+        durationMs: attempt.durationMs,
+        ...answer,
+      },
+      outcome: {
+        attempt,
+        delivery: {
+          id: delivery.id,
+          status: success ? 'delivered' : 'failed',
+          tries: 1,
+          nextAttemptAt: started,
+          lastError: attempt.reason,
+        },
+        ...(success ? { succeededWebhookId: webhook.id } : {}),
+      },
+    };
+  }
+
+  /** A failure counts towards Kazoo's auto-disable rule, as any attempt's does. */
+  async function countFailures(results: InvokeResult[]): Promise<void> {
+    const failed = new Set(results.filter((r) => r.result === 'failure').map((r) => r.webhookId));
+    for (const webhookId of failed) {
+      const notice = await stores.autoDisable.recordFailure(
+        webhookId,
+        new Date(),
+        settings.autoDisable,
+      );
+      if (notice) await onEventStored(notice);
+    }
+  }
+
+  return {
+    /**
+     * Stores the event with one delivery per matching call-control webhook, then sends them all
+     * at once, each bounded by `timeoutMs` from now. An event id the account already has is a
+     * duplicate: nothing is sent again.
+     */
+    async invoke(event: NewEvent, timeoutMs: number): Promise<InvokeOutcome> {
+      const due = Date.now() + timeoutMs;
+      const deliveries = await plan(event);
+      const inserted = await stores.events.insertWithDeliveries([event], deliveries);
+      if (!inserted.has(eventKey(event.accountId, event.id))) return { kind: 'duplicate' };
+      if (deliveries.length === 0) return { kind: 'invoked', results: [] };
+
+      // Leased until well after the deadline: no worker or reconciler touches them meanwhile.
+      const leased = await stores.deliveries.lease(
+        deliveries.map((d) => d.id),
+        timeoutMs + LEASE_MARGIN_MS,
+      );
+      const webhooks = await stores.webhookTargets.forDelivery(deliveries.map((d) => d.webhookId));
+      const sent = await Promise.all(
+        deliveries.flatMap((d) => {
+          const delivery = leased.get(d.id);
+          const webhook = webhooks.get(d.webhookId);
+          // Both were just written and read; one is missing only if the webhook was deleted in
+          // between, and then its delivery (webhook_id set null) is simply not sent.
+          return delivery && webhook ? [attemptOne(delivery, webhook, due, timeoutMs)] : [];
+        }),
+      );
+      await stores.outcomes.write(sent.map((s) => s.outcome));
+      const results = sent.map((s) => s.result);
+      await countFailures(results);
+      return { kind: 'invoked', results };
+    },
+  };
+}
+
+export type Invoker = ReturnType<typeof createInvoker>;
+
+/** At most `bytes` of UTF-8, never ending inside a character. */
+function cutToBytes(text: string, bytes: number): string {
+  const buffer = Buffer.from(text, 'utf8');
+  if (buffer.length <= bytes) return text;
+  let end = bytes;
+  // Back off continuation bytes (10xxxxxx) so the cut falls on a character boundary.
+  while (end > 0 && (buffer[end] & 0xc0) === 0x80) end--;
+  return buffer.subarray(0, end).toString('utf8');
+}
