@@ -40,3 +40,13 @@ export const forbidden = (message = 'forbidden') => new ApiError(403, message);
 export const notFound = (what = 'resource') =>
   new ApiError(404, 'bad identifier', { cause: `${what} not found` });
 export const conflict = (message: string) => new ApiError(409, message);
+
+/** 413 when an event payload's JSON is over the limit (`field` names it in the details). */
+export function ensurePayloadFits(payload: unknown, maxBytes: number, field = 'payload'): void {
+  const bytes = Buffer.byteLength(JSON.stringify(payload));
+  if (bytes > maxBytes) {
+    throw new ApiError(413, 'payload too large', {
+      [field]: { maxLength: { message: `payload is ${bytes} bytes`, target: maxBytes } },
+    });
+  }
+}

@@ -8,7 +8,7 @@ import { webhookReceives } from '../domain/matching.ts';
 import { managesOnPath } from '../domain/tenancy.ts';
 import { pushOrLeave, withLimits } from '../delivery/fanout.ts';
 import { envelope } from '../http/envelope.ts';
-import { ApiError, conflict, fieldError, notFound } from '../http/errors.ts';
+import { conflict, ensurePayloadFits, fieldError, notFound } from '../http/errors.ts';
 import { compileBodyValidator, validatorCompiler } from '../http/validation.ts';
 import { AccountParams, SECURITY, AnswerOf, responsesOf } from '../schemas/common.ts';
 import { EventParams, PublishBody, RecoverBody, RedeliverQuery } from '../schemas/event.ts';
@@ -88,16 +88,8 @@ export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
         const events: NewEvent[] = [];
         const seen = new Set<string>();
         request.body.data.forEach((input, index) => {
-          const json = JSON.stringify(input.payload);
-          const bytes = Buffer.byteLength(json);
           const field = request.body.data.length === 1 ? 'payload' : `${index}.payload`;
-          if (bytes > config.maxPayloadBytes) {
-            throw new ApiError(413, 'payload too large', {
-              [field]: {
-                maxLength: { message: `payload is ${bytes} bytes`, target: config.maxPayloadBytes },
-              },
-            });
-          }
+          ensurePayloadFits(input.payload, config.maxPayloadBytes, field);
           const id = input.id ?? newId();
           if (seen.has(id)) return;
           seen.add(id);

@@ -3,7 +3,7 @@ import type { RouteContext } from '../app.ts';
 import type { InvokeResult } from '../delivery/invoke.ts';
 import { newId } from '../domain/ids.ts';
 import { envelope } from '../http/envelope.ts';
-import { ApiError } from '../http/errors.ts';
+import { ApiError, ensurePayloadFits } from '../http/errors.ts';
 import { AccountParams, AnswerOf, SECURITY, responsesOf } from '../schemas/common.ts';
 import { InvokeBody } from '../schemas/invoke.ts';
 
@@ -28,14 +28,7 @@ export function invokeRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         const { type, id = newId(), payload, timeout_ms } = request.body.data;
-        const bytes = Buffer.byteLength(JSON.stringify(payload));
-        if (bytes > config.maxPayloadBytes) {
-          throw new ApiError(413, 'payload too large', {
-            payload: {
-              maxLength: { message: `payload is ${bytes} bytes`, target: config.maxPayloadBytes },
-            },
-          });
-        }
+        ensurePayloadFits(payload, config.maxPayloadBytes);
         const outcome = await invoker.invoke(
           { accountId: request.account.id, id, type, payload },
           timeout_ms ?? config.invoke.timeoutMs,
