@@ -25,6 +25,8 @@ export interface WebhookForMatching extends WebhookLimits {
   includeSubaccounts: boolean;
   includeInternalLegs: boolean;
   enabled: boolean;
+  /** The dialect the webhook names (null: the default for hook / event_types). */
+  dialect: string | null;
 }
 
 /** What sending an attempt needs to know of a webhook (no modifiers: they only filter). */
@@ -34,6 +36,8 @@ export interface WebhookForDelivery {
   uri: string;
   httpVerb: 'get' | 'post' | 'put';
   format: 'json' | 'form-data';
+  /** The dialect the webhook names (null: kazoo for hook, voipbin for event_types). */
+  dialect: string | null;
   hook: string | null;
   eventTypes: string[];
   retries: number;
@@ -62,7 +66,7 @@ export function webhookTargetStore({ pool }: Database) {
         `SELECT a.id AS "eventAccountId", a.tree, w.id, w.account_id AS "accountId", w.hook,
        coalesce(w.event_types, '{}') AS "eventTypes", w.custom_data AS "customData", w.modifiers,
        w.include_subaccounts AS "includeSubaccounts", w.include_internal_legs AS "includeInternalLegs",
-       w.enabled, ${LIMIT_COLUMNS}
+       w.enabled, w.dialect, ${LIMIT_COLUMNS}
      FROM accounts a
      JOIN webhooks w
        ON w.enabled AND (w.account_id = a.id OR (w.include_subaccounts AND ${managedBySql('a', 'w.account_id')}))
@@ -77,7 +81,7 @@ export function webhookTargetStore({ pool }: Database) {
     async forDelivery(ids: string[]): Promise<Map<string, WebhookForDelivery>> {
       if (ids.length === 0) return new Map();
       const { rows } = await pool.query<WebhookForDelivery>(
-        `SELECT w.id, w.account_id AS "accountId", w.uri, w.http_verb AS "httpVerb", w.format, w.hook,
+        `SELECT w.id, w.account_id AS "accountId", w.uri, w.http_verb AS "httpVerb", w.format, w.dialect, w.hook,
        coalesce(w.event_types, '{}') AS "eventTypes", w.retries, w.custom_data AS "customData",
        w.custom_request_headers AS "customRequestHeaders", w.enabled, w.secret, w.previous_secrets AS "previousSecrets"
      FROM webhooks w WHERE w.id = ANY($1)`,
