@@ -99,14 +99,33 @@ interface CallEvent extends ReadCall {
   shape: SourceShape;
 }
 
+/** The time a phase stamps on the call. */
+const PHASE_MOMENT: Partial<
+  Record<CallPhase, 'createdAt' | 'ringingAt' | 'answeredAt' | 'endedAt'>
+> = {
+  created: 'createdAt',
+  ringing: 'ringingAt',
+  progressing: 'answeredAt',
+  answered: 'answeredAt',
+  hungup: 'endedAt',
+};
+
 /** A call event read into the call model; undefined for events that are not about a call. */
 function callEventOf(event: Event): CallEvent | undefined {
   const phase = callPhaseOf(event.type);
   if (phase === undefined) return undefined;
   const shape = sourceShapeOf(event.payload, platformOfType(event.type));
   const read = readCall(event.payload, shape, phase);
-  // The call's tenant is the event's account when the payload does not name one.
-  const call = { ...read.call, accountId: read.call.accountId ?? event.accountId };
+  // The call's tenant is the event's account when the payload does not name one, and the moment
+  // of the phase is the event's time when the payload has none (as Kazoo's timestamp is).
+  const at = event.created.toISOString();
+  const moment = PHASE_MOMENT[phase];
+  const call = {
+    ...read.call,
+    accountId: read.call.accountId ?? event.accountId,
+    updatedAt: read.call.updatedAt ?? at,
+    ...(moment ? { [moment]: read.call[moment] ?? at } : {}),
+  };
   return { ...read, call, phase, shape };
 }
 

@@ -189,7 +189,15 @@ describe('event_types subscribers get the VoIPBIN envelope', () => {
     );
     expect(shaped).toEqual({
       type: 'call_hungup',
-      data: { id: 'c1', customer_id: 'acc1', status: 'hangup', hangup_reason: 'normal' },
+      data: {
+        id: 'c1',
+        customer_id: 'acc1',
+        status: 'hangup',
+        hangup_reason: 'normal',
+        // No time in the payload: the event's is the hang-up's.
+        tm_update: '2026-11-23 10:00:00.000000',
+        tm_hangup: '2026-11-23 10:00:00.000000',
+      },
     });
   });
 
