@@ -1,10 +1,12 @@
-import { encodeRequest, shapePayload } from '../domain/payload.ts';
+import { encodeRequest, eventNameFor, shapePayload } from '../domain/payload.ts';
 import {
   activeSecrets,
+  jambonzSignature,
   redactHeaders,
   signatureHeader,
-  voipbinSignature,
+  voipbinSignatures,
 } from '../domain/signing.ts';
+import { dialectOf } from '../domain/dialects/dialect.ts';
 import type { LeasedDelivery } from '../store/deliveries.ts';
 import type { WebhookForDelivery } from '../store/webhook-targets.ts';
 import { VERSION } from '../version.ts';
@@ -21,9 +23,10 @@ export interface PreparedAttempt {
 }
 
 /**
- * Builds the HTTP request of one try: the subscriber's body shape, Standard Webhooks headers
- * (webhook-id is the delivery id, the same on every retry; timestamp and signature are fresh per
- * try), the VoIPBIN signature, and Kazoo's X-Hook-ID / X-Account-ID.
+ * Builds the HTTP request of one try — the one place a delivery's request is made: the body in the
+ * webhook's dialect (docs/dialects.md), Standard Webhooks headers on every request (webhook-id is
+ * the delivery id, the same on every retry; timestamp and signatures are fresh per try), the
+ * VoIPBIN signature, jambonz's signature for jambonz receivers, and Kazoo's X-Hook-ID / X-Account-ID.
  */
 export function prepareAttempt(
   delivery: LeasedDelivery,
@@ -34,7 +37,9 @@ export function prepareAttempt(
   const encoded = encodeRequest(shaped, webhook);
   const timestamp = Math.floor(now.getTime() / 1000);
   const secrets = activeSecrets(webhook.secret, webhook.previousSecrets, now);
-  const headers: Record<string, string> = {
+  const contentIsJson = encoded.contentType === 'application/json';
+  const voipbin = voipbinSignatures(secrets, encoded.signedContent);
+  const headers: Record<string, string | string[]> = {
     // The webhook's own headers first: none of ours can be overridden by them.
     ...lowerCased(webhook.customRequestHeaders),
     'user-agent': `Switchboard/${VERSION}`,
@@ -42,11 +47,23 @@ export function prepareAttempt(
     'x-account-id': webhook.accountId,
     'webhook-id': delivery.id,
     'webhook-timestamp': String(timestamp),
-    'webhook-signature': signatureHeader(secrets, delivery.id, timestamp, encoded.signedContent),
-    'x-voipbin-signature': voipbinSignature(webhook.secret, encoded.signedContent),
+    'webhook-signature': signatureHeader(
+      secrets,
+      delivery.id,
+      timestamp,
+      encoded.signedContent,
+      contentIsJson,
+    ),
+    // Repeated lines only during a rotation; a single value otherwise.
+    'x-voipbin-signature': voipbin.length === 1 ? voipbin[0] : voipbin,
   };
+  if (dialectOf(webhook) === 'jambonz') {
+    // jambonz's verifier HMACs JSON.stringify(req.body): our compact JSON body, or for a GET the
+    // empty object Express's JSON parser leaves on a request without a body.
+    const content = encoded.method === 'GET' ? '{}' : encoded.body;
+    headers['jambonz-signature'] = jambonzSignature(secrets, timestamp, content);
+  }
   if (encoded.contentType) headers['content-type'] = encoded.contentType;
-  const hookEvent = String(shaped.hook_event ?? shaped.type ?? delivery.event.type);
   return {
     request: {
       method: encoded.method,
@@ -54,9 +71,9 @@ export function prepareAttempt(
       headers,
       body: encoded.method === 'GET' ? undefined : encoded.body,
     },
-    hookEvent,
+    hookEvent: eventNameFor(delivery.event.type, webhook),
     loggedUri: withoutCredentials(encoded.url),
-    loggedHeaders: redactHeaders(headers),
+    loggedHeaders: redactHeaders(joined(headers)),
   };
 }
 
@@ -64,4 +81,14 @@ function lowerCased(headers: Record<string, string> | null): Record<string, stri
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers ?? {})) out[name.toLowerCase()] = value;
   return out;
+}
+
+/** Repeated headers as a receiver's framework shows them: values joined with ", ". */
+function joined(headers: Record<string, string | string[]>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(headers).map(([name, value]) => [
+      name,
+      Array.isArray(value) ? value.join(', ') : value,
+    ]),
+  );
 }

@@ -15,9 +15,12 @@ export interface OutboundRequest {
   method: 'GET' | 'POST' | 'PUT';
   /** May carry user:pass@ — sent as `Authorization: Basic …`, never in the request line. */
   url: string;
-  headers: Record<string, string>;
+  /** A list sends the header once per value, in order (repeated header lines). */
+  headers: Record<string, string | string[]>;
   body: string | undefined;
 }
+
+type Headers = OutboundRequest['headers'];
 
 export interface AttemptResult {
   outcome: AttemptOutcome;
@@ -63,7 +66,7 @@ export const MAX_REDIRECTS = 3;
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
-function withoutHeaders(headers: Record<string, string>, names: string[]): Record<string, string> {
+function withoutHeaders(headers: Headers, names: string[]): Headers {
   return Object.fromEntries(
     Object.entries(headers).filter(([name]) => !names.includes(name.toLowerCase())),
   );
@@ -186,7 +189,7 @@ function redirectedRequest(
   status: number,
   method: OutboundRequest['method'],
   body: string | undefined,
-  headers: Record<string, string>,
+  headers: Headers,
 ) {
   if (status === 303 || ((status === 301 || status === 302) && method === 'POST')) {
     return {

@@ -1,3 +1,5 @@
+import type { CallPhase } from './call-model.ts';
+
 /**
  * The event catalogue (docs/events.md): every Kazoo hook a webhook can name in `hook`, and every event
  * type a producer can publish (and a webhook can list in `event_types`). It is data: adding a
@@ -29,6 +31,8 @@ export interface EventTypeEntry {
   hook?: string;
   /** The same happening under the other platform's name (channel_create ≈ call_created). */
   twin?: string;
+  /** For call events: where in its life the call is (what dialects translate; docs/dialects.md). */
+  call?: CallPhase;
   description: string;
   /** A realistic producer payload. */
   sample: Record<string, unknown>;
@@ -367,6 +371,7 @@ const EVENT_TYPE_TABLE: EventTypeEntry[] = [
   // Kazoo
   {
     type: 'channel_create',
+    call: 'created',
     hook: 'channel_create',
     twin: 'call_created',
     description: 'A new call leg (channel) has started',
@@ -374,6 +379,7 @@ const EVENT_TYPE_TABLE: EventTypeEntry[] = [
   },
   {
     type: 'channel_answer',
+    call: 'answered',
     hook: 'channel_answer',
     twin: 'call_answered',
     description: 'A channel was answered by the endpoint',
@@ -387,6 +393,7 @@ const EVENT_TYPE_TABLE: EventTypeEntry[] = [
   },
   {
     type: 'channel_destroy',
+    call: 'hungup',
     hook: 'channel_destroy',
     twin: 'call_hungup',
     description: 'A channel has finished',
@@ -474,22 +481,41 @@ const EVENT_TYPE_TABLE: EventTypeEntry[] = [
     },
   },
   // VoIPBIN
-  { type: 'call_created', twin: 'channel_create', description: 'A call was created', sample: CALL },
-  { type: 'call_ringing', description: 'The call destination is ringing', sample: CALL_RINGING },
+  {
+    type: 'call_created',
+    call: 'created',
+    twin: 'channel_create',
+    description: 'A call was created',
+    sample: CALL,
+  },
+  {
+    type: 'call_ringing',
+    call: 'ringing',
+    description: 'The call destination is ringing',
+    sample: CALL_RINGING,
+  },
   {
     type: 'call_progressing',
+    call: 'progressing',
     description: 'The call is progressing (media is flowing)',
     sample: CALL_ANSWERED,
   },
   {
     type: 'call_answered',
+    call: 'answered',
     twin: 'channel_answer',
     description: 'The call was answered',
     sample: CALL_ANSWERED,
   },
-  { type: 'call_updated', description: 'The call was updated', sample: CALL_ANSWERED },
+  {
+    type: 'call_updated',
+    call: 'updated',
+    description: 'The call was updated',
+    sample: CALL_ANSWERED,
+  },
   {
     type: 'call_hungup',
+    call: 'hungup',
     twin: 'channel_destroy',
     description: 'The call has ended',
     sample: CALL_HUNGUP,
@@ -674,6 +700,24 @@ export function hookEntry(hook: string): KazooHookEntry | undefined {
 /** What the webhook field `event_types` accepts: every publishable type. */
 export function subscribableEventTypes(): string[] {
   return EVENT_TYPE_TABLE.map((entry) => entry.type);
+}
+
+/** Where in its life a call event's call is; undefined for events that are not call events. */
+export function callPhaseOf(type: string): CallPhase | undefined {
+  return typesByName.get(type)?.call;
+}
+
+/** Kazoo's name for an event: its own if it is a Kazoo type, else its Kazoo twin's (call_created → channel_create). */
+export function kazooNameOf(type: string): string {
+  const entry = typesByName.get(type);
+  if (!entry || entry.hook || !entry.twin) return type;
+  return typesByName.get(entry.twin)?.hook ? entry.twin : type;
+}
+
+/** VoIPBIN's name for an event: a Kazoo type's VoIPBIN twin (channel_destroy → call_hungup), else its own. */
+export function voipbinNameOf(type: string): string {
+  const entry = typesByName.get(type);
+  return entry?.hook && entry.twin ? entry.twin : type;
 }
 
 export function twinOf(type: string): string | undefined {

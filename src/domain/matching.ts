@@ -1,5 +1,6 @@
 import { manages } from './tenancy.ts';
 import { ALL_HOOK, hookEntry, hookOf, kazooFields, twinOf } from './catalogue.ts';
+import { dialectCarries, dialectOf } from './dialects/dialect.ts';
 
 export interface MatchableEvent {
   type: string;
@@ -17,6 +18,8 @@ export interface MatchableWebhook {
   /** Kazoo's include_internal_legs; absent means true. */
   includeInternalLegs?: boolean;
   enabled: boolean;
+  /** The dialect it names (absent or null: the default for hook / event_types). */
+  dialect?: string | null;
 }
 
 /** Kazoo's object hook treats these custom_data keys as filters, not as extra payload. */
@@ -44,6 +47,7 @@ export function webhookReceives(
     webhook.enabled &&
     inScope(event.accountId, webhook, eventAccountTree) &&
     subscribesTo(event.type, webhook) &&
+    dialectCarries(dialectOf(webhook), event.type) &&
     legIncluded(event, webhook) &&
     passesFilters(event, webhook)
   );

@@ -2,8 +2,11 @@ import { createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:c
 import { InvalidInput } from './errors.ts';
 
 /**
- * Webhook signing: Standard Webhooks (https://www.standardwebhooks.com, what the `standardwebhooks`
- * and `svix` verifiers check) plus VoIPBIN's `X-VoIPBIN-Signature`, both keyed with the same bytes.
+ * Webhook signing (docs/dialects.md): Standard Webhooks (https://www.standardwebhooks.com, what the
+ * `standardwebhooks` and `svix` verifiers check) keyed with the secret's base64-decoded bytes, as
+ * that spec says; VoIPBIN's `X-VoIPBIN-Signature` and jambonz's `Jambonz-Signature` keyed with the
+ * secret string exactly as the user is shown it (`whsec_…`, UTF-8), as those platforms' receivers
+ * key their HMAC with the secret they were given.
  */
 
 const SECRET_PREFIX = 'whsec_';
@@ -73,20 +76,57 @@ export function standardSignature(
   return `v1,${mac}`;
 }
 
-/** The `webhook-signature` header: one signature per active secret, space-separated. */
+/**
+ * The `webhook-signature` header: one signature per active secret, space-separated. Content that
+ * is not JSON (a form body, a GET query) is signed a second time as a JSON string, so the official
+ * verifiers' default call — which JSON-parses what it verified — accepts
+ * `verify(JSON.stringify(content), headers)` and hands the content back; `verify(content, headers,
+ * {jsonParse: false})` matches the first signature.
+ */
 export function signatureHeader(
   secrets: string[],
   msgId: string,
   timestampSec: number,
   content: string,
+  contentIsJson = true,
 ): string {
-  return secrets.map((secret) => standardSignature(secret, msgId, timestampSec, content)).join(' ');
+  const contents = contentIsJson ? [content] : [content, JSON.stringify(content)];
+  return secrets
+    .flatMap((secret) =>
+      contents.map((signed) => standardSignature(secret, msgId, timestampSec, signed)),
+    )
+    .join(' ');
 }
 
-/** VoIPBIN's `X-VoIPBIN-Signature: sha256=<hex HMAC-SHA256 of the body>`. */
+/** HMAC-SHA256 keyed with the secret string itself (UTF-8), as VoIPBIN's and jambonz's receivers key it. */
+function hmacWithSecretString(secret: string, content: string): string {
+  return createHmac('sha256', Buffer.from(secret, 'utf8')).update(content, 'utf8').digest('hex');
+}
+
+/** VoIPBIN's `X-VoIPBIN-Signature: sha256=<hex HMAC-SHA256 of the body>`, keyed with the secret as shown. */
 export function voipbinSignature(secret: string, content: string): string {
-  const mac = createHmac('sha256', hmacKey(secret)).update(content, 'utf8').digest('hex');
-  return `sha256=${mac}`;
+  return `sha256=${hmacWithSecretString(secret, content)}`;
+}
+
+/**
+ * One `X-VoIPBIN-Signature` value per active secret, the current one first. They travel as repeated
+ * header lines: a receiver that reads the header's first value (Flask's and Go's `Header.get`)
+ * checks the current secret's signature; Node joins repeated lines with ", ", so a receiver there
+ * splits on commas and accepts any match.
+ */
+export function voipbinSignatures(secrets: string[], content: string): string[] {
+  return secrets.map((secret) => voipbinSignature(secret, content));
+}
+
+/**
+ * jambonz's `Jambonz-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, one v1 per
+ * active secret (its verifier accepts any v1 that matches).
+ */
+export function jambonzSignature(secrets: string[], timestampSec: number, content: string): string {
+  const macs = secrets.map(
+    (secret) => `v1=${hmacWithSecretString(secret, `${timestampSec}.${content}`)}`,
+  );
+  return [`t=${timestampSec}`, ...macs].join(',');
 }
 
 /** The keys to sign with now: the current one first, then the old ones still in their grace period. */

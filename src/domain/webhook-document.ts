@@ -1,5 +1,6 @@
 import type { Limits } from '../config.ts';
 import type { ValidationDetails } from '../http/errors.ts';
+import { checkDialect } from './dialects/dialect.ts';
 
 /** A webhook as the API speaks it (Kazoo's field names). */
 export interface WebhookDocument {
@@ -7,6 +8,8 @@ export interface WebhookDocument {
   uri: string;
   http_verb: 'get' | 'post' | 'put';
   format: 'json' | 'form-data';
+  /** Absent: kazoo for `hook` webhooks, voipbin for `event_types` ones (docs/dialects.md). */
+  dialect?: string;
   hook?: string;
   event_types?: string[];
   retries: number;
@@ -92,6 +95,7 @@ export function checkDocument(doc: Record<string, unknown>): ValidationDetails |
       not_allowed: { message: 'give either hook or event_types, not both', target: 'hook' },
     };
   }
+  if (Object.keys(details).length === 0) Object.assign(details, checkDialect(doc));
   const headers = doc.custom_request_headers;
   if (headers && typeof headers === 'object') {
     for (const name of Object.keys(headers)) {
@@ -125,6 +129,7 @@ const RESERVED_HEADERS = new Set([
   'webhook-timestamp',
   'webhook-signature',
   'x-voipbin-signature',
+  'jambonz-signature',
   'x-hook-id',
   'x-account-id',
 ]);

@@ -7,10 +7,30 @@ import {
   sampleFor,
   samples,
 } from '../domain/catalogue.ts';
+import {
+  DIALECT_NAMES,
+  DIALECTS,
+  dialectsCarrying,
+  typesCarriedBy,
+} from '../domain/dialects/dialect.ts';
 import { envelope } from '../http/envelope.ts';
 import { notFound } from '../http/errors.ts';
 
 const tags = ['webhooks catalogue'];
+
+/** Each event type with the dialects that can carry it. */
+const EVENT_TYPES_WITH_DIALECTS = SUBSCRIBABLE_EVENT_TYPES.map((entry) => ({
+  ...entry,
+  dialects: dialectsCarrying(entry.id),
+}));
+
+const DIALECT_LISTING = DIALECT_NAMES.map((name) => ({
+  id: name,
+  description: DIALECTS[name].description,
+  http_verbs: DIALECTS[name].verbs,
+  formats: DIALECTS[name].formats,
+  event_types: typesCarriedBy(name),
+}));
 
 /** Kazoo's GET /v2/webhooks and /v2/webhooks/samples: public, no auth. */
 export function catalogueRoutes(_ctx: RouteContext): FastifyPluginAsyncTypebox {
@@ -34,7 +54,18 @@ export function catalogueRoutes(_ctx: RouteContext): FastifyPluginAsyncTypebox {
           summary: "The event types a webhook may list in `event_types` (VoIPBIN's, and Kazoo's)",
         },
       },
-      async (request) => envelope(request, SUBSCRIBABLE_EVENT_TYPES),
+      async (request) => envelope(request, EVENT_TYPES_WITH_DIALECTS),
+    );
+    app.get(
+      '/webhooks/dialects',
+      {
+        schema: {
+          tags,
+          summary:
+            'The dialects a webhook may name: verbs and formats each is sent with, and the event types it carries',
+        },
+      },
+      async (request) => envelope(request, DIALECT_LISTING),
     );
     app.get(
       '/webhooks/samples',

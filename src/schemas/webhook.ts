@@ -1,6 +1,7 @@
 import { Type, type Static, type TOptional, type TSchema } from '@sinclair/typebox';
 import { HOOKS, subscribableEventTypes } from '../domain/catalogue.ts';
 import { Nullable, StringEnum } from './common.ts';
+import { DIALECT_NAMES } from '../domain/dialects/dialect.ts';
 
 /** Hook ids a webhook may subscribe with `hook` (Kazoo), from the catalogue. */
 export const HOOK_IDS = [
@@ -43,6 +44,10 @@ export const webhookFields = {
   }),
   http_verb: StringEnum(['get', 'post', 'put'] as const, { default: 'post' }),
   format: StringEnum(['json', 'form-data'] as const, { default: 'json' }),
+  dialect: StringEnum(DIALECT_NAMES, {
+    description:
+      "the receiver's schema and signatures: kazoo, voipbin, standard (Standard Webhooks), jambonz, jaxl; absent: kazoo for hook, voipbin for event_types",
+  }),
   hook: StringEnum(HOOK_IDS, { description: 'a hook id from GET /v2/webhooks, or "all"' }),
   event_types: Type.Array(StringEnum(subscribableEventTypes()), {
     minItems: 1,

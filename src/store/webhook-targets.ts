@@ -27,6 +27,8 @@ export interface WebhookForMatching extends WebhookLimits {
   callControl: boolean;
   includeInternalLegs: boolean;
   enabled: boolean;
+  /** The dialect the webhook names (null: the default for hook / event_types). */
+  dialect: string | null;
 }
 
 /** What sending an attempt needs to know of a webhook (no modifiers: they only filter). */
@@ -36,6 +38,8 @@ export interface WebhookForDelivery {
   uri: string;
   httpVerb: 'get' | 'post' | 'put';
   format: 'json' | 'form-data';
+  /** The dialect the webhook names (null: kazoo for hook, voipbin for event_types). */
+  dialect: string | null;
   hook: string | null;
   eventTypes: string[];
   retries: number;
@@ -58,7 +62,7 @@ const candidatesOf = preparedStatement(
        w.account_id AS "accountId", w.hook,
        coalesce(w.event_types, '{}') AS "eventTypes", w.custom_data AS "customData", w.modifiers,
        w.include_subaccounts AS "includeSubaccounts", w.include_internal_legs AS "includeInternalLegs",
-       w.enabled, ${LIMIT_COLUMNS}
+       w.enabled, w.dialect, ${LIMIT_COLUMNS}
      FROM accounts a
      -- The tree (root … the account itself) as the index condition: the account's own hooks and
      -- its ancestors' are read by (account_id, enabled), however many webhooks other tenants have.
@@ -71,7 +75,7 @@ const candidatesOf = preparedStatement(
 
 const forDeliveryOf = preparedStatement(
   'webhooks_for_delivery',
-  `SELECT w.id, w.account_id AS "accountId", w.uri, w.http_verb AS "httpVerb", w.format, w.hook,
+  `SELECT w.id, w.account_id AS "accountId", w.uri, w.http_verb AS "httpVerb", w.format, w.dialect, w.hook,
        coalesce(w.event_types, '{}') AS "eventTypes", w.retries, w.custom_data AS "customData",
        w.custom_request_headers AS "customRequestHeaders", w.enabled, w.secret, w.previous_secrets AS "previousSecrets",
        w.xmin::text AS version

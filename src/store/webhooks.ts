@@ -138,6 +138,7 @@ function rowFields(doc: WebhookDocument) {
     uri: doc.uri,
     httpVerb: doc.http_verb,
     format: doc.format,
+    dialect: doc.dialect ?? null,
     hook: doc.hook ?? null,
     eventTypes: doc.event_types ?? [],
     retries: doc.retries,
@@ -165,6 +166,7 @@ export function documentOf(row: WebhookRow): WebhookDocument {
     include_internal_legs: row.includeInternalLegs,
     enabled: row.enabled,
   };
+  if (row.dialect !== null) doc.dialect = row.dialect;
   if (row.hook !== null) doc.hook = row.hook;
   if (row.eventTypes.length > 0) doc.event_types = row.eventTypes;
   if (row.customData !== null) doc.custom_data = row.customData as Record<string, unknown>;

@@ -177,7 +177,7 @@ describe('custom_data never replaces the fields that identify the event', () => 
 });
 
 describe('event_types subscribers get the VoIPBIN envelope', () => {
-  it('a call_hungup subscriber gets {type: call_hungup, data} when channel_destroy is published', () => {
+  it("a call_hungup subscriber gets VoIPBIN's call resource when channel_destroy is published", () => {
     const shaped = shapePayload(
       input(
         'channel_destroy',
@@ -189,7 +189,15 @@ describe('event_types subscribers get the VoIPBIN envelope', () => {
     );
     expect(shaped).toEqual({
       type: 'call_hungup',
-      data: { call_id: 'c1', hangup_cause: 'NORMAL_CLEARING' },
+      data: {
+        id: 'c1',
+        customer_id: 'acc1',
+        status: 'hangup',
+        hangup_reason: 'normal',
+        // No time in the payload: the event's is the hang-up's.
+        tm_update: '2026-11-23 10:00:00.000000',
+        tm_hangup: '2026-11-23 10:00:00.000000',
+      },
     });
   });
 
@@ -310,7 +318,8 @@ describe('encodeRequest', () => {
       url,
       body: '',
       contentType: undefined,
-      signedContent: 'hook_event=channel_create&call_id=c%201&ccv[a]=1',
+      // The whole query as sent, the uri's own part included.
+      signedContent: url.slice(url.indexOf('?') + 1).replace(/#.*$/, ''),
     });
   });
 

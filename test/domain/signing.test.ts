@@ -1,16 +1,18 @@
-import { Webhook } from 'standardwebhooks';
+import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import { InvalidInput } from '../../src/domain/errors.ts';
 import {
   activeSecrets,
   generateSecret,
   isValidSecret,
+  jambonzSignature,
   redactHeaders,
   rotateSecret,
   secretKeyBytes,
   signatureHeader,
   standardSignature,
   voipbinSignature,
+  voipbinSignatures,
   type PreviousSecret,
 } from '../../src/domain/signing.ts';
 
@@ -124,12 +126,56 @@ describe('Standard Webhooks signature', () => {
   });
 });
 
-describe('VoIPBIN signature', () => {
-  it('is sha256=<hex HMAC-SHA256 of the body>, keyed with the whsec_ key bytes', () => {
-    // Cross-checked with: openssl dgst -sha256 -mac HMAC -macopt hexkey:<key bytes as hex>
-    expect(voipbinSignature(VECTOR.secret, VECTOR.body)).toBe(
-      'sha256=e2cb4f5251572539d458bfb8a7adb533b08801e6a794467e06f771debbb0818b',
+describe('jambonz signature', () => {
+  it('is t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">, keyed with the secret string', () => {
+    // Cross-checked with: printf '%s' "$T.$BODY" | openssl dgst -sha256 -hmac "$SECRET"
+    expect(jambonzSignature([VECTOR.secret], VECTOR.timestamp, VECTOR.body)).toBe(
+      't=1614265330,v1=2e37df5d4a028c51a7f3133d64ae1e300d2c2c900f1b1d49d4369ad2530f8964',
     );
+  });
+
+  it('carries one v1 per active secret, which is what its verifier looks through', () => {
+    const other = 'whsec_' + Buffer.alloc(24, 1).toString('base64');
+    const header = jambonzSignature([VECTOR.secret, other], VECTOR.timestamp, VECTOR.body);
+    expect(header.split(',')).toHaveLength(3);
+    expect(
+      header.startsWith(jambonzSignature([VECTOR.secret], VECTOR.timestamp, VECTOR.body)),
+    ).toBe(true);
+  });
+});
+
+describe('webhook-signature for content that is not JSON', () => {
+  it('signs the content and the content as a JSON string, so both verifier calls accept it', () => {
+    const form = 'call_id=c1&hook_event=channel_create';
+    const header = signatureHeader([VECTOR.secret], VECTOR.msgId, nowSec(), form, false);
+    const headers = {
+      'webhook-id': VECTOR.msgId,
+      'webhook-timestamp': header ? String(nowSec()) : '',
+      'webhook-signature': header,
+    };
+    const wh = new Webhook(VECTOR.secret);
+    expect(wh.verify(JSON.stringify(form), headers)).toBe(form);
+    expect(wh.verify(form, headers, { jsonParse: false })).toBeUndefined();
+    expect(() => wh.verify(JSON.stringify(form + '&x=1'), headers)).toThrow(
+      WebhookVerificationError,
+    );
+  });
+});
+
+describe('VoIPBIN signature', () => {
+  it('is sha256=<hex HMAC-SHA256 of the body>, keyed with the whole whsec_ string as shown', () => {
+    // Cross-checked with: printf '%s' "$BODY" | openssl dgst -sha256 -hmac "$SECRET"
+    expect(voipbinSignature(VECTOR.secret, VECTOR.body)).toBe(
+      'sha256=80ec8a89ce3cd22133a1066caecb4d04fea7467657c8514d717ec42c38a5c94c',
+    );
+  });
+
+  it('gives one value per active secret, the current one first', () => {
+    const other = 'whsec_' + Buffer.alloc(24, 1).toString('base64');
+    expect(voipbinSignatures([VECTOR.secret, other], VECTOR.body)).toEqual([
+      voipbinSignature(VECTOR.secret, VECTOR.body),
+      voipbinSignature(other, VECTOR.body),
+    ]);
   });
 
   it('changes when the body changes', () => {

@@ -5,6 +5,8 @@ export interface ReceivedRequest {
   method: string;
   url: string;
   headers: http.IncomingHttpHeaders;
+  /** Header lines as sent, names and values alternating (repeated headers stay apart). */
+  rawHeaders: string[];
   body: string;
   at: number;
 }
@@ -29,6 +31,7 @@ export async function startReceiver(respond: Responder = () => ({ status: 200 })
         method: req.method ?? '',
         url: req.url ?? '',
         headers: req.headers,
+        rawHeaders: req.rawHeaders,
         body: Buffer.concat(chunks).toString('utf8'),
         at: Date.now(),
       };

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, createTenant, startTestApp, type TestApp } from '../support/app.ts';
+import { expectSuccess, expectValidation } from '../support/envelope.ts';
+
+/** A webhook's dialect (docs/dialects.md): stored when named, refused with a clear 400 when its receivers cannot take the combination. */
+describe('webhook dialects through the API', () => {
+  let t: TestApp;
+  let as: ReturnType<typeof api>;
+  let url: string;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    const { account, key } = await createTenant(t.db, 'dialect-api');
+    as = api(t.app, key);
+    url = `/v2/accounts/${account.id}/webhooks`;
+  });
+  afterAll(() => t.close());
+
+  const base = { name: 'h', uri: 'http://127.0.0.1:9/x' };
+
+  it('stores a named dialect and shows it; without one none is shown (the default applies)', async () => {
+    const named = expectSuccess(
+      await as.put(url, { ...base, hook: 'all', dialect: 'jambonz' }),
+      201,
+    );
+    expect(named.dialect).toBe('jambonz');
+    const plain = expectSuccess(await as.put(url, { ...base, event_types: ['call_hungup'] }), 201);
+    expect(plain).not.toHaveProperty('dialect');
+    const cleared = expectSuccess(await as.patch(`${url}/${named.id}`, { dialect: null }));
+    expect(cleared).not.toHaveProperty('dialect');
+  });
+
+  it.each<[string, Record<string, unknown>, Record<string, string>]>([
+    ['an unknown dialect', { hook: 'all', dialect: 'twilio' }, { dialect: 'enum' }],
+    [
+      'jambonz over PUT',
+      { hook: 'all', dialect: 'jambonz', http_verb: 'put' },
+      { http_verb: 'enum' },
+    ],
+    ['jaxl as GET', { hook: 'all', dialect: 'jaxl', http_verb: 'get' }, { http_verb: 'enum' }],
+    [
+      'standard as form-data',
+      { hook: 'all', dialect: 'standard', format: 'form-data' },
+      { format: 'enum' },
+    ],
+    [
+      'jaxl with message events',
+      { event_types: ['message_created'], dialect: 'jaxl' },
+      { event_types: 'not_allowed' },
+    ],
+    ['jambonz on the object hook', { hook: 'object', dialect: 'jambonz' }, { hook: 'not_allowed' }],
+  ])('refuses %s with a 400 in the validation envelope', async (_name, data, fields) => {
+    expectValidation(await as.put(url, { ...base, ...data }), fields);
+  });
+
+  it('lists the dialects and which event types each carries', async () => {
+    const dialects = expectSuccess(await api(t.app).get('/v2/webhooks/dialects'));
+    expect(dialects.map((d: { id: string }) => d.id)).toEqual([
+      'kazoo',
+      'voipbin',
+      'standard',
+      'jambonz',
+      'jaxl',
+    ]);
+    const types = expectSuccess(await api(t.app).get('/v2/webhooks/event_types'));
+    const hungup = types.find((e: { id: string }) => e.id === 'call_hungup');
+    expect(hungup.dialects).toEqual(['kazoo', 'voipbin', 'standard', 'jambonz', 'jaxl']);
+    const message = types.find((e: { id: string }) => e.id === 'message_created');
+    expect(message.dialects).toEqual(['kazoo', 'voipbin', 'standard']);
+  });
+});

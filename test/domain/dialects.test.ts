@@ -1,0 +1,390 @@
+import { describe, expect, it } from 'vitest';
+import { readKazooCall, writeKazooCall } from '../../src/domain/dialects/kazoo-call.ts';
+import { readVoipbinCall, writeVoipbinCall } from '../../src/domain/dialects/voipbin-call.ts';
+import { readJambonzCall, writeJambonzCall } from '../../src/domain/dialects/jambonz-call.ts';
+import { sourceShapeOf } from '../../src/domain/dialects/read-call.ts';
+import {
+  checkDialect,
+  dialectCarries,
+  dialectOf,
+  typesCarriedBy,
+} from '../../src/domain/dialects/dialect.ts';
+import { shapePayload, type ShapeInput } from '../../src/domain/payload.ts';
+import type { CanonicalCall } from '../../src/domain/call-model.ts';
+
+/**
+ * Fixtures shaped after each platform's documentation (Kazoo's webhooks doc, VoIPBIN's "Struct
+ * Call", jambonz's call-status hook); the values are ours.
+ */
+const GREGORIAN_2026_11_23_10_02_05 = 63_962_647_325; // unix 1795428125
+const KAZOO_DESTROY = {
+  account_id: 'a1b2c3',
+  call_id: 'abc123@10.0.0.1',
+  other_leg_call_id: 'leg-b',
+  call_direction: 'inbound',
+  caller_id_number: '+15551234567',
+  caller_id_name: 'Alice',
+  callee_id_number: '+15557654321',
+  callee_id_name: 'Sales',
+  hangup_cause: 'NORMAL_CLEARING',
+  hangup_code: 'sip:200',
+  duration_seconds: 125,
+  billing_seconds: 120,
+  ringing_seconds: 5,
+  timestamp: GREGORIAN_2026_11_23_10_02_05,
+  custom_channel_vars: { crm: '42' },
+};
+const VOIPBIN_HUNGUP = {
+  id: '9a4b8e2c-7c1f-11ee-9d43-0f6b3a4c6f01',
+  customer_id: '5e4a0680-804e-11ec-8477-2fea5968d85b',
+  flow_id: 'e1a3e6c8-7c1f-11ee-8f2a-4b7d1c9e2a10',
+  type: 'flow',
+  master_call_id: '00000000-0000-0000-0000-000000000000',
+  source: { type: 'tel', target: '+15551234567', target_name: 'Alice', name: '', detail: '' },
+  destination: { type: 'tel', target: '+15557654321', target_name: '', name: '', detail: '' },
+  status: 'hangup',
+  direction: 'outgoing',
+  hangup_by: 'remote',
+  hangup_reason: 'busy',
+  tm_create: '2026-11-23 10:00:00.000000',
+  tm_update: '2026-11-23 10:00:09.000000',
+  tm_ringing: '2026-11-23 10:00:01.000000',
+  tm_progressing: '9999-01-01 00:00:00.000000',
+  tm_hangup: '2026-11-23 10:00:09.000000',
+};
+const JAMBONZ_COMPLETED = {
+  call_sid: 'b4a1c3f2-1111-4e2a-9c3d-5e6f7a8b9c0d',
+  call_id: 'f1e2d3c4@sip.example.net',
+  application_sid: 'app-7',
+  account_sid: 'acct-9',
+  parent_call_sid: 'parent-1',
+  direction: 'inbound',
+  from: '+15551234567',
+  to: '+15557654321',
+  caller_name: 'Alice',
+  call_status: 'completed',
+  sip_status: 200,
+  sip_reason: 'OK',
+  duration: 42,
+  trace_id: 't-1',
+};
+
+describe('reading each platform’s call payload into the call model', () => {
+  it.each<[string, () => ReturnType<typeof readKazooCall>, CanonicalCall, string[]]>([
+    [
+      'Kazoo channel_destroy',
+      () => readKazooCall(KAZOO_DESTROY, true),
+      {
+        callId: 'abc123@10.0.0.1',
+        sipCallId: 'abc123@10.0.0.1',
+        parentCallId: 'leg-b',
+        accountId: 'a1b2c3',
+        from: '+15551234567',
+        to: '+15557654321',
+        callerName: 'Alice',
+        calleeName: 'Sales',
+        direction: 'inbound',
+        sipStatus: 200,
+        hangupCause: 'NORMAL_CLEARING',
+        endReason: 'normal',
+        durationSeconds: 125,
+        billingSeconds: 120,
+        updatedAt: '2026-11-23T10:02:05.000Z',
+        endedAt: '2026-11-23T10:02:05.000Z',
+        createdAt: '2026-11-23T10:00:00.000Z',
+        answeredAt: '2026-11-23T10:00:05.000Z',
+      },
+      ['custom_channel_vars'],
+    ],
+    [
+      'VoIPBIN call (hung up busy)',
+      () => readVoipbinCall(VOIPBIN_HUNGUP),
+      {
+        callId: VOIPBIN_HUNGUP.id,
+        accountId: VOIPBIN_HUNGUP.customer_id,
+        from: '+15551234567',
+        callerName: 'Alice',
+        to: '+15557654321',
+        direction: 'outbound',
+        endReason: 'busy',
+        hangupBy: 'remote',
+        createdAt: '2026-11-23T10:00:00.000Z',
+        updatedAt: '2026-11-23T10:00:09.000Z',
+        ringingAt: '2026-11-23T10:00:01.000Z',
+        endedAt: '2026-11-23T10:00:09.000Z',
+      },
+      ['flow_id', 'type'],
+    ],
+    [
+      'jambonz call status (completed)',
+      () => readJambonzCall(JAMBONZ_COMPLETED),
+      {
+        callId: JAMBONZ_COMPLETED.call_sid,
+        sipCallId: JAMBONZ_COMPLETED.call_id,
+        parentCallId: 'parent-1',
+        accountId: 'acct-9',
+        applicationId: 'app-7',
+        direction: 'inbound',
+        from: '+15551234567',
+        to: '+15557654321',
+        callerName: 'Alice',
+        status: 'completed',
+        endReason: 'normal',
+        sipStatus: 200,
+        sipReason: 'OK',
+        durationSeconds: 42,
+      },
+      ['trace_id'],
+    ],
+  ])('%s', (_name, read, call, extras) => {
+    const result = read();
+    expect(result.call).toEqual(call);
+    expect(Object.keys(result.extras).sort()).toEqual(extras.sort());
+  });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ['call_sid', JAMBONZ_COMPLETED, 'jambonz'],
+    ['source/destination objects', VOIPBIN_HUNGUP, 'voipbin'],
+    ['call_id with caller fields', KAZOO_DESTROY, 'kazoo'],
+    ['nothing telling', { foo: 1 }, 'voipbin'],
+  ])('tells the shape by %s', (_name, payload, shape) => {
+    expect(sourceShapeOf(payload, 'voipbin')).toBe(shape);
+  });
+});
+
+describe('writing the call model in each platform’s schema', () => {
+  const call: CanonicalCall = readKazooCall(KAZOO_DESTROY, true).call;
+
+  it('VoIPBIN: the call resource with id, hangup_reason and VoIPBIN times', () => {
+    expect(writeVoipbinCall({ ...call, status: 'completed' }, 'hungup')).toEqual({
+      id: 'abc123@10.0.0.1',
+      customer_id: 'a1b2c3',
+      master_call_id: 'leg-b',
+      source: { type: 'tel', target: '+15551234567', target_name: 'Alice' },
+      destination: { type: 'tel', target: '+15557654321', target_name: 'Sales' },
+      status: 'hangup',
+      direction: 'incoming',
+      hangup_reason: 'normal',
+      tm_create: '2026-11-23 10:00:00.000000',
+      tm_update: '2026-11-23 10:02:05.000000',
+      tm_progressing: '2026-11-23 10:00:05.000000',
+      tm_hangup: '2026-11-23 10:02:05.000000',
+    });
+  });
+
+  it('VoIPBIN: a new call marks what has not happened yet, and invents nothing', () => {
+    expect(writeVoipbinCall({ callId: 'c1', direction: 'outbound' }, 'created')).toEqual({
+      id: 'c1',
+      status: 'dialing',
+      direction: 'outgoing',
+      tm_ringing: '9999-01-01 00:00:00.000000',
+      tm_progressing: '9999-01-01 00:00:00.000000',
+      tm_hangup: '9999-01-01 00:00:00.000000',
+    });
+  });
+
+  it('jambonz: call_sid, call_status, sip_status and the SIP reason phrase', () => {
+    expect(writeJambonzCall({ ...call, status: 'completed' })).toEqual({
+      call_sid: 'abc123@10.0.0.1',
+      call_id: 'abc123@10.0.0.1',
+      parent_call_sid: 'leg-b',
+      account_sid: 'a1b2c3',
+      direction: 'inbound',
+      from: '+15551234567',
+      to: '+15557654321',
+      caller_name: 'Alice',
+      call_status: 'completed',
+      sip_status: 200,
+      sip_reason: 'OK',
+      duration: 125,
+    });
+  });
+
+  it('Kazoo: Q.850 cause, sip hangup_code, durations and Gregorian timestamp', () => {
+    const voipbin = readVoipbinCall({ ...VOIPBIN_HUNGUP, hangup_reason: 'normal' }).call;
+    expect(
+      writeKazooCall(
+        { ...voipbin, answeredAt: '2026-11-23T10:00:04.000Z', ringingAt: undefined },
+        true,
+      ),
+    ).toEqual({
+      call_id: VOIPBIN_HUNGUP.id,
+      call_direction: 'outbound',
+      caller_id_number: '+15551234567',
+      caller_id_name: 'Alice',
+      callee_id_number: '+15557654321',
+      hangup_cause: 'NORMAL_CLEARING',
+      duration_seconds: 9,
+      billing_seconds: 5,
+      timestamp: 63_962_647_209,
+    });
+  });
+
+  it.each<
+    [
+      string,
+      (c: CanonicalCall) => Record<string, unknown>,
+      (p: Record<string, unknown>) => CanonicalCall,
+    ]
+  >([
+    ['Kazoo', (c) => writeKazooCall(c, true), (p) => readKazooCall(p, true).call],
+    ['VoIPBIN', (c) => writeVoipbinCall(c, 'hungup'), (p) => readVoipbinCall(p).call],
+    ['jambonz', (c) => writeJambonzCall(c), (p) => readJambonzCall(p).call],
+  ])('%s: what it writes reads back to the same parties, direction and ids', (_n, write, read) => {
+    const back = read(write({ ...call, status: 'completed' }));
+    expect(back).toMatchObject({
+      callId: call.callId,
+      from: call.from,
+      to: call.to,
+      callerName: call.callerName,
+      direction: call.direction,
+      endReason: 'normal',
+    });
+  });
+});
+
+describe('one published call event, every subscriber in its own dialect', () => {
+  const CREATED = new Date('2026-11-23T10:02:06Z');
+  const event = (type: string, payload: Record<string, unknown>): ShapeInput['event'] => ({
+    id: 'evt',
+    type,
+    accountId: 'sb-acc',
+    payload,
+    created: CREATED,
+  });
+  const subscriber = (webhook: Partial<ShapeInput['webhook']>): ShapeInput['webhook'] => ({
+    hook: null,
+    eventTypes: ['call_hungup'],
+    customData: null,
+    ...webhook,
+  });
+
+  it('a Kazoo channel_destroy reaches a jambonz subscriber as a completed call status', () => {
+    const body = shapePayload({
+      event: event('channel_destroy', KAZOO_DESTROY),
+      webhook: subscriber({ dialect: 'jambonz' }),
+    });
+    expect(body).toMatchObject({
+      call_sid: KAZOO_DESTROY.call_id,
+      call_status: 'completed',
+      sip_status: 200,
+      sip_reason: 'OK',
+      direction: 'inbound',
+      from: '+15551234567',
+      to: '+15557654321',
+      caller_name: 'Alice',
+      custom_channel_vars: { crm: '42' },
+    });
+  });
+
+  it('a jambonz-shaped call_hungup reaches a Kazoo channel_destroy hook in Kazoo’s fields', () => {
+    const body = shapePayload({
+      event: event('call_hungup', { ...JAMBONZ_COMPLETED, call_status: 'busy', sip_status: 486 }),
+      webhook: subscriber({ hook: 'channel_destroy', eventTypes: [] }),
+    });
+    expect(body).toMatchObject({
+      hook_event: 'channel_destroy',
+      account_id: 'sb-acc',
+      call_id: JAMBONZ_COMPLETED.call_sid,
+      caller_id_number: '+15551234567',
+      call_direction: 'inbound',
+      hangup_cause: 'USER_BUSY',
+      hangup_code: 'sip:486',
+    });
+  });
+
+  it('a VoIPBIN call_hungup reaches a Jaxl subscriber as a teardown (3)', () => {
+    const body = shapePayload({
+      event: event('call_hungup', VOIPBIN_HUNGUP),
+      webhook: subscriber({ dialect: 'jaxl', customData: { pk: 17, crm: 'acme' } }),
+    });
+    expect(body).toEqual({
+      pk: 17,
+      event: 3,
+      state: {
+        call_id: VOIPBIN_HUNGUP.id,
+        from_number: '+15551234567',
+        to_number: '+15557654321',
+        direction: 2,
+        org: null,
+        metadata: { flow_id: VOIPBIN_HUNGUP.flow_id, type: 'flow', crm: 'acme' },
+        greeting_message: null,
+      },
+      option: null,
+      data: null,
+    });
+  });
+
+  it('a Standard Webhooks subscriber gets {type, timestamp, data} in Switchboard’s call schema', () => {
+    const body = shapePayload({
+      event: event('channel_destroy', KAZOO_DESTROY),
+      webhook: subscriber({ dialect: 'standard' }),
+    });
+    expect(body).toMatchObject({
+      type: 'call_hungup',
+      timestamp: '2026-11-23T10:02:06.000Z',
+      data: { call_id: KAZOO_DESTROY.call_id, status: 'completed', end_reason: 'normal' },
+    });
+  });
+
+  it('a payload in the subscriber’s own shape is sent as published', () => {
+    const body = shapePayload({
+      event: event('call_hungup', VOIPBIN_HUNGUP),
+      webhook: subscriber({}),
+    });
+    expect(body).toEqual({ type: 'call_hungup', data: VOIPBIN_HUNGUP });
+  });
+});
+
+describe('dialect rules', () => {
+  it('defaults to kazoo for hook webhooks and voipbin for event_types webhooks', () => {
+    expect(dialectOf({ hook: 'channel_create' })).toBe('kazoo');
+    expect(dialectOf({ hook: null })).toBe('voipbin');
+    expect(dialectOf({ hook: 'all', dialect: 'standard' })).toBe('standard');
+  });
+
+  it('jambonz and Jaxl carry call events only; Jaxl only setup and teardown', () => {
+    expect(dialectCarries('jambonz', 'call_ringing')).toBe(true);
+    expect(dialectCarries('jambonz', 'message_created')).toBe(false);
+    expect(typesCarriedBy('jaxl').sort()).toEqual(
+      [
+        'call_answered',
+        'call_created',
+        'call_hungup',
+        'channel_answer',
+        'channel_create',
+        'channel_destroy',
+      ].sort(),
+    );
+  });
+
+  it.each<[string, Record<string, unknown>, Record<string, string> | undefined]>([
+    ['jambonz POST json', { dialect: 'jambonz', hook: 'all' }, undefined],
+    ['jambonz GET', { dialect: 'jambonz', hook: 'all', http_verb: 'get' }, undefined],
+    ['jambonz PUT', { dialect: 'jambonz', hook: 'all', http_verb: 'put' }, { http_verb: 'enum' }],
+    [
+      'jambonz form-data',
+      { dialect: 'jambonz', hook: 'all', format: 'form-data' },
+      { format: 'enum' },
+    ],
+    ['jaxl GET', { dialect: 'jaxl', hook: 'all', http_verb: 'get' }, { http_verb: 'enum' }],
+    [
+      'standard form-data',
+      { dialect: 'standard', hook: 'all', format: 'form-data' },
+      { format: 'enum' },
+    ],
+    [
+      'jaxl message_created',
+      { dialect: 'jaxl', event_types: ['call_hungup', 'message_created'] },
+      { event_types: 'not_allowed' },
+    ],
+    ['jambonz object hook', { dialect: 'jambonz', hook: 'object' }, { hook: 'not_allowed' }],
+    ['no dialect: anything as today', { hook: 'object', http_verb: 'get' }, undefined],
+  ])('%s', (_name, doc, expected) => {
+    const details = checkDialect(doc);
+    if (!expected) return expect(details).toBeUndefined();
+    expect(Object.keys(details ?? {})).toEqual(Object.keys(expected));
+    for (const [field, code] of Object.entries(expected))
+      expect(details?.[field]).toHaveProperty(code);
+  });
+});
