@@ -11,7 +11,8 @@
  * Every /hook and /slow request is recorded once its body is read: path, event id, arrival time
  * on the clock every bench process shares (`performance.timeOrigin + performance.now()`, ms) and
  * the `webhook-id` header. The event id is the payload's `call_id`, which the load generator sets
- * to the event's id; it sits at the top level of a Kazoo body and under `data` in a VoIPBIN one.
+ * to the event's id: at the top level of a Kazoo body; a VoIPBIN subscriber gets the call as
+ * VoIPBIN's call resource, where it is the call's `id` under `data`.
  * Ids look like `<group>-<n>`, and arrivals are kept per group.
  *
  * IPC (rpc): counts {groups} → {<group>: {unique, total}}; arrivals {group} → columns of that
@@ -39,9 +40,10 @@ let slowPeak = 0;
 let requests = 0;
 
 const CALL_ID = /"call_id":"([^"]+)"/;
+const VOIPBIN_CALL_ID = /"data":\{"id":"([^"]+)"/;
 
 function record(path: string, body: string, at: number, webhookId: string) {
-  const id = CALL_ID.exec(body)?.[1] ?? '';
+  const id = (CALL_ID.exec(body) ?? VOIPBIN_CALL_ID.exec(body))?.[1] ?? '';
   const name = id.includes('-') ? id.slice(0, id.lastIndexOf('-')) : '';
   let group = groups.get(name);
   if (!group) {

@@ -1,8 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import type { RouteContext } from '../app.ts';
 import { activeSecrets, type PreviousSecret } from '../domain/signing.ts';
 import { unmaskPassword } from '../domain/uri.ts';
+import { spellDialect } from '../domain/dialects/dialect.ts';
 import {
   checkDocument,
   checkDocumentLimits,
@@ -46,8 +48,19 @@ const oneWebhook = responsesOf(AnswerOf('Webhook'));
 
 const KNOWN_FIELDS = new Set(Object.keys(webhookFields));
 const READ_ONLY = new Set(WEBHOOK_READ_ONLY);
-/** Kazoo's type slips ("2", "true") in known fields are fixed before the schema runs. */
-const coerceWebhookBody = coerceDocumentBody(webhookFields);
+/**
+ * Before the schema runs: Kazoo's type slips ("2", "true") in known fields are fixed, and the
+ * dialect's other spellings (`profile`, `format: "jambonz"`) become `dialect`.
+ */
+const coerceKazooSlips = coerceDocumentBody(webhookFields);
+async function coerceWebhookBody(request: FastifyRequest): Promise<void> {
+  await coerceKazooSlips(request);
+  const body = request.body as { data?: unknown } | null | undefined;
+  const data = body?.data;
+  if (data !== null && typeof data === 'object' && !Array.isArray(data)) {
+    body!.data = spellDialect(data as Record<string, unknown>);
+  }
+}
 
 export function webhookRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
   const { stores } = ctx;

@@ -43,10 +43,14 @@ export const webhookFields = {
     description: 'absolute http(s) URL; may carry basic-auth credentials',
   }),
   http_verb: StringEnum(['get', 'post', 'put'] as const, { default: 'post' }),
-  format: StringEnum(['json', 'form-data'] as const, { default: 'json' }),
+  format: StringEnum(['json', 'form-data'] as const, {
+    default: 'json',
+    description:
+      'json or form-data (GET hooks send a query string either way); a dialect name here (e.g. "jambonz") means that dialect, JSON',
+  }),
   dialect: StringEnum(DIALECT_NAMES, {
     description:
-      "the receiver's schema and signatures: kazoo, voipbin, standard (Standard Webhooks), jambonz, jaxl; absent: kazoo for hook, voipbin for event_types",
+      "the receiver's schema and signatures: kazoo, voipbin, standard (Standard Webhooks), jambonz, jaxl; absent: kazoo for hook, voipbin for event_types. Also accepted as `profile`",
   }),
   hook: StringEnum(HOOK_IDS, { description: 'a hook id from GET /v2/webhooks, or "all"' }),
   event_types: Type.Array(StringEnum(subscribableEventTypes()), {

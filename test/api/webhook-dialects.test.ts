@@ -30,6 +30,25 @@ describe('webhook dialects through the API', () => {
     expect(cleared).not.toHaveProperty('dialect');
   });
 
+  it('takes the dialect spelled as format ("format": "jambonz") or as profile', async () => {
+    const asFormat = expectSuccess(
+      await as.put(url, { ...base, hook: 'channel_destroy', format: 'jambonz' }),
+      201,
+    );
+    expect(asFormat).toMatchObject({ dialect: 'jambonz', format: 'json' });
+    const asProfile = expectSuccess(
+      await as.put(url, { ...base, event_types: ['call_hungup'], profile: 'standard' }),
+      201,
+    );
+    expect(asProfile.dialect).toBe('standard');
+    expect(asProfile).not.toHaveProperty('profile');
+    // Contradicting an explicit dialect is refused, not guessed.
+    expectValidation(
+      await as.put(url, { ...base, hook: 'all', dialect: 'voipbin', format: 'jaxl' }),
+      { format: 'enum' },
+    );
+  });
+
   it.each<[string, Record<string, unknown>, Record<string, string>]>([
     ['an unknown dialect', { hook: 'all', dialect: 'twilio' }, { dialect: 'enum' }],
     [

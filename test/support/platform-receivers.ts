@@ -125,6 +125,19 @@ export async function startPlatformReceivers(secrets: ReceiverSecrets): Promise<
   };
   jambonz.post('/call-status', callStatus);
   jambonz.get('/call-status', callStatus);
+  // A jambonz application's call webhook: it answers the verbs to run, built with the client's
+  // WebhookResponse (what the platform acts on, returned to it by invoke).
+  jambonz.post('/call', (req, res) => {
+    const from = need(req.body, 'from');
+    accept(req, {
+      call_sid: need(req.body, 'call_sid'),
+      from,
+      direction: need(req.body, 'direction'),
+    });
+    const app = new WebhookResponse();
+    app.say({ text: `Hello ${String(from)}` }).hangup();
+    res.status(200).json(app);
+  });
   app.use('/jambonz', jambonz);
 
   // A Jaxl webhook handler (Jaxl's HTTP webhook spec): setup (1) answers a prompt, teardown (3) an ack.

@@ -141,3 +141,26 @@ export function checkDialect(doc: Record<string, unknown>): ValidationDetails | 
 function hookCarried(rule: DialectRule, hook: string): boolean {
   return EVENT_TYPES.some((entry) => hookOf(entry.type) === hook && rule.carries(entry.type));
 }
+
+function isDialect(value: unknown): value is Dialect {
+  return typeof value === 'string' && (DIALECT_NAMES as readonly string[]).includes(value);
+}
+
+/**
+ * Other spellings of `dialect` in a webhook document, as integrations name it: `profile`, or a
+ * dialect's name in `format` (`"format": "jambonz"` is a JSON webhook of that dialect). Written
+ * as `dialect` (and `format: "json"`) before the schema judges the document; a spelling that
+ * contradicts an explicit `dialect` is left alone for the schema to refuse.
+ */
+export function spellDialect(data: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...data };
+  if (isDialect(out.profile) && (out.dialect === undefined || out.dialect === out.profile)) {
+    out.dialect = out.profile;
+    delete out.profile;
+  }
+  if (isDialect(out.format) && (out.dialect === undefined || out.dialect === out.format)) {
+    out.dialect = out.format;
+    out.format = 'json';
+  }
+  return out;
+}
