@@ -40,7 +40,7 @@ let slowPeak = 0;
 let requests = 0;
 
 const CALL_ID = /"call_id":"([^"]+)"/;
-const VOIPBIN_CALL_ID = /"data":\{"id":"([^"]+)"/;
+const VOIPBIN_CALL_ID = /"id":"([^"]+)"/;
 
 function record(path: string, body: string, at: number, webhookId: string) {
   const id = (CALL_ID.exec(body) ?? VOIPBIN_CALL_ID.exec(body))?.[1] ?? '';
