@@ -87,7 +87,7 @@ const S: Settings = {
   ingestSingles: envInt('BENCH_INGEST_SINGLES', 4000),
   burstEvents: envInt('BENCH_EVENTS', 3000),
   burstWebhooks: Math.max(1, envInt('BENCH_WEBHOOKS', 10)),
-  ladder: envList('BENCH_LADDER', ['250', '500', '1000', '1500', '2000'])
+  ladder: envList('BENCH_LADDER', ['250', '500', '1000', '1500', '2000', '2500', '3000'])
     .map(Number)
     .filter((n) => n > 0),
   stepSeconds: Math.max(1, envInt('BENCH_STEP_SECONDS', 8)),

@@ -17,4 +17,17 @@ describe('database connections', () => {
       await db.close();
     }
   });
+
+  it.each([{}, { asyncCommit: true }])(
+    'openDatabase(%j) plans each call of a prepared statement for its values (no generic plan fixed while a new database is empty)',
+    async (options) => {
+      const db = openDatabase(await copyOfTemplate(inject('databaseUrl')), 1, options);
+      try {
+        const { rows } = await db.pool.query('SHOW plan_cache_mode');
+        expect(rows[0].plan_cache_mode).toBe('force_custom_plan');
+      } finally {
+        await db.close();
+      }
+    },
+  );
 });
