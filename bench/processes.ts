@@ -3,8 +3,8 @@
  * process of its own, started from the repository's entry points and configured through the
  * environment only, as an operator would run them (`npm run start:api`, `npm run start:worker`).
  *
- * spawnApi() and spawnWorker() are the one place that knows the command lines: to measure a
- * compiled build instead, change them here.
+ * They run the compiled build (`dist/`, what `npm start` runs; `npm run bench` builds it first).
+ * spawnApi() and spawnWorker() are the one place that knows the command lines.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
@@ -26,15 +26,12 @@ function spawnNode(args: string[], env: Env): ChildProcess {
 
 /** One API process; it listens on env.HOST:env.PORT. `nodeArgs`: e.g. --cpu-prof. */
 export function spawnApi(env: Env, nodeArgs: string[] = []): ChildProcess {
-  return spawnNode([...nodeArgs, '--import', 'tsx', path.join(REPO_ROOT, 'src/server.ts')], env);
+  return spawnNode([...nodeArgs, path.join(REPO_ROOT, 'dist/src/server.js')], env);
 }
 
 /** One delivery worker process. `nodeArgs`: e.g. --cpu-prof. */
 export function spawnWorker(env: Env, nodeArgs: string[] = []): ChildProcess {
-  return spawnNode(
-    [...nodeArgs, '--import', 'tsx', path.join(REPO_ROOT, 'workers/delivery-worker.ts')],
-    env,
-  );
+  return spawnNode([...nodeArgs, path.join(REPO_ROOT, 'dist/workers/delivery-worker.js')], env);
 }
 
 // ---- a set of running processes ----------------------------------------------------------------

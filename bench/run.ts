@@ -479,7 +479,7 @@ function report(run: {
   out.push(
     `- Machine: ${os.availableParallelism()} cores (${cpus[0]?.model ?? 'unknown CPU'}), ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB RAM, Node ${process.version}, PostgreSQL ${run.versions.postgres}, Redis ${run.versions.redis}.`,
     `- Code: commit ${run.commit}.`,
-    `- Processes: **${S.apis} API + ${S.workers} worker**, each its own process (\`src/server.ts\`, \`workers/delivery-worker.ts\`); the load generator, the receiver and the orchestrator are three more. Engine settings: ${passedThrough.length ? passedThrough.join(', ') : "the engine's defaults"}${S.profile ? '; APIs and workers under --cpu-prof' : ''}.`,
+    `- Processes: **${S.apis} API + ${S.workers} worker**, each its own process (the build's \`dist/src/server.js\`, \`dist/workers/delivery-worker.js\`); the load generator, the receiver and the orchestrator are three more. Engine settings: ${passedThrough.length ? passedThrough.join(', ') : "the engine's defaults"}${S.profile ? '; APIs and workers under --cpu-prof' : ''}.`,
     `- Load average (1, 5, 15 min): ${run.loadAtStart} at start, ${run.loadAtEnd} at end. Started ${run.startedAt.toISOString().slice(11, 19)} UTC, took ${((Date.now() - run.startedAt.getTime()) / 1000).toFixed(0)} s. The machine is shared: "other processes" below is CPU that none of this run's processes used.`,
     '',
   );
