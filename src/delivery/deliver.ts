@@ -1,19 +1,15 @@
 import type { DeliveryConfig } from '../config.ts';
-import { newId } from '../domain/ids.ts';
 import { endpointHealth } from '../domain/endpoint-health.ts';
 import { decideNextStep, isSuccess, retriesLeft, type RetryPolicy } from '../domain/retry.ts';
-import { withoutCredentials } from '../domain/uri.ts';
 import type { LeasedDelivery } from '../store/deliveries.ts';
 import type { DeliveryOutcome } from '../store/outcomes.ts';
 import type { Stores } from '../store/stores.ts';
 import type { WebhookForDelivery } from '../store/webhook-targets.ts';
 import { prepareAttempt, type PreparedAttempt } from './attempt-request.ts';
+import { sentAttempt, unbuildableAttempt } from './attempt-record.ts';
 import { createBatcher } from './batcher.ts';
 import { createWebhookCache } from './webhook-cache.ts';
 import type { HttpClient } from './http-client.ts';
-
-/** Request bodies longer than this are cut in the attempts log (the receiver gets them whole). */
-export const LOGGED_REQUEST_BODY_LIMIT = 16 * 1024;
 
 /** How long a lease outlives the attempt timeout (the outcome write, batching, a slow pool). */
 export const LEASE_MARGIN_MS = 30_000;
@@ -130,31 +126,15 @@ export function createDeliverer(
     error: unknown,
     started: Date,
   ): Promise<DeliverResult> {
-    const reason = `request could not be built: ${error instanceof Error ? error.message : String(error)}`;
+    const attempt = unbuildableAttempt(delivery, webhook, started, error, delivery.tries + 1);
     await writer.submit({
-      attempt: {
-        ...attemptOf(delivery, webhook, started),
-        hookEvent: delivery.event.type,
-        uri: withoutCredentials(webhook.uri),
-        method: webhook.httpVerb.toUpperCase(),
-        reqHeaders: {},
-        reqBody: '',
-        respStatusCode: null,
-        respHeaders: null,
-        respBody: null,
-        try: delivery.tries + 1,
-        retriesLeft: 0,
-        result: 'failure',
-        reason,
-        clientError: 'bad_payload',
-        durationMs: 0,
-      },
+      attempt,
       delivery: {
         id: delivery.id,
         status: 'failed',
-        tries: delivery.tries + 1,
+        tries: attempt.try,
         nextAttemptAt: started,
-        lastError: reason,
+        lastError: attempt.reason,
       },
     });
     return { status: 'failed', health: '' };
@@ -202,23 +182,13 @@ export function createDeliverer(
     const status = step.kind === 'retry' ? 'pending' : step.kind;
 
     await writer.submit({
-      attempt: {
-        ...attemptOf(delivery, webhook, started),
-        hookEvent: prepared.hookEvent,
-        uri: prepared.loggedUri,
-        method: prepared.request.method,
-        reqHeaders: prepared.loggedHeaders,
-        reqBody: (prepared.request.body ?? '').slice(0, LOGGED_REQUEST_BODY_LIMIT),
-        respStatusCode: result.statusCode ?? null,
-        respHeaders: result.responseHeaders ?? null,
-        respBody: result.responseBody ?? null,
+      attempt: sentAttempt(delivery, webhook, started, prepared, result, {
         try: tryNumber,
         retriesLeft: step.kind === 'retry' ? retriesLeft(tryNumber, webhook.retries) : 0,
         result: success ? 'success' : 'failure',
         reason,
         clientError: result.outcome.kind === 'error' ? result.outcome.clientError : null,
-        durationMs: Math.round(result.durationMs),
-      },
+      }),
       delivery: {
         id: delivery.id,
         status,
@@ -246,18 +216,6 @@ export function createDeliverer(
       await loader.drain();
       await writer.drain();
     },
-  };
-}
-
-/** What every attempt row of a delivery's try says about where it belongs. */
-function attemptOf(delivery: LeasedDelivery, webhook: WebhookForDelivery, started: Date) {
-  return {
-    id: newId(),
-    deliveryId: delivery.id,
-    webhookId: webhook.id,
-    accountId: webhook.accountId,
-    eventId: delivery.event.id,
-    created: started,
   };
 }
 

@@ -2,14 +2,14 @@ import type { AutoDisableRule } from '../domain/auto-disable.ts';
 import { reachedBy, readAnswer, type Answer } from '../domain/call-control.ts';
 import { newId } from '../domain/ids.ts';
 import { webhookReceives } from '../domain/matching.ts';
-import { withoutCredentials } from '../domain/uri.ts';
 import type { LeasedDelivery, NewDelivery } from '../store/deliveries.ts';
 import { eventKey, type NewEvent } from '../store/events.ts';
 import type { AttemptRecord, DeliveryOutcome } from '../store/outcomes.ts';
 import type { Stores } from '../store/stores.ts';
 import type { WebhookForDelivery } from '../store/webhook-targets.ts';
 import { prepareAttempt } from './attempt-request.ts';
-import { LEASE_MARGIN_MS, LOGGED_REQUEST_BODY_LIMIT } from './deliver.ts';
+import { LEASE_MARGIN_MS } from './deliver.ts';
+import { sentAttempt, unbuildableAttempt } from './attempt-record.ts';
 import type { AttemptResult, HttpClient } from './http-client.ts';
 
 /**
@@ -67,17 +67,6 @@ export function createInvoker(
     timeoutMs: number,
   ): Promise<{ result: InvokeResult; outcome: DeliveryOutcome }> {
     const started = new Date();
-    const base = {
-      id: newId(),
-      deliveryId: delivery.id,
-      webhookId: webhook.id,
-      accountId: webhook.accountId,
-      eventId: delivery.event.id,
-      created: started,
-      try: 1,
-      // The caller decides whether to try again: an invoke has no retries.
-      retriesLeft: 0,
-    };
     let attempt: AttemptRecord;
     let answer: Answer;
     let exchange: AttemptResult | undefined;
@@ -89,43 +78,27 @@ export function createInvoker(
       if (answer.result === 'failure' && answer.clientError === 'timeout') {
         answer = { ...answer, reason: `no complete answer within the deadline of ${timeoutMs} ms` };
       }
-      attempt = {
-        ...base,
-        hookEvent: prepared.hookEvent,
-        uri: prepared.loggedUri,
-        method: prepared.request.method,
-        reqHeaders: prepared.loggedHeaders,
-        reqBody: (prepared.request.body ?? '').slice(0, LOGGED_REQUEST_BODY_LIMIT),
-        respStatusCode: exchange.statusCode ?? null,
-        respHeaders: exchange.responseHeaders ?? null,
-        respBody:
-          exchange.responseBody === undefined
-            ? null
-            : cutToBytes(exchange.responseBody, settings.loggedBodyLimit),
-        result: answer.result,
-        reason: answer.result === 'failure' ? answer.reason : null,
-        clientError: answer.result === 'failure' ? (answer.clientError ?? null) : null,
-        durationMs: Math.round(exchange.durationMs),
-      };
+      attempt = sentAttempt(
+        delivery,
+        webhook,
+        started,
+        prepared,
+        exchange,
+        {
+          try: 1,
+          // The caller decides whether to try again: an invoke has no retries.
+          retriesLeft: 0,
+          result: answer.result,
+          reason: answer.result === 'failure' ? answer.reason : null,
+          clientError: answer.result === 'failure' ? (answer.clientError ?? null) : null,
+        },
+        exchange.responseBody === undefined
+          ? null
+          : cutToBytes(exchange.responseBody, settings.loggedBodyLimit),
+      );
     } catch (error) {
-      // The request could not be built (a payload too deep for a query string, say).
-      const reason = `request could not be built: ${error instanceof Error ? error.message : String(error)}`;
-      answer = { result: 'failure', clientError: 'bad_payload', reason };
-      attempt = {
-        ...base,
-        hookEvent: delivery.event.type,
-        uri: withoutCredentials(webhook.uri),
-        method: webhook.httpVerb.toUpperCase(),
-        reqHeaders: {},
-        reqBody: '',
-        respStatusCode: null,
-        respHeaders: null,
-        respBody: null,
-        result: 'failure',
-        reason,
-        clientError: 'bad_payload',
-        durationMs: 0,
-      };
+      attempt = unbuildableAttempt(delivery, webhook, started, error, 1);
+      answer = { result: 'failure', clientError: 'bad_payload', reason: attempt.reason! };
     }
     const success = answer.result === 'success';
     return {
