@@ -1,8 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, createTenant, api, testConfig, type TestApp } from '../support/app.ts';
+import { startTestApp, createTenant, api, type TestApp } from '../support/app.ts';
 import { eventually, startReceiver, type Receiver } from '../support/receiver.ts';
-import { spawnWorkerProcess, startTestWorker } from '../support/worker.ts';
+import { spawnWorkerProcess } from '../support/worker.ts';
+import { deliveryStack } from '../support/stack.ts';
 import { createWebhook, publish } from '../support/tenants.ts';
 
 /**
@@ -44,25 +45,6 @@ async function statuses(
       return res.json().data.deliveries[0] as { status: string; queue_state?: string };
     }),
   );
-}
-
-/** An app, a receiver and an in-process worker on one test database, torn down after the block. */
-function deliveryStack(
-  overrides: Record<string, string>,
-  startReceiverOf: () => Promise<Receiver>,
-) {
-  const stack = {} as { t: TestApp; receiver: Receiver; worker: { close(): Promise<void> } };
-  beforeAll(async () => {
-    stack.t = await startTestApp(testConfig(overrides));
-    stack.receiver = await startReceiverOf();
-    stack.worker = await startTestWorker(stack.t.config);
-  });
-  afterAll(async () => {
-    await stack.worker.close();
-    await stack.receiver.close();
-    await stack.t.close();
-  });
-  return stack;
 }
 
 describe('isolation between webhooks', () => {

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, createTenant, fanOutStored, type TestApp } from '../support/app.ts';
-import { eventually, startReceiver, type Receiver } from '../support/receiver.ts';
-import { startTestWorker } from '../support/worker.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createTenant, fanOutStored, type TestApp } from '../support/app.ts';
+import { eventually, type Receiver } from '../support/receiver.ts';
+import { deliveryStack } from '../support/stack.ts';
 import { createWebhook } from '../support/tenants.ts';
 
 /**
@@ -10,20 +10,10 @@ import { createWebhook } from '../support/tenants.ts';
  * path, must not wedge the worker or the reconciler).
  */
 describe('a delivery that cannot be built', () => {
+  const stack = deliveryStack();
   let t: TestApp;
   let receiver: Receiver;
-  let worker: { close(): Promise<void> };
-
-  beforeAll(async () => {
-    t = await startTestApp();
-    receiver = await startReceiver();
-    worker = await startTestWorker(t.config);
-  });
-  afterAll(async () => {
-    await worker.close();
-    await receiver.close();
-    await t.close();
-  });
+  beforeAll(() => ({ t, receiver } = stack));
 
   it('a payload too deep to flatten into form-data ends failed with client_error bad_payload', async () => {
     const tenant = await createTenant(t.db);

@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { createWebhookCache } from '../../src/delivery/webhook-cache.ts';
 import type { WebhookForDelivery } from '../../src/store/webhook-targets.ts';
-import { startTestApp, createTenant, api, type TestApp } from '../support/app.ts';
-import { startReceiver, type Receiver } from '../support/receiver.ts';
-import { startTestWorker } from '../support/worker.ts';
+import { createTenant, api, type TestApp } from '../support/app.ts';
+import type { Receiver } from '../support/receiver.ts';
+import { deliveryStack } from '../support/stack.ts';
 import { createWebhook, publish } from '../support/tenants.ts';
 
 /**
@@ -74,19 +74,10 @@ describe('the worker’s copies of webhooks', () => {
 });
 
 describe('webhook changes reach the next delivery', () => {
+  const stack = deliveryStack();
   let t: TestApp;
   let receiver: Receiver;
-  let worker: { close(): Promise<void> };
-  beforeAll(async () => {
-    t = await startTestApp();
-    receiver = await startReceiver();
-    worker = await startTestWorker(t.config);
-  });
-  afterAll(async () => {
-    await worker.close();
-    await receiver.close();
-    await t.close();
-  });
+  beforeAll(() => ({ t, receiver } = stack));
 
   it('a new uri, a rotated secret and a change made straight in the database are all used at once', async () => {
     const tenant = await createTenant(t.db);
