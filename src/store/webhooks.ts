@@ -206,6 +206,9 @@ export function webhookSummary(row: WebhookRow) {
     uri: maskPassword(doc.uri),
     ...(doc.hook !== undefined ? { hook: doc.hook } : {}),
     ...(doc.event_types !== undefined ? { event_types: doc.event_types } : {}),
+    // What a list needs to tell webhooks apart: the receivers' dialect, and call-control hooks.
+    ...(doc.dialect !== undefined ? { dialect: doc.dialect } : {}),
+    ...(doc.call_control ? { call_control: true } : {}),
     enabled: doc.enabled,
     ...(row.disableReason ? { disable_reason: row.disableReason } : {}),
   };

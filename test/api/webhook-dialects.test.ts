@@ -24,6 +24,8 @@ describe('webhook dialects through the API', () => {
       201,
     );
     expect(named.dialect).toBe('jambonz');
+    const listed = expectSuccess(await as.get(url)) as { id: string; dialect?: string }[];
+    expect(listed.find((w) => w.id === named.id)?.dialect).toBe('jambonz');
     const plain = expectSuccess(await as.put(url, { ...base, event_types: ['call_hungup'] }), 201);
     expect(plain).not.toHaveProperty('dialect');
     const cleared = expectSuccess(await as.patch(`${url}/${named.id}`, { dialect: null }));

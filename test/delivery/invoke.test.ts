@@ -378,8 +378,15 @@ describe('call-control hooks and the other paths', () => {
     expect(expectSuccess(await api(t.app, tenant.key).get(url))).toMatchObject({
       call_control: true,
     });
+    const list = `/v2/accounts/${tenant.account.id}/webhooks`;
+    expect(expectSuccess(await api(t.app, tenant.key).get(list))).toMatchObject([
+      { id: tenant.hooks['/verbs'].id, call_control: true },
+    ]);
     const off = expectSuccess(await api(t.app, tenant.key).patch(url, { call_control: null }));
     expect(off).not.toHaveProperty('call_control');
+    expect(expectSuccess(await api(t.app, tenant.key).get(list))[0]).not.toHaveProperty(
+      'call_control',
+    );
     expectValidation(await api(t.app, tenant.key).patch(url, { call_control: 'maybe' }), {
       call_control: 'type',
     });
