@@ -750,12 +750,24 @@ export function kazooFields(
  * for `all`, which has no payload of its own.
  */
 export function sampleFor(id: string): Record<string, unknown> | undefined {
-  const entry = hooksById.has(id)
-    ? EVENT_TYPE_TABLE.find((candidate) => candidate.hook === id)
-    : typesByName.get(id);
+  const entry = sampleEntry(id);
   if (!entry) return undefined;
   if (entry.hook) return { ...kazooFields(entry.type, entry.sample), hook_event: entry.hook };
   return { type: entry.type, data: { ...entry.sample } };
+}
+
+/** The event behind the sample of a hook or an event type: its type and payload as published. */
+export function sampleEvent(
+  id: string,
+): { type: string; payload: Record<string, unknown> } | undefined {
+  const entry = sampleEntry(id);
+  return entry ? { type: entry.type, payload: { ...entry.sample } } : undefined;
+}
+
+function sampleEntry(id: string) {
+  return hooksById.has(id)
+    ? EVENT_TYPE_TABLE.find((candidate) => candidate.hook === id)
+    : typesByName.get(id);
 }
 
 /** One sample per entry of HOOKS (except `all`). */

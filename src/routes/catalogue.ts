@@ -14,7 +14,9 @@ import {
   typesCarriedBy,
 } from '../domain/dialects/dialect.ts';
 import { envelope } from '../http/envelope.ts';
-import { notFound } from '../http/errors.ts';
+import { StringEnum } from '../schemas/common.ts';
+import { fieldError, notFound } from '../http/errors.ts';
+import { sampleInDialect } from '../domain/dialects/samples.ts';
 
 const tags = ['webhooks catalogue'];
 
@@ -78,12 +80,30 @@ export function catalogueRoutes(_ctx: RouteContext): FastifyPluginAsyncTypebox {
         schema: {
           tags,
           params: Type.Object({ sampleId: Type.String({ maxLength: 64 }) }),
-          summary: 'The sample payload of one hook',
+          querystring: Type.Object({
+            dialect: Type.Optional(
+              StringEnum(DIALECT_NAMES, {
+                description:
+                  "the body as a subscriber of this dialect receives it (default: the hook's or event type's own)",
+              }),
+            ),
+          }),
+          summary: 'The sample payload of one hook or event type, optionally in a dialect',
         },
       },
       async (request) => {
-        const sample = sampleFor(request.params.sampleId);
+        const { sampleId } = request.params;
+        const { dialect } = request.query;
+        const sample = dialect ? sampleInDialect(sampleId, dialect) : sampleFor(sampleId);
         if (!sample) throw notFound('sample');
+        if (sample === 'not_carried') {
+          throw fieldError(
+            'dialect',
+            'not_allowed',
+            `${dialect} receivers are not sent ${sampleId} events`,
+            typesCarriedBy(dialect!),
+          );
+        }
         return envelope(request, sample);
       },
     );

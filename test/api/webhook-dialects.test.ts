@@ -89,4 +89,29 @@ describe('webhook dialects through the API', () => {
     const message = types.find((e: { id: string }) => e.id === 'message_created');
     expect(message.dialects).toEqual(['kazoo', 'voipbin', 'standard']);
   });
+
+  it('shows a sample as each dialect’s subscriber receives it, shaped like a delivery', async () => {
+    const get = (path: string) => api(t.app).get(path);
+    const kazoo = expectSuccess(await get('/v2/webhooks/samples/channel_destroy'));
+    expect(kazoo).toMatchObject({ hook_event: 'channel_destroy' });
+    const voipbin = expectSuccess(
+      await get('/v2/webhooks/samples/channel_destroy?dialect=voipbin'),
+    );
+    expect(voipbin).toMatchObject({ type: 'call_hungup', data: { id: expect.any(String) } });
+    expect(voipbin.data).toHaveProperty('hangup_reason');
+    const jambonz = expectSuccess(await get('/v2/webhooks/samples/call_hungup?dialect=jambonz'));
+    expect(jambonz).toMatchObject({ call_sid: expect.any(String), call_status: 'completed' });
+    const standard = expectSuccess(await get('/v2/webhooks/samples/call_hungup?dialect=standard'));
+    expect(standard).toMatchObject({ type: 'call_hungup', timestamp: expect.any(String) });
+    expect(
+      expectSuccess(await get('/v2/webhooks/samples/call_created?dialect=jaxl')),
+    ).toMatchObject({ event: 1, state: { call_id: expect.any(String) } });
+    // A dialect that never carries the event says so; an unknown dialect is refused by the schema.
+    expectValidation(await get('/v2/webhooks/samples/message_created?dialect=jaxl'), {
+      dialect: 'not_allowed',
+    });
+    expectValidation(await get('/v2/webhooks/samples/call_hungup?dialect=twilio'), {
+      dialect: 'enum',
+    });
+  });
 });
