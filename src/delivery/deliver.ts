@@ -4,6 +4,7 @@ import { decideNextStep, isSuccess, retriesLeft, type RetryPolicy } from '../dom
 import type { LeasedDelivery } from '../store/deliveries.ts';
 import type { DeliveryOutcome } from '../store/outcomes.ts';
 import type { Stores } from '../store/stores.ts';
+import { retryWhileUnavailable } from '../store/db.ts';
 import type { WebhookForDelivery } from '../store/webhook-targets.ts';
 import { prepareAttempt, type PreparedAttempt } from './attempt-request.ts';
 import { sentAttempt, unbuildableAttempt } from './attempt-record.ts';
@@ -13,6 +14,9 @@ import type { HttpClient } from './http-client.ts';
 
 /** How long a lease outlives the attempt timeout (the outcome write, batching, a slow pool). */
 export const LEASE_MARGIN_MS = 30_000;
+
+/** How long an outcome write is retried while the database is unavailable. */
+const OUTCOME_RETRY_MS = 15_000;
 
 /** A run may start this much before its delivery's next_attempt_at (timer and clock jitter). */
 const EARLY_TOLERANCE_MS = 1_000;
@@ -72,7 +76,9 @@ export function createDeliverer(
   // answer arrives), and each write stores a batch's attempts and states in one statement.
   const writer = createBatcher(
     async (outcomes: DeliveryOutcome[]) => {
-      await stores.outcomes.write(outcomes);
+      // The requests were sent: through a database restart, keep the outcome rather than let the
+      // lease expire and send them again (OUTCOME_RETRY_MS stays well inside the lease).
+      await retryWhileUnavailable(() => stores.outcomes.write(outcomes), OUTCOME_RETRY_MS);
       return outcomes.map(() => undefined);
     },
     { maxSize: 500, maxConcurrent: 1, minIntervalMs: 10 },

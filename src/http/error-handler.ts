@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { DomainError, InvalidInput, LimitReached } from '../domain/errors.ts';
 import { ApiError } from './errors.ts';
 import { toValidationDetails } from './validation.ts';
+import { isDatabaseUnavailable } from '../store/db.ts';
 
 function send(
   reply: FastifyReply,
@@ -62,28 +63,6 @@ function isDataException(error: unknown): boolean {
   };
   const code = e.meta?.driverAdapterError?.cause?.originalCode ?? e.code;
   return typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code);
-}
-
-/**
- * Postgres unreachable, restarting or shutting down (class 08 "connection exception", class 57P
- * "operator intervention", or no socket at all): nothing was accepted, and trying again shortly
- * will work — a 503 with Retry-After, not a 500.
- */
-function isDatabaseUnavailable(error: unknown): boolean {
-  const e = error as {
-    code?: unknown;
-    meta?: { driverAdapterError?: { cause?: { originalCode?: unknown; kind?: unknown } } };
-  };
-  const cause = e.meta?.driverAdapterError?.cause;
-  if (cause?.kind === 'DatabaseNotReachable') return true;
-  const code = cause?.originalCode ?? e.code;
-  // Prisma says P1001 ("can't reach database server") / P1017 ("server closed the connection").
-  return (
-    typeof code === 'string' &&
-    (/^08[0-9A-Z]{3}$/.test(code) ||
-      /^57P0[1-3]$/.test(code) ||
-      ['ECONNREFUSED', 'ECONNRESET', 'P1001', 'P1017'].includes(code))
-  );
 }
 
 /** Errors the router raises before any route runs (a URL that cannot be decoded), in the envelope. */

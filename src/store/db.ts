@@ -62,3 +62,48 @@ export function openDatabase(
 export function preparedStatement(name: string, text: string) {
   return (values: unknown[]): pg.QueryConfig => ({ name, text, values });
 }
+
+/**
+ * Postgres unreachable, restarting or shutting down (class 08 "connection exception", class 57P
+ * "operator intervention", a connection cut mid-query, or no socket at all): the statement did not
+ * take effect, and trying again shortly will work.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const e = error as {
+    code?: unknown;
+    message?: unknown;
+    meta?: { driverAdapterError?: { cause?: { originalCode?: unknown; kind?: unknown } } };
+  };
+  const cause = e?.meta?.driverAdapterError?.cause;
+  if (cause?.kind === 'DatabaseNotReachable') return true;
+  const code = cause?.originalCode ?? e?.code;
+  // Prisma says P1001 ("can't reach database server") / P1017 ("server closed the connection");
+  // pg says only this when the server goes away in the middle of a query.
+  return (
+    (typeof code === 'string' &&
+      (/^08[0-9A-Z]{3}$/.test(code) ||
+        /^57P0[1-3]$/.test(code) ||
+        ['ECONNREFUSED', 'ECONNRESET', 'P1001', 'P1017'].includes(code))) ||
+    (typeof e?.message === 'string' && /^Connection terminated/.test(e.message))
+  );
+}
+
+/**
+ * Runs `write` again while the database is unavailable (a restart, a failover), for at most
+ * `budgetMs`; any other error, or one past the budget, is thrown.
+ */
+export async function retryWhileUnavailable<T>(
+  write: () => Promise<T>,
+  budgetMs: number,
+): Promise<T> {
+  const started = Date.now();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      const waitMs = Math.min(100 * 2 ** attempt, 2_000);
+      if (!isDatabaseUnavailable(error) || Date.now() - started + waitMs > budgetMs) throw error;
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
+  }
+}
