@@ -174,6 +174,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         threshold: deps.config.delivery.autoDisableThreshold,
         windowMs: deps.config.delivery.autoDisableWindowMs,
       },
+      defaultTimeoutMs: deps.config.invoke.timeoutMs,
+      log: app.log,
     },
     // An invoke that disabled its webhook stored the notice; fanning it out here is quicker than
     // waiting for the reconciler, which does it anyway if this fails.

@@ -6,6 +6,7 @@ import type { LeasedDelivery, NewDelivery } from '../store/deliveries.ts';
 import { eventKey, type NewEvent } from '../store/events.ts';
 import type { AttemptRecord, DeliveryOutcome } from '../store/outcomes.ts';
 import type { Stores } from '../store/stores.ts';
+import { retryWhileUnavailable } from '../store/db.ts';
 import type { WebhookForDelivery } from '../store/webhook-targets.ts';
 import { prepareAttempt } from './attempt-request.ts';
 import { LEASE_MARGIN_MS } from './deliver.ts';
@@ -25,7 +26,13 @@ export interface InvokeSettings {
   /** Bytes of a response body kept in the attempts log. */
   loggedBodyLimit: number;
   autoDisable: AutoDisableRule;
+  /** The default deadline: a timeout under a shorter one the caller chose is not the receiver's fault. */
+  defaultTimeoutMs: number;
+  log: { warn(obj: object, msg: string): void };
 }
+
+/** How long the outcomes of an answered invoke are retried while the database is unavailable. */
+const OUTCOME_RETRY_MS = 2_000;
 
 /** One webhook's part of an invoke, as the caller reads it. */
 export type InvokeResult = Answer & {
@@ -123,9 +130,18 @@ export function createInvoker(
     };
   }
 
-  /** A failure counts towards Kazoo's auto-disable rule, as any attempt's does. */
-  async function countFailures(results: InvokeResult[]): Promise<void> {
-    const failed = new Set(results.filter((r) => r.result === 'failure').map((r) => r.webhookId));
+  /**
+   * A failure counts towards Kazoo's auto-disable rule, as any attempt's does — but not one the
+   * caller caused: a request that could not be built, or a timeout under a deadline shorter than
+   * the default (a sub-account must not be able to disable its ancestor's hook with 100 ms
+   * deadlines).
+   */
+  async function countFailures(results: InvokeResult[], timeoutMs: number): Promise<void> {
+    const receiversFault = (r: InvokeResult) =>
+      r.result === 'failure' &&
+      r.clientError !== 'bad_payload' &&
+      !(r.clientError === 'timeout' && timeoutMs < settings.defaultTimeoutMs);
+    const failed = new Set(results.filter(receiversFault).map((r) => r.webhookId));
     for (const webhookId of failed) {
       const notice = await stores.autoDisable.recordFailure(
         webhookId,
@@ -164,9 +180,18 @@ export function createInvoker(
           return delivery && webhook ? [attemptOne(delivery, webhook, due, timeoutMs)] : [];
         }),
       );
-      await stores.outcomes.write(sent.map((s) => s.outcome));
       const results = sent.map((s) => s.result);
-      await countFailures(results);
+      // The receivers have answered: their answers go back to the caller even if the log cannot
+      // be written now (the deliveries then end "invoke interrupted" once their lease expires).
+      try {
+        await retryWhileUnavailable(
+          () => stores.outcomes.write(sent.map((s) => s.outcome)),
+          OUTCOME_RETRY_MS,
+        );
+        await countFailures(results, timeoutMs);
+      } catch (err) {
+        settings.log.warn({ err: (err as Error).message }, 'invoke outcomes not written');
+      }
       return { kind: 'invoked', results };
     },
   };

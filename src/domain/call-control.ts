@@ -35,9 +35,6 @@ export type Answer =
   | { result: 'success'; answer?: unknown }
   | { result: 'failure'; clientError?: string; reason: string };
 
-/** How much of an answer that is not JSON is quoted back in `reason`. */
-const QUOTED_CHARACTERS = 64;
-
 /**
  * Reads an invoke's answer. Only a whole 2xx body that is JSON (or empty: "nothing to do", as a
  * 204) is an answer the platform can act on. Anything else is a failure the caller must handle:
@@ -66,11 +63,12 @@ export function readAnswer(exchange: Exchange, limitBytes: number): Answer {
   try {
     return { result: 'success', answer: JSON.parse(body) as unknown };
   } catch {
-    const quoted = body.length > QUOTED_CHARACTERS ? `${body.slice(0, QUOTED_CHARACTERS)}…` : body;
+    // Not quoted: the text is the tenant's (the caller may be a sub-account invoking its
+    // ancestor's hook); the tenant reads it in the attempts log.
     return {
       result: 'failure',
       clientError: 'bad_answer',
-      reason: `the answer is not JSON: ${JSON.stringify(quoted)}`,
+      reason: 'the answer is not JSON (its text is in the attempts log)',
     };
   }
 }

@@ -202,6 +202,7 @@ describe('POST …/events/invoke', () => {
       client_error: 'bad_answer',
     });
     expect(result).not.toHaveProperty('answer');
+    expect(JSON.stringify(result)).not.toContain('html');
     const [attempt] = expectSuccess(
       await api(t.app, tenant.key).get(`/v2/accounts/${tenant.account.id}/webhooks/attempts`),
     );
@@ -271,6 +272,22 @@ describe('POST …/events/invoke', () => {
     expect(
       expectSuccess(await invoke(tenant.key, tenant.account.id, callEvent('f-4'))).results,
     ).toEqual([]);
+  });
+
+  it('timeouts under a deadline shorter than the default are the caller’s, and never disable the hook', async () => {
+    const tenant = await tenantWith({ '/slow': {} });
+    const hook = tenant.hooks['/slow'];
+    for (const id of ['short-1', 'short-2', 'short-3', 'short-4']) {
+      const [result] = expectSuccess(
+        await invoke(tenant.key, tenant.account.id, { ...callEvent(id), timeout_ms: 100 }),
+      ).results;
+      expect(result).toMatchObject({ result: 'failure', client_error: 'timeout' });
+    }
+    const read = expectSuccess(
+      await api(t.app, tenant.key).get(`/v2/accounts/${tenant.account.id}/webhooks/${hook.id}`),
+    );
+    expect(read.enabled).toBe(true);
+    expect(read).not.toHaveProperty('disable_reason');
   });
 
   it('answers 200 with no results when no call-control hook matches', async () => {
