@@ -155,7 +155,7 @@ describe('reading each platform’s call payload into the call model', () => {
 describe('writing the call model in each platform’s schema', () => {
   const call: CanonicalCall = readKazooCall(KAZOO_DESTROY, true).call;
 
-  it('VoIPBIN: the call resource with id, hangup_reason and VoIPBIN times', () => {
+  it('VoIPBIN: the call resource with id, hangup_reason and RFC 3339 times', () => {
     expect(writeVoipbinCall({ ...call, status: 'completed' }, 'hungup')).toEqual({
       id: 'abc123@10.0.0.1',
       customer_id: 'a1b2c3',
@@ -165,22 +165,65 @@ describe('writing the call model in each platform’s schema', () => {
       status: 'hangup',
       direction: 'incoming',
       hangup_reason: 'normal',
-      tm_create: '2026-11-23 10:00:00.000000',
-      tm_update: '2026-11-23 10:02:05.000000',
-      tm_progressing: '2026-11-23 10:00:05.000000',
-      tm_hangup: '2026-11-23 10:02:05.000000',
+      tm_create: '2026-11-23T10:00:00.000Z',
+      tm_update: '2026-11-23T10:02:05.000Z',
+      tm_progressing: '2026-11-23T10:00:05.000Z',
+      tm_hangup: '2026-11-23T10:02:05.000Z',
     });
   });
 
-  it('VoIPBIN: a new call marks what has not happened yet, and invents nothing', () => {
+  it('VoIPBIN: a new call leaves out what has not happened yet, and invents nothing', () => {
     expect(writeVoipbinCall({ callId: 'c1', direction: 'outbound' }, 'created')).toEqual({
       id: 'c1',
       status: 'dialing',
       direction: 'outgoing',
-      tm_ringing: '9999-01-01 00:00:00.000000',
-      tm_progressing: '9999-01-01 00:00:00.000000',
-      tm_hangup: '9999-01-01 00:00:00.000000',
     });
+  });
+
+  // Current VoIPBIN: RFC 3339 times, omitted until they happen; older payloads: space-separated
+  // times and a 9999-01-01 "not yet" marker. Both read; RFC 3339 written, unset times absent.
+  it.each<[string, Record<string, unknown>, Partial<CanonicalCall>, string[]]>([
+    [
+      'RFC 3339 with Z and microseconds',
+      { tm_create: '2026-11-23T10:00:00.123456Z', tm_hangup: '2026-11-23T10:00:09Z' },
+      { createdAt: '2026-11-23T10:00:00.123Z', endedAt: '2026-11-23T10:00:09.000Z' },
+      ['tm_ringing', 'tm_progressing'],
+    ],
+    [
+      'RFC 3339 with an offset',
+      { tm_create: '2026-11-23T11:00:00+01:00', tm_progressing: '2026-11-23T05:00:03-05:00' },
+      { createdAt: '2026-11-23T10:00:00.000Z', answeredAt: '2026-11-23T10:00:03.000Z' },
+      ['tm_ringing', 'tm_hangup'],
+    ],
+    [
+      'the older space format and the 9999 marker',
+      {
+        tm_create: '2026-11-23 10:00:00.000000',
+        tm_ringing: '9999-01-01 00:00:00.000000',
+        tm_progressing: '9999-01-01T00:00:00Z',
+      },
+      { createdAt: '2026-11-23T10:00:00.000Z' },
+      ['tm_ringing', 'tm_progressing', 'tm_hangup'],
+    ],
+    [
+      'omitted and unreadable times',
+      { tm_create: 'yesterday', tm_ringing: 12, tm_hangup: null },
+      {},
+      ['tm_create', 'tm_ringing', 'tm_progressing', 'tm_hangup'],
+    ],
+  ])('VoIPBIN times: %s', (_name, times, expected, absent) => {
+    const payload = { id: 'vb-1', status: 'progressing', direction: 'incoming', ...times };
+    const { call } = readVoipbinCall(payload);
+    for (const key of ['createdAt', 'ringingAt', 'answeredAt', 'endedAt'] as const) {
+      expect(call[key]).toBe(expected[key]);
+    }
+    const written = writeVoipbinCall(call, 'updated');
+    for (const key of absent) expect(written).not.toHaveProperty(key);
+    for (const value of Object.values(written)) {
+      if (typeof value === 'string' && /^\d{4}-/.test(value)) {
+        expect(value).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+      }
+    }
   });
 
   it('jambonz: call_sid, call_status, sip_status and the SIP reason phrase', () => {
