@@ -92,6 +92,22 @@ export function statusInPhase(phase: CallPhase, call: CanonicalCall): CallStatus
   }
 }
 
+/**
+ * How a hung-up call ended, in jambonz's words. jambonz's `completed` is an answered call that
+ * ended, so a call with no sign of answer is never `completed`:
+ *
+ * | answered? | end reason          | SIP status                 | status      |
+ * | --------- | ------------------- | -------------------------- | ----------- |
+ * | yes       | any                 | any                        | completed   |
+ * | no        | busy                | any                        | busy        |
+ * | no        | no-answer, cancel   | any                        | no-answer   |
+ * | no        | rejected, failed    | any                        | failed      |
+ * | no        | normal, timeout     | 486, 600                   | busy        |
+ * | no        | normal, timeout     | 408, 480, 487              | no-answer   |
+ * | no        | normal, timeout     | other ≥ 300                | failed      |
+ * | no        | normal, timeout     | none                       | no-answer   |
+ * | no        | none                | —                          | the source's completed/failed, else none |
+ */
 function endedStatus(call: CanonicalCall): CallStatus | undefined {
   if (wasAnswered(call)) return 'completed';
   switch (call.endReason) {
@@ -105,16 +121,32 @@ function endedStatus(call: CanonicalCall): CallStatus | undefined {
       return 'failed';
     case 'normal':
     case 'timeout':
-      return 'completed';
+      return unansweredBySip(call.sipStatus);
     default:
       return call.status === 'completed' || call.status === 'failed' ? call.status : undefined;
   }
 }
 
+const SIP_BUSY = [486, 600];
+const SIP_NO_ANSWER = [408, 480, 487];
+
+/** An unanswered call that ended "normally": what its final SIP status says, else no answer. */
+function unansweredBySip(sipStatus: number | undefined): CallStatus {
+  if (sipStatus === undefined || sipStatus < 300) return 'no-answer';
+  if (SIP_BUSY.includes(sipStatus)) return 'busy';
+  if (SIP_NO_ANSWER.includes(sipStatus)) return 'no-answer';
+  return 'failed';
+}
+
+/**
+ * Signs that the call was answered: an answer time, billed seconds, a 2xx final SIP status, or
+ * a source status that only an answered call has.
+ */
 export function wasAnswered(call: CanonicalCall): boolean {
   return (
     call.answeredAt !== undefined ||
     (call.billingSeconds ?? 0) > 0 ||
+    (call.sipStatus !== undefined && call.sipStatus >= 200 && call.sipStatus < 300) ||
     call.status === 'completed' ||
     call.status === 'in-progress'
   );

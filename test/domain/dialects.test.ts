@@ -431,3 +431,78 @@ describe('dialect rules', () => {
       expect(details?.[field]).toHaveProperty(code);
   });
 });
+
+describe('a hung-up call is completed only when something shows it was answered', () => {
+  const kazooHangup = (fields: Record<string, unknown>) =>
+    shapePayload({
+      event: {
+        id: 'evt',
+        type: 'channel_destroy',
+        accountId: 'sb-acc',
+        payload: {
+          call_id: 'leg-1',
+          call_direction: 'inbound',
+          caller_id_number: '+15551234567',
+          timestamp: GREGORIAN_2026_11_23_10_02_05,
+          ...fields,
+        },
+        created: new Date('2026-11-23T10:02:06Z'),
+      },
+      webhook: { hook: null, eventTypes: ['call_hungup'], customData: null, dialect: 'jambonz' },
+    }).call_status;
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ['billed seconds', { hangup_cause: 'NORMAL_CLEARING', billing_seconds: 30 }, 'completed'],
+    [
+      'a 200 final status',
+      { hangup_cause: 'NORMAL_CLEARING', hangup_code: 'sip:200' },
+      'completed',
+    ],
+    [
+      'NORMAL_CLEARING, 0 billed, sip:487',
+      { hangup_cause: 'NORMAL_CLEARING', billing_seconds: 0, hangup_code: 'sip:487' },
+      'no-answer',
+    ],
+    ['NORMAL_CLEARING, no SIP status', { hangup_cause: 'NORMAL_CLEARING' }, 'no-answer'],
+    [
+      'NORMAL_CLEARING, sip:480',
+      { hangup_cause: 'NORMAL_CLEARING', hangup_code: 'sip:480' },
+      'no-answer',
+    ],
+    [
+      'NORMAL_CLEARING, sip:408',
+      { hangup_cause: 'NORMAL_CLEARING', hangup_code: 'sip:408' },
+      'no-answer',
+    ],
+    [
+      'NORMAL_CLEARING, sip:486',
+      { hangup_cause: 'NORMAL_CLEARING', hangup_code: 'sip:486' },
+      'busy',
+    ],
+    [
+      'NORMAL_CLEARING, sip:600',
+      { hangup_cause: 'NORMAL_CLEARING', hangup_code: 'sip:600' },
+      'busy',
+    ],
+    [
+      'NORMAL_CLEARING, sip:404',
+      { hangup_cause: 'NORMAL_CLEARING', hangup_code: 'sip:404' },
+      'failed',
+    ],
+    [
+      'NORMAL_CLEARING, sip:503',
+      { hangup_cause: 'NORMAL_CLEARING', hangup_code: 'sip:503' },
+      'failed',
+    ],
+    ['ALLOTTED_TIMEOUT, unanswered', { hangup_cause: 'ALLOTTED_TIMEOUT' }, 'no-answer'],
+    ['USER_BUSY', { hangup_cause: 'USER_BUSY', hangup_code: 'sip:486' }, 'busy'],
+    [
+      'ORIGINATOR_CANCEL',
+      { hangup_cause: 'ORIGINATOR_CANCEL', hangup_code: 'sip:487' },
+      'no-answer',
+    ],
+    ['CALL_REJECTED', { hangup_cause: 'CALL_REJECTED', hangup_code: 'sip:603' }, 'failed'],
+  ])('Kazoo %s', (_name, fields, status) => {
+    expect(kazooHangup(fields)).toBe(status);
+  });
+});
