@@ -1,3 +1,5 @@
+import { isStorableDate } from './dates.ts';
+
 /**
  * One call, whatever platform described it (docs/dialects.md). Each dialect reads its payload into
  * this model and writes it back out in its own schema, so a call event published in Kazoo's,
@@ -204,9 +206,20 @@ export function without(
   return Object.fromEntries(Object.entries(payload).filter(([key]) => !consumed.includes(key)));
 }
 
-/** Seconds added to an ISO time (negative to go back), or undefined if either is unknown. */
+/**
+ * A time in Unix milliseconds as ISO 8601, or undefined when it is not a number or falls outside
+ * years 1–9999 (a payload's `1e20` would make `toISOString` throw; a mapper never throws, and no
+ * platform parses years beyond four digits).
+ */
+export function isoFromMs(ms: number): string | undefined {
+  if (!Number.isFinite(ms)) return undefined;
+  const date = new Date(ms);
+  return isStorableDate(date) ? date.toISOString() : undefined;
+}
+
+/** Seconds added to an ISO time (negative to go back), or undefined if either is unknown or out of range. */
 export function shiftIso(iso: string | undefined, seconds: number | undefined): string | undefined {
   if (iso === undefined || seconds === undefined) return undefined;
   const ms = Date.parse(iso);
-  return Number.isNaN(ms) ? undefined : new Date(ms + seconds * 1000).toISOString();
+  return Number.isNaN(ms) ? undefined : isoFromMs(ms + seconds * 1000);
 }

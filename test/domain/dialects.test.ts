@@ -506,3 +506,61 @@ describe('a hung-up call is completed only when something shows it was answered'
     expect(kazooHangup(fields)).toBe(status);
   });
 });
+
+describe('hostile numbers never make a mapper throw', () => {
+  const DIALECTS = ['kazoo', 'voipbin', 'standard', 'jambonz', 'jaxl'] as const;
+  const shapeAll = (type: string, payload: Record<string, unknown>) =>
+    DIALECTS.map((dialect) =>
+      shapePayload({
+        event: {
+          id: 'evt',
+          type,
+          accountId: 'sb-acc',
+          payload,
+          created: new Date('2026-11-23T10:02:06Z'),
+        },
+        webhook: { hook: null, eventTypes: [type], customData: { pk: 1 }, dialect },
+      }),
+    );
+
+  it.each<[string, Record<string, unknown>, Partial<Record<keyof CanonicalCall, undefined>>]>([
+    [
+      'timestamp 1e20',
+      { ...KAZOO_DESTROY, timestamp: 1e20 },
+      { endedAt: undefined, createdAt: undefined },
+    ],
+    ['timestamp -1e20', { ...KAZOO_DESTROY, timestamp: -1e20 }, { endedAt: undefined }],
+    [
+      'duration_seconds 1e15',
+      { ...KAZOO_DESTROY, duration_seconds: 1e15 },
+      { createdAt: undefined },
+    ],
+    [
+      'duration_seconds -1e15',
+      { ...KAZOO_DESTROY, duration_seconds: -1e15 },
+      { createdAt: undefined },
+    ],
+    [
+      'billing_seconds 1e300',
+      { ...KAZOO_DESTROY, billing_seconds: 1e300 },
+      { answeredAt: undefined },
+    ],
+    [
+      'timestamp past year 9999',
+      { ...KAZOO_DESTROY, timestamp: 400_000_000_000 },
+      { endedAt: undefined },
+    ],
+  ])('Kazoo %s: the time is absent, every dialect still shapes it', (_name, payload, absent) => {
+    const { call } = readKazooCall(payload, true);
+    for (const key of Object.keys(absent)) expect(call).not.toHaveProperty(key);
+    expect(() => shapeAll('channel_destroy', payload)).not.toThrow();
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    ['a year-275760 RFC 3339 time', { ...VOIPBIN_HUNGUP, tm_create: '+275760-09-13T00:00:00Z' }],
+    ['an out-of-range month', { ...VOIPBIN_HUNGUP, tm_hangup: '2026-13-45T99:99:99Z' }],
+  ])('VoIPBIN %s is read as absent', (_name, payload) => {
+    expect(() => readVoipbinCall(payload)).not.toThrow();
+    expect(() => shapeAll('call_hungup', payload)).not.toThrow();
+  });
+});

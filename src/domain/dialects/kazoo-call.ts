@@ -2,6 +2,7 @@ import { GREGORIAN_UNIX_OFFSET } from '../kazoo-time.ts';
 import {
   defined,
   integer,
+  isoFromMs,
   shiftIso,
   text,
   without,
@@ -62,7 +63,7 @@ export function isKazooCall(payload: Record<string, unknown>): boolean {
 function isoFromGregorian(value: unknown): string | undefined {
   const seconds = integer(value);
   if (seconds === undefined || seconds < GREGORIAN_UNIX_OFFSET) return undefined;
-  return new Date((seconds - GREGORIAN_UNIX_OFFSET) * 1000).toISOString();
+  return isoFromMs((seconds - GREGORIAN_UNIX_OFFSET) * 1000);
 }
 
 function gregorianFromIso(iso: string | undefined): number | undefined {

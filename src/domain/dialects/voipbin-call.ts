@@ -1,5 +1,6 @@
 import {
   defined,
+  isoFromMs,
   text,
   without,
   type CallPhase,
@@ -107,14 +108,14 @@ function isoFromVoipbin(value: unknown): string | undefined {
   if (!match || match[1].startsWith('9999')) return undefined;
   const zone = match[4] === undefined || /^z$/i.test(match[4]) ? 'Z' : match[4];
   const ms = Date.parse(`${match[1]}T${match[2]}${(match[3] ?? '').slice(0, 4)}${zone}`);
-  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+  return Number.isNaN(ms) ? undefined : isoFromMs(ms);
 }
 
 /** An ISO time as VoIPBIN writes it (RFC 3339, UTC); undefined when unknown or out of range. */
 function voipbinFromIso(iso: string | undefined): string | undefined {
   if (iso === undefined) return undefined;
   const ms = Date.parse(iso);
-  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+  return Number.isNaN(ms) ? undefined : isoFromMs(ms);
 }
 
 export function readVoipbinCall(payload: Record<string, unknown>): ReadCall {
