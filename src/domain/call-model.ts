@@ -177,7 +177,18 @@ const SIP_REASONS: Record<number, string> = {
 };
 
 export function sipReasonPhrase(status: number | undefined): string | undefined {
-  return status === undefined ? undefined : SIP_REASONS[status];
+  return status === undefined ? undefined : lookup(SIP_REASONS, status);
+}
+
+/**
+ * `table[key]` for a key taken from a payload: only the table's own entries, so `constructor`,
+ * `__proto__` or `toString` find nothing instead of `Object`'s members.
+ */
+export function lookup<K extends PropertyKey, V>(
+  table: Partial<Record<K, V>>,
+  key: PropertyKey | undefined,
+): V | undefined {
+  return key !== undefined && Object.hasOwn(table, key) ? table[key as K] : undefined;
 }
 
 // ---- small readers shared by the dialect tables ----

@@ -9,7 +9,7 @@ import {
   dialectOf,
   typesCarriedBy,
 } from '../../src/domain/dialects/dialect.ts';
-import { shapePayload, type ShapeInput } from '../../src/domain/payload.ts';
+import { shapePayload, toQueryString, type ShapeInput } from '../../src/domain/payload.ts';
 import type { CanonicalCall } from '../../src/domain/call-model.ts';
 
 /**
@@ -562,5 +562,103 @@ describe('hostile numbers never make a mapper throw', () => {
   ])('VoIPBIN %s is read as absent', (_name, payload) => {
     expect(() => readVoipbinCall(payload)).not.toThrow();
     expect(() => shapeAll('call_hungup', payload)).not.toThrow();
+  });
+});
+
+describe('payload values that name Object.prototype members find nothing in the tables', () => {
+  const DIALECTS = ['kazoo', 'voipbin', 'standard', 'jambonz', 'jaxl'] as const;
+  /** Every value in a shaped body, however deep: no functions may appear. */
+  const leaves = (value: unknown): unknown[] =>
+    value !== null && typeof value === 'object' ? Object.values(value).flatMap(leaves) : [value];
+
+  it.each<[string, string, Record<string, unknown>, Partial<CanonicalCall>]>([
+    [
+      'Kazoo hangup_cause constructor',
+      'channel_destroy',
+      { ...KAZOO_DESTROY, hangup_cause: 'constructor' },
+      { endReason: 'failed' },
+    ],
+    [
+      'Kazoo hangup_cause __proto__',
+      'channel_destroy',
+      { ...KAZOO_DESTROY, hangup_cause: '__proto__' },
+      { endReason: 'failed' },
+    ],
+    [
+      'Kazoo hangup_cause toString',
+      'channel_destroy',
+      { ...KAZOO_DESTROY, hangup_cause: 'toString' },
+      { endReason: 'failed' },
+    ],
+    ['VoIPBIN status constructor', 'call_hungup', { ...VOIPBIN_HUNGUP, status: 'constructor' }, {}],
+    [
+      'VoIPBIN status hasOwnProperty',
+      'call_updated',
+      { ...VOIPBIN_HUNGUP, status: 'hasOwnProperty' },
+      { status: undefined },
+    ],
+    [
+      'VoIPBIN hangup_reason valueOf',
+      'call_hungup',
+      { ...VOIPBIN_HUNGUP, hangup_reason: 'valueOf' },
+      { endReason: undefined },
+    ],
+    [
+      'jambonz call_status constructor',
+      'call_hungup',
+      { ...JAMBONZ_COMPLETED, call_status: 'constructor' },
+      { endReason: undefined },
+    ],
+  ])('%s', (_name, type, payload, expected) => {
+    const read =
+      type === 'channel_destroy'
+        ? readKazooCall(payload, true).call
+        : 'call_sid' in payload
+          ? readJambonzCall(payload).call
+          : readVoipbinCall(payload).call;
+    for (const [key, value] of Object.entries(expected)) {
+      expect(read[key as keyof CanonicalCall]).toBe(value);
+    }
+    for (const value of Object.values(read)) expect(typeof value).not.toBe('function');
+    for (const dialect of DIALECTS) {
+      const body = shapePayload({
+        event: {
+          id: 'evt',
+          type,
+          accountId: 'sb-acc',
+          payload,
+          created: new Date('2026-11-23T10:02:06Z'),
+        },
+        webhook: { hook: null, eventTypes: [type], customData: { pk: 1 }, dialect },
+      });
+      for (const leaf of leaves(body)) expect(typeof leaf).not.toBe('function');
+      expect(JSON.parse(JSON.stringify(body))).toEqual(body);
+    }
+  });
+
+  it('a custom_data key __proto__ stays data, never the body’s prototype', () => {
+    const customData = JSON.parse('{"__proto__": {"polluted": true}, "crm": "acme"}');
+    const body = shapePayload({
+      event: {
+        id: 'evt',
+        type: 'call_hungup',
+        accountId: 'sb-acc',
+        payload: VOIPBIN_HUNGUP,
+        created: new Date(),
+      },
+      webhook: { hook: 'channel_destroy', eventTypes: [], customData },
+    });
+    expect(Object.getPrototypeOf(body)).toBe(Object.prototype);
+    expect((body as { polluted?: unknown }).polluted).toBeUndefined();
+    expect(Object.hasOwn(body, '__proto__')).toBe(true);
+  });
+
+  it.each<[string, unknown, string]>([
+    ['a function', () => 1, 'a=1'],
+    ['a symbol', Symbol('s'), 'a=1'],
+    ['a bigint', 10n, 'a=1'],
+    ['a nested function', { f: () => 1, ok: 'y' }, 'a=1&b[ok]=y'],
+  ])('the form encoder leaves out %s', (_name, value, expected) => {
+    expect(toQueryString({ a: 1, b: value })).toBe(expected);
   });
 });

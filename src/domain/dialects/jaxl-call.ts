@@ -1,4 +1,4 @@
-import type { CallPhase, CanonicalCall } from '../call-model.ts';
+import { lookup, type CallPhase, type CanonicalCall } from '../call-model.ts';
 
 /**
  * Jaxl's HTTP webhook request (jaxl-python's SPECIFICATION.md): `{pk, event, state, option, data}`.
@@ -37,12 +37,12 @@ export function writeJaxlRequest(
 ): Record<string, unknown> {
   return {
     pk: context.pk ?? null,
-    event: JAXL_EVENT[phase] ?? 1,
+    event: lookup(JAXL_EVENT, phase) ?? 1,
     state: {
       call_id: jaxlId(call.callId),
       from_number: call.from ?? null,
       to_number: call.to ?? null,
-      direction: call.direction ? JAXL_DIRECTION[call.direction] : null,
+      direction: lookup(JAXL_DIRECTION, call.direction) ?? null,
       org: null,
       metadata: Object.keys(context.metadata).length > 0 ? context.metadata : null,
       greeting_message: null,

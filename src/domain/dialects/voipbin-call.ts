@@ -1,6 +1,7 @@
 import {
   defined,
   isoFromMs,
+  lookup,
   text,
   without,
   type CallPhase,
@@ -136,8 +137,8 @@ export function readVoipbinCall(payload: Record<string, unknown>): ReadCall {
     calleeName: text(destination.target_name),
     direction:
       direction === 'incoming' ? 'inbound' : direction === 'outgoing' ? 'outbound' : undefined,
-    status: status !== undefined ? STATUS_FROM_VOIPBIN[status] : undefined,
-    endReason: reason !== undefined ? REASON_FROM_VOIPBIN[reason] : undefined,
+    status: lookup(STATUS_FROM_VOIPBIN, status),
+    endReason: lookup(REASON_FROM_VOIPBIN, reason),
     hangupBy: hangupBy === 'local' || hangupBy === 'remote' ? hangupBy : undefined,
     createdAt: isoFromVoipbin(payload.tm_create),
     updatedAt: isoFromVoipbin(payload.tm_update),
@@ -163,7 +164,7 @@ export function writeVoipbinCall(call: CanonicalCall, phase: CallPhase): Record<
     master_call_id: call.parentCallId,
     source: address(call.from, call.callerName),
     destination: address(call.to, call.calleeName),
-    status: STATUS_IN_PHASE[phase] ?? (call.status ? STATUS_TO_VOIPBIN[call.status] : undefined),
+    status: lookup(STATUS_IN_PHASE, phase) ?? lookup(STATUS_TO_VOIPBIN, call.status),
     direction:
       call.direction === 'inbound'
         ? 'incoming'
@@ -171,8 +172,7 @@ export function writeVoipbinCall(call: CanonicalCall, phase: CallPhase): Record<
           ? 'outgoing'
           : undefined,
     hangup_by: phase === 'hungup' ? call.hangupBy : undefined,
-    hangup_reason:
-      phase === 'hungup' && call.endReason ? REASON_TO_VOIPBIN[call.endReason] : undefined,
+    hangup_reason: phase === 'hungup' ? lookup(REASON_TO_VOIPBIN, call.endReason) : undefined,
     tm_create: voipbinFromIso(call.createdAt),
     tm_update: voipbinFromIso(call.updatedAt ?? call.endedAt),
     tm_ringing: voipbinFromIso(call.ringingAt),
