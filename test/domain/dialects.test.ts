@@ -106,6 +106,7 @@ describe('reading each platform’s call payload into the call model', () => {
         callerName: 'Alice',
         to: '+15557654321',
         direction: 'outbound',
+        status: 'busy',
         endReason: 'busy',
         hangupBy: 'remote',
         createdAt: '2026-11-23T10:00:00.000Z',
@@ -660,5 +661,38 @@ describe('payload values that name Object.prototype members find nothing in the 
     ['a nested function', { f: () => 1, ok: 'y' }, 'a=1&b[ok]=y'],
   ])('the form encoder leaves out %s', (_name, value, expected) => {
     expect(toQueryString({ a: 1, b: value })).toBe(expected);
+  });
+});
+
+describe('every VoIPBIN call status maps to jambonz’s, or is left out', () => {
+  const ANSWERED = { tm_progressing: '2026-11-23T10:00:03Z' };
+  it.each<[string, Record<string, unknown>, string | undefined]>([
+    ['dialing', {}, 'trying'],
+    ['ringing', {}, 'ringing'],
+    ['progressing', ANSWERED, 'in-progress'],
+    ['terminating', ANSWERED, 'in-progress'],
+    ['terminating', {}, undefined],
+    ['canceling', {}, 'no-answer'],
+    ['hangup', { ...ANSWERED, hangup_reason: 'normal' }, 'completed'],
+    ['hangup', { hangup_reason: 'busy' }, 'busy'],
+    ['hangup', { hangup_reason: 'noanswer' }, 'no-answer'],
+    ['hangup', { hangup_reason: 'normal' }, 'no-answer'],
+    ['hangup', { hangup_reason: 'failed' }, 'failed'],
+    ['something-new', {}, undefined],
+  ])('%s %j → %s', (status, fields, expected) => {
+    const payload = {
+      ...VOIPBIN_HUNGUP,
+      tm_progressing: undefined,
+      hangup_reason: undefined,
+      ...fields,
+      status,
+    };
+    expect(readVoipbinCall(payload).call.status).toBe(expected);
+    // A call_updated keeps the payload's status: what a jambonz subscriber gets.
+    const body = shapePayload({
+      event: { id: 'e', type: 'call_updated', accountId: 'a', payload, created: new Date() },
+      webhook: { hook: null, eventTypes: ['call_updated'], customData: null, dialect: 'jambonz' },
+    });
+    expect(body.call_status).toBe(expected);
   });
 });

@@ -2,6 +2,8 @@ import {
   defined,
   isoFromMs,
   lookup,
+  statusInPhase,
+  wasAnswered,
   text,
   without,
   type CallPhase,
@@ -43,11 +45,16 @@ const REASON_TO_VOIPBIN: Record<EndReason, string> = {
   failed: 'failed',
   timeout: 'timeout',
 };
+/**
+ * VoIPBIN's call statuses whose jambonz status does not depend on the rest of the call. The
+ * others are decided by `statusFromVoipbin`: `hangup` as any hung-up call (completed if answered,
+ * else from its reason), `terminating` in progress only once the call was answered.
+ */
 const STATUS_FROM_VOIPBIN: Record<string, CallStatus> = {
   dialing: 'trying',
   ringing: 'ringing',
   progressing: 'in-progress',
-  terminating: 'in-progress',
+  canceling: 'no-answer',
 };
 const STATUS_IN_PHASE: Record<CallPhase, string | undefined> = {
   created: 'dialing',
@@ -137,7 +144,7 @@ export function readVoipbinCall(payload: Record<string, unknown>): ReadCall {
     calleeName: text(destination.target_name),
     direction:
       direction === 'incoming' ? 'inbound' : direction === 'outgoing' ? 'outbound' : undefined,
-    status: lookup(STATUS_FROM_VOIPBIN, status),
+
     endReason: lookup(REASON_FROM_VOIPBIN, reason),
     hangupBy: hangupBy === 'local' || hangupBy === 'remote' ? hangupBy : undefined,
     createdAt: isoFromVoipbin(payload.tm_create),
@@ -146,7 +153,25 @@ export function readVoipbinCall(payload: Record<string, unknown>): ReadCall {
     answeredAt: isoFromVoipbin(payload.tm_progressing),
     endedAt: isoFromVoipbin(payload.tm_hangup),
   });
-  return { call, extras: without(payload, CONSUMED) };
+  const callStatus = statusFromVoipbin(status, call);
+  return {
+    call: callStatus === undefined ? call : { ...call, status: callStatus },
+    extras: without(payload, CONSUMED),
+  };
+}
+
+function statusFromVoipbin(
+  status: string | undefined,
+  call: CanonicalCall,
+): CallStatus | undefined {
+  switch (status) {
+    case 'hangup':
+      return statusInPhase('hungup', call);
+    case 'terminating':
+      return wasAnswered(call) ? 'in-progress' : undefined;
+    default:
+      return lookup(STATUS_FROM_VOIPBIN, status);
+  }
 }
 
 function address(target: string | undefined, name: string | undefined) {
