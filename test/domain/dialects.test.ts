@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { readKazooCall, writeKazooCall } from '../../src/domain/dialects/kazoo-call.ts';
 import { readVoipbinCall, writeVoipbinCall } from '../../src/domain/dialects/voipbin-call.ts';
 import { readJambonzCall, writeJambonzCall } from '../../src/domain/dialects/jambonz-call.ts';
 import { sourceShapeOf } from '../../src/domain/dialects/read-call.ts';
+import { jaxlCallId, writeJaxlRequest } from '../../src/domain/dialects/jaxl-call.ts';
 import {
   checkDialect,
   dialectCarries,
@@ -346,12 +348,21 @@ describe('one published call event, every subscriber in its own dialect', () => 
       pk: 17,
       event: 3,
       state: {
-        call_id: VOIPBIN_HUNGUP.id,
+        // A UUID is no integer: the first 13 hex digits of its SHA-256, the id kept in metadata.
+        call_id: Number.parseInt(
+          createHash('sha256').update(VOIPBIN_HUNGUP.id).digest('hex').slice(0, 13),
+          16,
+        ),
         from_number: '+15551234567',
         to_number: '+15557654321',
         direction: 2,
         org: null,
-        metadata: { flow_id: VOIPBIN_HUNGUP.flow_id, type: 'flow', crm: 'acme' },
+        metadata: {
+          flow_id: VOIPBIN_HUNGUP.flow_id,
+          type: 'flow',
+          crm: 'acme',
+          call_id: VOIPBIN_HUNGUP.id,
+        },
         greeting_message: null,
       },
       option: null,
@@ -411,7 +422,38 @@ describe('dialect rules', () => {
       { dialect: 'jambonz', hook: 'all', format: 'form-data' },
       { format: 'enum' },
     ],
-    ['jaxl GET', { dialect: 'jaxl', hook: 'all', http_verb: 'get' }, { http_verb: 'enum' }],
+    [
+      'jaxl GET',
+      { dialect: 'jaxl', hook: 'all', http_verb: 'get', custom_data: { pk: 1 } },
+      { http_verb: 'enum' },
+    ],
+    ['jaxl with pk 1', { dialect: 'jaxl', hook: 'all', custom_data: { pk: 1 } }, undefined],
+    ['jaxl with pk "12"', { dialect: 'jaxl', hook: 'all', custom_data: { pk: '12' } }, undefined],
+    [
+      'jaxl without custom_data',
+      { dialect: 'jaxl', hook: 'all' },
+      { 'custom_data.pk': 'required' },
+    ],
+    [
+      'jaxl without pk',
+      { dialect: 'jaxl', hook: 'all', custom_data: { crm: 'acme' } },
+      { 'custom_data.pk': 'required' },
+    ],
+    [
+      'jaxl with pk 1.5',
+      { dialect: 'jaxl', hook: 'all', custom_data: { pk: 1.5 } },
+      { 'custom_data.pk': 'required' },
+    ],
+    [
+      'jaxl with pk "flow-7"',
+      { dialect: 'jaxl', hook: 'all', custom_data: { pk: 'flow-7' } },
+      { 'custom_data.pk': 'required' },
+    ],
+    [
+      'jaxl with pk null',
+      { dialect: 'jaxl', hook: 'all', custom_data: { pk: null } },
+      { 'custom_data.pk': 'required' },
+    ],
     [
       'standard form-data',
       { dialect: 'standard', hook: 'all', format: 'form-data' },
@@ -419,7 +461,7 @@ describe('dialect rules', () => {
     ],
     [
       'jaxl message_created',
-      { dialect: 'jaxl', event_types: ['call_hungup', 'message_created'] },
+      { dialect: 'jaxl', event_types: ['call_hungup', 'message_created'], custom_data: { pk: 1 } },
       { event_types: 'not_allowed' },
     ],
     ['jambonz object hook', { dialect: 'jambonz', hook: 'object' }, { hook: 'not_allowed' }],
@@ -694,5 +736,55 @@ describe('every VoIPBIN call status maps to jambonz’s, or is left out', () => 
       webhook: { hook: null, eventTypes: ['call_updated'], customData: null, dialect: 'jambonz' },
     });
     expect(body.call_status).toBe(expected);
+  });
+});
+
+describe('Jaxl requests carry the integers jaxl-python’s request model requires', () => {
+  const sha13 = (id: string) =>
+    Number.parseInt(createHash('sha256').update(id).digest('hex').slice(0, 13), 16);
+
+  it.each<[string, string, number, boolean]>([
+    ['a decimal id', '12345', 12345, false],
+    ['zero', '0', 0, false],
+    ['MAX_SAFE_INTEGER', '9007199254740991', 9_007_199_254_740_991, false],
+    ['one past MAX_SAFE_INTEGER', '9007199254740992', sha13('9007199254740992'), true],
+    ['a leading zero', '007', sha13('007'), true],
+    ['a negative number', '-5', sha13('-5'), true],
+    [
+      'a UUID',
+      'b4a1c3f2-1111-4e2a-9c3d-5e6f7a8b9c0d',
+      sha13('b4a1c3f2-1111-4e2a-9c3d-5e6f7a8b9c0d'),
+      true,
+    ],
+    ['a SIP Call-ID', 'abc123@10.0.0.1', sha13('abc123@10.0.0.1'), true],
+  ])('state.call_id for %s', (_name, id, expected, hashed) => {
+    expect(jaxlCallId(id)).toEqual({ callId: expected, hashed });
+    expect(Number.isSafeInteger(expected)).toBe(true);
+    const body = writeJaxlRequest(
+      { callId: id, from: '+1555', to: '+1666', direction: 'inbound' },
+      'created',
+      {
+        pk: '7',
+        metadata: { crm: 'acme' },
+      },
+    );
+    expect(body.pk).toBe(7);
+    expect(body.state).toMatchObject({
+      call_id: expected,
+      direction: 1,
+      from_number: '+1555',
+      to_number: '+1666',
+      metadata: hashed ? { crm: 'acme', call_id: id } : { crm: 'acme' },
+    });
+  });
+
+  it.each<[string, unknown, number | null]>([
+    ['an integer', 42, 42],
+    ['an integer string', '42', 42],
+    ['a fraction', 4.2, null],
+    ['a word', 'flow', null],
+    ['absent (a sample)', undefined, null],
+  ])('pk from custom_data: %s', (_name, pk, expected) => {
+    expect(writeJaxlRequest({}, 'hungup', { pk, metadata: {} }).pk).toBe(expected);
   });
 });
