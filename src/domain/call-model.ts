@@ -1,3 +1,5 @@
+import { isStorableDate } from './dates.ts';
+
 /**
  * One call, whatever platform described it (docs/dialects.md). Each dialect reads its payload into
  * this model and writes it back out in its own schema, so a call event published in Kazoo's,
@@ -92,6 +94,22 @@ export function statusInPhase(phase: CallPhase, call: CanonicalCall): CallStatus
   }
 }
 
+/**
+ * How a hung-up call ended, in jambonz's words. jambonz's `completed` is an answered call that
+ * ended, so a call with no sign of answer is never `completed`:
+ *
+ * | answered? | end reason          | SIP status                 | status      |
+ * | --------- | ------------------- | -------------------------- | ----------- |
+ * | yes       | any                 | any                        | completed   |
+ * | no        | busy                | any                        | busy        |
+ * | no        | no-answer, cancel   | any                        | no-answer   |
+ * | no        | rejected, failed    | any                        | failed      |
+ * | no        | normal, timeout     | 486, 600                   | busy        |
+ * | no        | normal, timeout     | 408, 480, 487              | no-answer   |
+ * | no        | normal, timeout     | other ≥ 300                | failed      |
+ * | no        | normal, timeout     | none                       | no-answer   |
+ * | no        | none                | —                          | the source's completed/failed, else none |
+ */
 function endedStatus(call: CanonicalCall): CallStatus | undefined {
   if (wasAnswered(call)) return 'completed';
   switch (call.endReason) {
@@ -105,16 +123,32 @@ function endedStatus(call: CanonicalCall): CallStatus | undefined {
       return 'failed';
     case 'normal':
     case 'timeout':
-      return 'completed';
+      return unansweredBySip(call.sipStatus);
     default:
       return call.status === 'completed' || call.status === 'failed' ? call.status : undefined;
   }
 }
 
+const SIP_BUSY = [486, 600];
+const SIP_NO_ANSWER = [408, 480, 487];
+
+/** An unanswered call that ended "normally": what its final SIP status says, else no answer. */
+function unansweredBySip(sipStatus: number | undefined): CallStatus {
+  if (sipStatus === undefined || sipStatus < 300) return 'no-answer';
+  if (SIP_BUSY.includes(sipStatus)) return 'busy';
+  if (SIP_NO_ANSWER.includes(sipStatus)) return 'no-answer';
+  return 'failed';
+}
+
+/**
+ * Signs that the call was answered: an answer time, billed seconds, a 2xx final SIP status, or
+ * a source status that only an answered call has.
+ */
 export function wasAnswered(call: CanonicalCall): boolean {
   return (
     call.answeredAt !== undefined ||
     (call.billingSeconds ?? 0) > 0 ||
+    (call.sipStatus !== undefined && call.sipStatus >= 200 && call.sipStatus < 300) ||
     call.status === 'completed' ||
     call.status === 'in-progress'
   );
@@ -143,7 +177,18 @@ const SIP_REASONS: Record<number, string> = {
 };
 
 export function sipReasonPhrase(status: number | undefined): string | undefined {
-  return status === undefined ? undefined : SIP_REASONS[status];
+  return status === undefined ? undefined : lookup(SIP_REASONS, status);
+}
+
+/**
+ * `table[key]` for a key taken from a payload: only the table's own entries, so `constructor`,
+ * `__proto__` or `toString` find nothing instead of `Object`'s members.
+ */
+export function lookup<K extends PropertyKey, V>(
+  table: Partial<Record<K, V>>,
+  key: PropertyKey | undefined,
+): V | undefined {
+  return key !== undefined && Object.hasOwn(table, key) ? table[key as K] : undefined;
 }
 
 // ---- small readers shared by the dialect tables ----
@@ -172,9 +217,20 @@ export function without(
   return Object.fromEntries(Object.entries(payload).filter(([key]) => !consumed.includes(key)));
 }
 
-/** Seconds added to an ISO time (negative to go back), or undefined if either is unknown. */
+/**
+ * A time in Unix milliseconds as ISO 8601, or undefined when it is not a number or falls outside
+ * years 1–9999 (a payload's `1e20` would make `toISOString` throw; a mapper never throws, and no
+ * platform parses years beyond four digits).
+ */
+export function isoFromMs(ms: number): string | undefined {
+  if (!Number.isFinite(ms)) return undefined;
+  const date = new Date(ms);
+  return isStorableDate(date) ? date.toISOString() : undefined;
+}
+
+/** Seconds added to an ISO time (negative to go back), or undefined if either is unknown or out of range. */
 export function shiftIso(iso: string | undefined, seconds: number | undefined): string | undefined {
   if (iso === undefined || seconds === undefined) return undefined;
   const ms = Date.parse(iso);
-  return Number.isNaN(ms) ? undefined : new Date(ms + seconds * 1000).toISOString();
+  return Number.isNaN(ms) ? undefined : isoFromMs(ms + seconds * 1000);
 }

@@ -9,7 +9,7 @@ import {
 } from './catalogue.ts';
 import { customDataFilterKeys } from './matching.ts';
 import { gregorianSeconds } from './kazoo-time.ts';
-import type { CallPhase, ReadCall } from './call-model.ts';
+import { lookup, type CallPhase, type ReadCall } from './call-model.ts';
 import { dialectOf, type Dialect } from './dialects/dialect.ts';
 import { readCall, sourceShapeOf, type SourceShape } from './dialects/read-call.ts';
 import { writeKazooCall } from './dialects/kazoo-call.ts';
@@ -119,7 +119,7 @@ function callEventOf(event: Event): CallEvent | undefined {
   // The call's tenant is the event's account when the payload does not name one, and the moment
   // of the phase is the event's time when the payload has none (as Kazoo's timestamp is).
   const at = event.created.toISOString();
-  const moment = PHASE_MOMENT[phase];
+  const moment = lookup(PHASE_MOMENT, phase);
   const call = {
     ...read.call,
     accountId: read.call.accountId ?? event.accountId,
@@ -186,7 +186,13 @@ export function withCustomData(
   for (const [key, value] of Object.entries(customData ?? {})) {
     if (skip.includes(key)) continue;
     if (Object.hasOwn(fields, key) && identifiesEvent(key)) continue;
-    merged[key] = value;
+    // A data property even for a `__proto__` key, never the object's prototype.
+    Object.defineProperty(merged, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return merged;
 }
@@ -287,7 +293,14 @@ export function toQueryString(obj: Record<string, unknown>): string {
 }
 
 function appendPairs(pairs: string[], name: string, value: unknown): void {
-  if (value === undefined) return;
+  // Nothing JSON can carry is a function, symbol or bigint: such a value is left out, as undefined is.
+  if (
+    value === undefined ||
+    typeof value === 'function' ||
+    typeof value === 'symbol' ||
+    typeof value === 'bigint'
+  )
+    return;
   if (Array.isArray(value)) {
     value.forEach((item, index) => {
       const isContainer = item !== null && typeof item === 'object';

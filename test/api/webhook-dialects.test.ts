@@ -58,7 +58,21 @@ describe('webhook dialects through the API', () => {
       { hook: 'all', dialect: 'jambonz', http_verb: 'put' },
       { http_verb: 'enum' },
     ],
-    ['jaxl as GET', { hook: 'all', dialect: 'jaxl', http_verb: 'get' }, { http_verb: 'enum' }],
+    [
+      'jaxl as GET',
+      { hook: 'all', dialect: 'jaxl', http_verb: 'get', custom_data: { pk: 1 } },
+      { http_verb: 'enum' },
+    ],
+    [
+      'jaxl without custom_data.pk',
+      { hook: 'all', dialect: 'jaxl' },
+      { 'custom_data.pk': 'required' },
+    ],
+    [
+      'jaxl with a pk that is no integer',
+      { hook: 'all', dialect: 'jaxl', custom_data: { pk: 'flow-7' } },
+      { 'custom_data.pk': 'required' },
+    ],
     [
       'standard as form-data',
       { hook: 'all', dialect: 'standard', format: 'form-data' },
@@ -66,12 +80,33 @@ describe('webhook dialects through the API', () => {
     ],
     [
       'jaxl with message events',
-      { event_types: ['message_created'], dialect: 'jaxl' },
+      { event_types: ['message_created'], dialect: 'jaxl', custom_data: { pk: 1 } },
       { event_types: 'not_allowed' },
     ],
     ['jambonz on the object hook', { hook: 'object', dialect: 'jambonz' }, { hook: 'not_allowed' }],
   ])('refuses %s with a 400 in the validation envelope', async (_name, data, fields) => {
     expectValidation(await as.put(url, { ...base, ...data }), fields);
+  });
+
+  it('a jaxl webhook needs custom_data.pk on create and keeps it on update', async () => {
+    const made = expectSuccess(
+      await as.put(url, {
+        ...base,
+        hook: 'channel_create',
+        dialect: 'jaxl',
+        custom_data: { pk: 1 },
+      }),
+      201,
+    );
+    expectValidation(await as.patch(`${url}/${made.id}`, { custom_data: { crm: 'acme' } }), {
+      'custom_data.pk': 'required',
+    });
+    expectValidation(await as.patch(`${url}/${made.id}`, { custom_data: null }), {
+      'custom_data.pk': 'required',
+    });
+    expectSuccess(await as.patch(`${url}/${made.id}`, { custom_data: { pk: '2', crm: 'acme' } }));
+    // Another dialect does without it.
+    expectSuccess(await as.patch(`${url}/${made.id}`, { dialect: 'jambonz', custom_data: null }));
   });
 
   it('lists the dialects and which event types each carries', async () => {
@@ -105,7 +140,7 @@ describe('webhook dialects through the API', () => {
     expect(standard).toMatchObject({ type: 'call_hungup', timestamp: expect.any(String) });
     expect(
       expectSuccess(await get('/v2/webhooks/samples/call_created?dialect=jaxl')),
-    ).toMatchObject({ event: 1, state: { call_id: expect.any(String) } });
+    ).toMatchObject({ event: 1, state: { call_id: expect.any(Number) } });
     // A dialect that never carries the event says so; an unknown dialect is refused by the schema.
     expectValidation(await get('/v2/webhooks/samples/message_created?dialect=jaxl'), {
       dialect: 'not_allowed',

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
@@ -199,7 +199,11 @@ describe('every platform’s receiver gets a call in its own dialect and verifie
     expect(jaxl.find((a) => a.fields.event === 1)?.fields).toEqual({
       pk: 42,
       event: 1,
-      call_id: 'vb-call-1',
+      call_id: Number.parseInt(
+        createHash('sha256').update('vb-call-1').digest('hex').slice(0, 13),
+        16,
+      ),
+      original_call_id: 'vb-call-1',
       from_number: '+15550001111',
       to_number: '+15550002222',
       direction: 2,

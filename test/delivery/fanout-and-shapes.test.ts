@@ -174,11 +174,9 @@ describe('an event published to a sub-customer', () => {
         source: { type: 'tel', target: '+15551234567' },
         status: 'dialing',
         direction: 'incoming',
-        tm_create: expect.stringMatching(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}$/),
-        tm_update: expect.stringMatching(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}$/),
-        tm_ringing: '9999-01-01 00:00:00.000000',
-        tm_progressing: '9999-01-01 00:00:00.000000',
-        tm_hangup: '9999-01-01 00:00:00.000000',
+        // RFC 3339, as current VoIPBIN sends; times that have not happened are left out.
+        tm_create: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
+        tm_update: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
       },
     });
     expect(req.headers.authorization).toBe(`Basic ${Buffer.from('user:p@ss').toString('base64')}`);

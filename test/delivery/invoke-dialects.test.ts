@@ -36,6 +36,7 @@ describe('invoke in each call-control dialect', () => {
       uri: `${receivers.url}/jaxl`,
       hook: 'channel_create',
       dialect: 'jaxl',
+      custom_data: { pk: 1 },
       call_control: true,
     });
 
@@ -74,6 +75,12 @@ describe('invoke in each call-control dialect', () => {
     // Each receiver read the fields of its own schema from the Kazoo-shaped call.
     const byPath = new Map(receivers.accepted.map((a) => [a.path, a.fields]));
     expect(byPath.get('/jambonz/call')).toMatchObject({ call_sid: 'call-1', direction: 'inbound' });
-    expect(byPath.get('/jaxl')).toMatchObject({ event: 1, call_id: 'call-1' });
+    // Jaxl's call_id is an integer; the Kazoo id it stands for is in state.metadata.call_id.
+    expect(byPath.get('/jaxl')).toMatchObject({
+      pk: 1,
+      event: 1,
+      call_id: expect.any(Number),
+      original_call_id: 'call-1',
+    });
   });
 });

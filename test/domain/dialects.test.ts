@@ -1,15 +1,17 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { readKazooCall, writeKazooCall } from '../../src/domain/dialects/kazoo-call.ts';
 import { readVoipbinCall, writeVoipbinCall } from '../../src/domain/dialects/voipbin-call.ts';
 import { readJambonzCall, writeJambonzCall } from '../../src/domain/dialects/jambonz-call.ts';
 import { sourceShapeOf } from '../../src/domain/dialects/read-call.ts';
+import { jaxlCallId, writeJaxlRequest } from '../../src/domain/dialects/jaxl-call.ts';
 import {
   checkDialect,
   dialectCarries,
   dialectOf,
   typesCarriedBy,
 } from '../../src/domain/dialects/dialect.ts';
-import { shapePayload, type ShapeInput } from '../../src/domain/payload.ts';
+import { shapePayload, toQueryString, type ShapeInput } from '../../src/domain/payload.ts';
 import type { CanonicalCall } from '../../src/domain/call-model.ts';
 
 /**
@@ -106,6 +108,7 @@ describe('reading each platform’s call payload into the call model', () => {
         callerName: 'Alice',
         to: '+15557654321',
         direction: 'outbound',
+        status: 'busy',
         endReason: 'busy',
         hangupBy: 'remote',
         createdAt: '2026-11-23T10:00:00.000Z',
@@ -155,7 +158,7 @@ describe('reading each platform’s call payload into the call model', () => {
 describe('writing the call model in each platform’s schema', () => {
   const call: CanonicalCall = readKazooCall(KAZOO_DESTROY, true).call;
 
-  it('VoIPBIN: the call resource with id, hangup_reason and VoIPBIN times', () => {
+  it('VoIPBIN: the call resource with id, hangup_reason and RFC 3339 times', () => {
     expect(writeVoipbinCall({ ...call, status: 'completed' }, 'hungup')).toEqual({
       id: 'abc123@10.0.0.1',
       customer_id: 'a1b2c3',
@@ -165,22 +168,65 @@ describe('writing the call model in each platform’s schema', () => {
       status: 'hangup',
       direction: 'incoming',
       hangup_reason: 'normal',
-      tm_create: '2026-11-23 10:00:00.000000',
-      tm_update: '2026-11-23 10:02:05.000000',
-      tm_progressing: '2026-11-23 10:00:05.000000',
-      tm_hangup: '2026-11-23 10:02:05.000000',
+      tm_create: '2026-11-23T10:00:00.000Z',
+      tm_update: '2026-11-23T10:02:05.000Z',
+      tm_progressing: '2026-11-23T10:00:05.000Z',
+      tm_hangup: '2026-11-23T10:02:05.000Z',
     });
   });
 
-  it('VoIPBIN: a new call marks what has not happened yet, and invents nothing', () => {
+  it('VoIPBIN: a new call leaves out what has not happened yet, and invents nothing', () => {
     expect(writeVoipbinCall({ callId: 'c1', direction: 'outbound' }, 'created')).toEqual({
       id: 'c1',
       status: 'dialing',
       direction: 'outgoing',
-      tm_ringing: '9999-01-01 00:00:00.000000',
-      tm_progressing: '9999-01-01 00:00:00.000000',
-      tm_hangup: '9999-01-01 00:00:00.000000',
     });
+  });
+
+  // Current VoIPBIN: RFC 3339 times, omitted until they happen; older payloads: space-separated
+  // times and a 9999-01-01 "not yet" marker. Both read; RFC 3339 written, unset times absent.
+  it.each<[string, Record<string, unknown>, Partial<CanonicalCall>, string[]]>([
+    [
+      'RFC 3339 with Z and microseconds',
+      { tm_create: '2026-11-23T10:00:00.123456Z', tm_hangup: '2026-11-23T10:00:09Z' },
+      { createdAt: '2026-11-23T10:00:00.123Z', endedAt: '2026-11-23T10:00:09.000Z' },
+      ['tm_ringing', 'tm_progressing'],
+    ],
+    [
+      'RFC 3339 with an offset',
+      { tm_create: '2026-11-23T11:00:00+01:00', tm_progressing: '2026-11-23T05:00:03-05:00' },
+      { createdAt: '2026-11-23T10:00:00.000Z', answeredAt: '2026-11-23T10:00:03.000Z' },
+      ['tm_ringing', 'tm_hangup'],
+    ],
+    [
+      'the older space format and the 9999 marker',
+      {
+        tm_create: '2026-11-23 10:00:00.000000',
+        tm_ringing: '9999-01-01 00:00:00.000000',
+        tm_progressing: '9999-01-01T00:00:00Z',
+      },
+      { createdAt: '2026-11-23T10:00:00.000Z' },
+      ['tm_ringing', 'tm_progressing', 'tm_hangup'],
+    ],
+    [
+      'omitted and unreadable times',
+      { tm_create: 'yesterday', tm_ringing: 12, tm_hangup: null },
+      {},
+      ['tm_create', 'tm_ringing', 'tm_progressing', 'tm_hangup'],
+    ],
+  ])('VoIPBIN times: %s', (_name, times, expected, absent) => {
+    const payload = { id: 'vb-1', status: 'progressing', direction: 'incoming', ...times };
+    const { call } = readVoipbinCall(payload);
+    for (const key of ['createdAt', 'ringingAt', 'answeredAt', 'endedAt'] as const) {
+      expect(call[key]).toBe(expected[key]);
+    }
+    const written = writeVoipbinCall(call, 'updated');
+    for (const key of absent) expect(written).not.toHaveProperty(key);
+    for (const value of Object.values(written)) {
+      if (typeof value === 'string' && /^\d{4}-/.test(value)) {
+        expect(value).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+      }
+    }
   });
 
   it('jambonz: call_sid, call_status, sip_status and the SIP reason phrase', () => {
@@ -302,12 +348,21 @@ describe('one published call event, every subscriber in its own dialect', () => 
       pk: 17,
       event: 3,
       state: {
-        call_id: VOIPBIN_HUNGUP.id,
+        // A UUID is no integer: the first 13 hex digits of its SHA-256, the id kept in metadata.
+        call_id: Number.parseInt(
+          createHash('sha256').update(VOIPBIN_HUNGUP.id).digest('hex').slice(0, 13),
+          16,
+        ),
         from_number: '+15551234567',
         to_number: '+15557654321',
         direction: 2,
         org: null,
-        metadata: { flow_id: VOIPBIN_HUNGUP.flow_id, type: 'flow', crm: 'acme' },
+        metadata: {
+          flow_id: VOIPBIN_HUNGUP.flow_id,
+          type: 'flow',
+          crm: 'acme',
+          call_id: VOIPBIN_HUNGUP.id,
+        },
         greeting_message: null,
       },
       option: null,
@@ -367,7 +422,38 @@ describe('dialect rules', () => {
       { dialect: 'jambonz', hook: 'all', format: 'form-data' },
       { format: 'enum' },
     ],
-    ['jaxl GET', { dialect: 'jaxl', hook: 'all', http_verb: 'get' }, { http_verb: 'enum' }],
+    [
+      'jaxl GET',
+      { dialect: 'jaxl', hook: 'all', http_verb: 'get', custom_data: { pk: 1 } },
+      { http_verb: 'enum' },
+    ],
+    ['jaxl with pk 1', { dialect: 'jaxl', hook: 'all', custom_data: { pk: 1 } }, undefined],
+    ['jaxl with pk "12"', { dialect: 'jaxl', hook: 'all', custom_data: { pk: '12' } }, undefined],
+    [
+      'jaxl without custom_data',
+      { dialect: 'jaxl', hook: 'all' },
+      { 'custom_data.pk': 'required' },
+    ],
+    [
+      'jaxl without pk',
+      { dialect: 'jaxl', hook: 'all', custom_data: { crm: 'acme' } },
+      { 'custom_data.pk': 'required' },
+    ],
+    [
+      'jaxl with pk 1.5',
+      { dialect: 'jaxl', hook: 'all', custom_data: { pk: 1.5 } },
+      { 'custom_data.pk': 'required' },
+    ],
+    [
+      'jaxl with pk "flow-7"',
+      { dialect: 'jaxl', hook: 'all', custom_data: { pk: 'flow-7' } },
+      { 'custom_data.pk': 'required' },
+    ],
+    [
+      'jaxl with pk null',
+      { dialect: 'jaxl', hook: 'all', custom_data: { pk: null } },
+      { 'custom_data.pk': 'required' },
+    ],
     [
       'standard form-data',
       { dialect: 'standard', hook: 'all', format: 'form-data' },
@@ -375,7 +461,7 @@ describe('dialect rules', () => {
     ],
     [
       'jaxl message_created',
-      { dialect: 'jaxl', event_types: ['call_hungup', 'message_created'] },
+      { dialect: 'jaxl', event_types: ['call_hungup', 'message_created'], custom_data: { pk: 1 } },
       { event_types: 'not_allowed' },
     ],
     ['jambonz object hook', { dialect: 'jambonz', hook: 'object' }, { hook: 'not_allowed' }],
@@ -386,5 +472,319 @@ describe('dialect rules', () => {
     expect(Object.keys(details ?? {})).toEqual(Object.keys(expected));
     for (const [field, code] of Object.entries(expected))
       expect(details?.[field]).toHaveProperty(code);
+  });
+});
+
+describe('a hung-up call is completed only when something shows it was answered', () => {
+  const kazooHangup = (fields: Record<string, unknown>) =>
+    shapePayload({
+      event: {
+        id: 'evt',
+        type: 'channel_destroy',
+        accountId: 'sb-acc',
+        payload: {
+          call_id: 'leg-1',
+          call_direction: 'inbound',
+          caller_id_number: '+15551234567',
+          timestamp: GREGORIAN_2026_11_23_10_02_05,
+          ...fields,
+        },
+        created: new Date('2026-11-23T10:02:06Z'),
+      },
+      webhook: { hook: null, eventTypes: ['call_hungup'], customData: null, dialect: 'jambonz' },
+    }).call_status;
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ['billed seconds', { hangup_cause: 'NORMAL_CLEARING', billing_seconds: 30 }, 'completed'],
+    [
+      'a 200 final status',
+      { hangup_cause: 'NORMAL_CLEARING', hangup_code: 'sip:200' },
+      'completed',
+    ],
+    [
+      'NORMAL_CLEARING, 0 billed, sip:487',
+      { hangup_cause: 'NORMAL_CLEARING', billing_seconds: 0, hangup_code: 'sip:487' },
+      'no-answer',
+    ],
+    ['NORMAL_CLEARING, no SIP status', { hangup_cause: 'NORMAL_CLEARING' }, 'no-answer'],
+    [
+      'NORMAL_CLEARING, sip:480',
+      { hangup_cause: 'NORMAL_CLEARING', hangup_code: 'sip:480' },
+      'no-answer',
+    ],
+    [
+      'NORMAL_CLEARING, sip:408',
+      { hangup_cause: 'NORMAL_CLEARING', hangup_code: 'sip:408' },
+      'no-answer',
+    ],
+    [
+      'NORMAL_CLEARING, sip:486',
+      { hangup_cause: 'NORMAL_CLEARING', hangup_code: 'sip:486' },
+      'busy',
+    ],
+    [
+      'NORMAL_CLEARING, sip:600',
+      { hangup_cause: 'NORMAL_CLEARING', hangup_code: 'sip:600' },
+      'busy',
+    ],
+    [
+      'NORMAL_CLEARING, sip:404',
+      { hangup_cause: 'NORMAL_CLEARING', hangup_code: 'sip:404' },
+      'failed',
+    ],
+    [
+      'NORMAL_CLEARING, sip:503',
+      { hangup_cause: 'NORMAL_CLEARING', hangup_code: 'sip:503' },
+      'failed',
+    ],
+    ['ALLOTTED_TIMEOUT, unanswered', { hangup_cause: 'ALLOTTED_TIMEOUT' }, 'no-answer'],
+    ['USER_BUSY', { hangup_cause: 'USER_BUSY', hangup_code: 'sip:486' }, 'busy'],
+    [
+      'ORIGINATOR_CANCEL',
+      { hangup_cause: 'ORIGINATOR_CANCEL', hangup_code: 'sip:487' },
+      'no-answer',
+    ],
+    ['CALL_REJECTED', { hangup_cause: 'CALL_REJECTED', hangup_code: 'sip:603' }, 'failed'],
+  ])('Kazoo %s', (_name, fields, status) => {
+    expect(kazooHangup(fields)).toBe(status);
+  });
+});
+
+describe('hostile numbers never make a mapper throw', () => {
+  const DIALECTS = ['kazoo', 'voipbin', 'standard', 'jambonz', 'jaxl'] as const;
+  const shapeAll = (type: string, payload: Record<string, unknown>) =>
+    DIALECTS.map((dialect) =>
+      shapePayload({
+        event: {
+          id: 'evt',
+          type,
+          accountId: 'sb-acc',
+          payload,
+          created: new Date('2026-11-23T10:02:06Z'),
+        },
+        webhook: { hook: null, eventTypes: [type], customData: { pk: 1 }, dialect },
+      }),
+    );
+
+  it.each<[string, Record<string, unknown>, Partial<Record<keyof CanonicalCall, undefined>>]>([
+    [
+      'timestamp 1e20',
+      { ...KAZOO_DESTROY, timestamp: 1e20 },
+      { endedAt: undefined, createdAt: undefined },
+    ],
+    ['timestamp -1e20', { ...KAZOO_DESTROY, timestamp: -1e20 }, { endedAt: undefined }],
+    [
+      'duration_seconds 1e15',
+      { ...KAZOO_DESTROY, duration_seconds: 1e15 },
+      { createdAt: undefined },
+    ],
+    [
+      'duration_seconds -1e15',
+      { ...KAZOO_DESTROY, duration_seconds: -1e15 },
+      { createdAt: undefined },
+    ],
+    [
+      'billing_seconds 1e300',
+      { ...KAZOO_DESTROY, billing_seconds: 1e300 },
+      { answeredAt: undefined },
+    ],
+    [
+      'timestamp past year 9999',
+      { ...KAZOO_DESTROY, timestamp: 400_000_000_000 },
+      { endedAt: undefined },
+    ],
+  ])('Kazoo %s: the time is absent, every dialect still shapes it', (_name, payload, absent) => {
+    const { call } = readKazooCall(payload, true);
+    for (const key of Object.keys(absent)) expect(call).not.toHaveProperty(key);
+    expect(() => shapeAll('channel_destroy', payload)).not.toThrow();
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    ['a year-275760 RFC 3339 time', { ...VOIPBIN_HUNGUP, tm_create: '+275760-09-13T00:00:00Z' }],
+    ['an out-of-range month', { ...VOIPBIN_HUNGUP, tm_hangup: '2026-13-45T99:99:99Z' }],
+  ])('VoIPBIN %s is read as absent', (_name, payload) => {
+    expect(() => readVoipbinCall(payload)).not.toThrow();
+    expect(() => shapeAll('call_hungup', payload)).not.toThrow();
+  });
+});
+
+describe('payload values that name Object.prototype members find nothing in the tables', () => {
+  const DIALECTS = ['kazoo', 'voipbin', 'standard', 'jambonz', 'jaxl'] as const;
+  /** Every value in a shaped body, however deep: no functions may appear. */
+  const leaves = (value: unknown): unknown[] =>
+    value !== null && typeof value === 'object' ? Object.values(value).flatMap(leaves) : [value];
+
+  it.each<[string, string, Record<string, unknown>, Partial<CanonicalCall>]>([
+    [
+      'Kazoo hangup_cause constructor',
+      'channel_destroy',
+      { ...KAZOO_DESTROY, hangup_cause: 'constructor' },
+      { endReason: 'failed' },
+    ],
+    [
+      'Kazoo hangup_cause __proto__',
+      'channel_destroy',
+      { ...KAZOO_DESTROY, hangup_cause: '__proto__' },
+      { endReason: 'failed' },
+    ],
+    [
+      'Kazoo hangup_cause toString',
+      'channel_destroy',
+      { ...KAZOO_DESTROY, hangup_cause: 'toString' },
+      { endReason: 'failed' },
+    ],
+    ['VoIPBIN status constructor', 'call_hungup', { ...VOIPBIN_HUNGUP, status: 'constructor' }, {}],
+    [
+      'VoIPBIN status hasOwnProperty',
+      'call_updated',
+      { ...VOIPBIN_HUNGUP, status: 'hasOwnProperty' },
+      { status: undefined },
+    ],
+    [
+      'VoIPBIN hangup_reason valueOf',
+      'call_hungup',
+      { ...VOIPBIN_HUNGUP, hangup_reason: 'valueOf' },
+      { endReason: undefined },
+    ],
+    [
+      'jambonz call_status constructor',
+      'call_hungup',
+      { ...JAMBONZ_COMPLETED, call_status: 'constructor' },
+      { endReason: undefined },
+    ],
+  ])('%s', (_name, type, payload, expected) => {
+    const read =
+      type === 'channel_destroy'
+        ? readKazooCall(payload, true).call
+        : 'call_sid' in payload
+          ? readJambonzCall(payload).call
+          : readVoipbinCall(payload).call;
+    for (const [key, value] of Object.entries(expected)) {
+      expect(read[key as keyof CanonicalCall]).toBe(value);
+    }
+    for (const value of Object.values(read)) expect(typeof value).not.toBe('function');
+    for (const dialect of DIALECTS) {
+      const body = shapePayload({
+        event: {
+          id: 'evt',
+          type,
+          accountId: 'sb-acc',
+          payload,
+          created: new Date('2026-11-23T10:02:06Z'),
+        },
+        webhook: { hook: null, eventTypes: [type], customData: { pk: 1 }, dialect },
+      });
+      for (const leaf of leaves(body)) expect(typeof leaf).not.toBe('function');
+      expect(JSON.parse(JSON.stringify(body))).toEqual(body);
+    }
+  });
+
+  it('a custom_data key __proto__ stays data, never the body’s prototype', () => {
+    const customData = JSON.parse('{"__proto__": {"polluted": true}, "crm": "acme"}');
+    const body = shapePayload({
+      event: {
+        id: 'evt',
+        type: 'call_hungup',
+        accountId: 'sb-acc',
+        payload: VOIPBIN_HUNGUP,
+        created: new Date(),
+      },
+      webhook: { hook: 'channel_destroy', eventTypes: [], customData },
+    });
+    expect(Object.getPrototypeOf(body)).toBe(Object.prototype);
+    expect((body as { polluted?: unknown }).polluted).toBeUndefined();
+    expect(Object.hasOwn(body, '__proto__')).toBe(true);
+  });
+
+  it.each<[string, unknown, string]>([
+    ['a function', () => 1, 'a=1'],
+    ['a symbol', Symbol('s'), 'a=1'],
+    ['a bigint', 10n, 'a=1'],
+    ['a nested function', { f: () => 1, ok: 'y' }, 'a=1&b[ok]=y'],
+  ])('the form encoder leaves out %s', (_name, value, expected) => {
+    expect(toQueryString({ a: 1, b: value })).toBe(expected);
+  });
+});
+
+describe('every VoIPBIN call status maps to jambonz’s, or is left out', () => {
+  const ANSWERED = { tm_progressing: '2026-11-23T10:00:03Z' };
+  it.each<[string, Record<string, unknown>, string | undefined]>([
+    ['dialing', {}, 'trying'],
+    ['ringing', {}, 'ringing'],
+    ['progressing', ANSWERED, 'in-progress'],
+    ['terminating', ANSWERED, 'in-progress'],
+    ['terminating', {}, undefined],
+    ['canceling', {}, 'no-answer'],
+    ['hangup', { ...ANSWERED, hangup_reason: 'normal' }, 'completed'],
+    ['hangup', { hangup_reason: 'busy' }, 'busy'],
+    ['hangup', { hangup_reason: 'noanswer' }, 'no-answer'],
+    ['hangup', { hangup_reason: 'normal' }, 'no-answer'],
+    ['hangup', { hangup_reason: 'failed' }, 'failed'],
+    ['something-new', {}, undefined],
+  ])('%s %j → %s', (status, fields, expected) => {
+    const payload = {
+      ...VOIPBIN_HUNGUP,
+      tm_progressing: undefined,
+      hangup_reason: undefined,
+      ...fields,
+      status,
+    };
+    expect(readVoipbinCall(payload).call.status).toBe(expected);
+    // A call_updated keeps the payload's status: what a jambonz subscriber gets.
+    const body = shapePayload({
+      event: { id: 'e', type: 'call_updated', accountId: 'a', payload, created: new Date() },
+      webhook: { hook: null, eventTypes: ['call_updated'], customData: null, dialect: 'jambonz' },
+    });
+    expect(body.call_status).toBe(expected);
+  });
+});
+
+describe('Jaxl requests carry the integers jaxl-python’s request model requires', () => {
+  const sha13 = (id: string) =>
+    Number.parseInt(createHash('sha256').update(id).digest('hex').slice(0, 13), 16);
+
+  it.each<[string, string, number, boolean]>([
+    ['a decimal id', '12345', 12345, false],
+    ['zero', '0', 0, false],
+    ['MAX_SAFE_INTEGER', '9007199254740991', 9_007_199_254_740_991, false],
+    ['one past MAX_SAFE_INTEGER', '9007199254740992', sha13('9007199254740992'), true],
+    ['a leading zero', '007', sha13('007'), true],
+    ['a negative number', '-5', sha13('-5'), true],
+    [
+      'a UUID',
+      'b4a1c3f2-1111-4e2a-9c3d-5e6f7a8b9c0d',
+      sha13('b4a1c3f2-1111-4e2a-9c3d-5e6f7a8b9c0d'),
+      true,
+    ],
+    ['a SIP Call-ID', 'abc123@10.0.0.1', sha13('abc123@10.0.0.1'), true],
+  ])('state.call_id for %s', (_name, id, expected, hashed) => {
+    expect(jaxlCallId(id)).toEqual({ callId: expected, hashed });
+    expect(Number.isSafeInteger(expected)).toBe(true);
+    const body = writeJaxlRequest(
+      { callId: id, from: '+1555', to: '+1666', direction: 'inbound' },
+      'created',
+      {
+        pk: '7',
+        metadata: { crm: 'acme' },
+      },
+    );
+    expect(body.pk).toBe(7);
+    expect(body.state).toMatchObject({
+      call_id: expected,
+      direction: 1,
+      from_number: '+1555',
+      to_number: '+1666',
+      metadata: hashed ? { crm: 'acme', call_id: id } : { crm: 'acme' },
+    });
+  });
+
+  it.each<[string, unknown, number | null]>([
+    ['an integer', 42, 42],
+    ['an integer string', '42', 42],
+    ['a fraction', 4.2, null],
+    ['a word', 'flow', null],
+    ['absent (a sample)', undefined, null],
+  ])('pk from custom_data: %s', (_name, pk, expected) => {
+    expect(writeJaxlRequest({}, 'hungup', { pk, metadata: {} }).pk).toBe(expected);
   });
 });

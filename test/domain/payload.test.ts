@@ -195,8 +195,8 @@ describe('event_types subscribers get the VoIPBIN envelope', () => {
         status: 'hangup',
         hangup_reason: 'normal',
         // No time in the payload: the event's is the hang-up's.
-        tm_update: '2026-11-23 10:00:00.000000',
-        tm_hangup: '2026-11-23 10:00:00.000000',
+        tm_update: '2026-11-23T10:00:00.000Z',
+        tm_hangup: '2026-11-23T10:00:00.000Z',
       },
     });
   });

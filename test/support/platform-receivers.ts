@@ -141,10 +141,26 @@ export async function startPlatformReceivers(secrets: ReceiverSecrets): Promise<
   app.use('/jambonz', jambonz);
 
   // A Jaxl webhook handler (Jaxl's HTTP webhook spec): setup (1) answers a prompt, teardown (3) an ack.
+  // Its request model (jaxl-python, pydantic) takes integer pk, state.call_id and state.direction
+  // and string numbers; anything else is a 422, as that model's validation answers.
   app.post('/jaxl', express.json(), (req, res) => {
     const body = req.body;
     const event = need(body, 'event');
     if (![1, 2, 3].includes(event as number)) return res.status(400).json({ error: 'event' });
+    const wrong = [
+      ['pk', body.pk, 'integer'],
+      ['state.call_id', body.state?.call_id, 'integer'],
+      ['state.direction', body.state?.direction, 'integer'],
+      ['state.from_number', body.state?.from_number, 'string'],
+      ['state.to_number', body.state?.to_number, 'string'],
+    ].filter(([, value, type]) =>
+      type === 'integer' ? !Number.isSafeInteger(value) : typeof value !== 'string',
+    );
+    if (wrong.length > 0) {
+      const reason = wrong.map(([field, , type]) => `${field}: not a valid ${type}`).join('; ');
+      receiver.refused.push({ path: req.path, status: 422, reason });
+      return res.status(422).json({ detail: reason });
+    }
     accept(req, {
       pk: body.pk,
       event,
@@ -152,6 +168,7 @@ export async function startPlatformReceivers(secrets: ReceiverSecrets): Promise<
       from_number: need(body, 'state', 'from_number'),
       to_number: need(body, 'state', 'to_number'),
       direction: need(body, 'state', 'direction'),
+      original_call_id: body.state.metadata?.call_id,
       option: body.option,
       data: body.data,
     });

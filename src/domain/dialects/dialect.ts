@@ -1,6 +1,6 @@
 import type { ValidationDetails } from '../../http/errors.ts';
 import { ALL_HOOK, EVENT_TYPES, callPhaseOf, hookOf } from '../catalogue.ts';
-import { JAXL_EVENT } from './jaxl-call.ts';
+import { JAXL_EVENT, jaxlPk } from './jaxl-call.ts';
 
 /**
  * Dialects (docs/dialects.md): the body shape and signatures a webhook's receiver expects. One
@@ -22,6 +22,8 @@ export interface DialectRule {
   formats: readonly Format[];
   /** Can a receiver of this dialect be sent this event type? */
   carries(type: string): boolean;
+  /** custom_data keys this dialect's body needs, and what makes a value acceptable. */
+  requiredCustomData?: Record<string, { valid: (value: unknown) => boolean; message: string }>;
 }
 
 const everything = () => true;
@@ -66,6 +68,13 @@ export const DIALECTS: Record<Dialect, DialectRule> = {
     verbs: ['post'],
     formats: ['json'],
     carries: jaxlEvents,
+    // jaxl-python's request model requires an integer pk: the flow id the receiver expects.
+    requiredCustomData: {
+      pk: {
+        valid: (value) => jaxlPk(value) !== undefined,
+        message: "the jaxl dialect needs custom_data.pk, the receiver's Jaxl flow id (an integer)",
+      },
+    },
   },
 };
 
@@ -133,6 +142,15 @@ export function checkDialect(doc: Record<string, unknown>): ValidationDetails | 
         target: typesCarriedBy(rule.name).filter((type) => hookOf(type) === type),
       },
     };
+  }
+  const customData =
+    doc.custom_data !== null && typeof doc.custom_data === 'object'
+      ? (doc.custom_data as Record<string, unknown>)
+      : {};
+  for (const [key, need] of Object.entries(rule.requiredCustomData ?? {})) {
+    if (!Object.hasOwn(customData, key) || !need.valid(customData[key])) {
+      details[`custom_data.${key}`] = { required: { message: need.message } };
+    }
   }
   return Object.keys(details).length > 0 ? details : undefined;
 }

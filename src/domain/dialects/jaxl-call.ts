@@ -1,4 +1,5 @@
-import type { CallPhase, CanonicalCall } from '../call-model.ts';
+import { createHash } from 'node:crypto';
+import { lookup, type CallPhase, type CanonicalCall } from '../call-model.ts';
 
 /**
  * Jaxl's HTTP webhook request (jaxl-python's SPECIFICATION.md): `{pk, event, state, option, data}`.
@@ -17,10 +18,28 @@ export const JAXL_EVENT: Partial<Record<CallPhase, 1 | 2 | 3>> = {
 /** Jaxl numbers directions: 1 is the incoming call of its examples; 2 is outgoing. */
 const JAXL_DIRECTION = { inbound: 1, outbound: 2 } as const;
 
-/** Jaxl's ids are integers: a numeric id is sent as a number, any other as the string it is. */
-function jaxlId(id: string | undefined): string | number | null {
-  if (id === undefined) return null;
-  return /^[1-9]\d{0,14}$/.test(id) ? Number(id) : id;
+/**
+ * Jaxl's call ids are integers (jaxl-python's request model refuses anything else). An id that is
+ * a decimal integer within Number.MAX_SAFE_INTEGER is sent as that number; any other id as a
+ * stable 52-bit integer, the first 13 hex digits of the id's SHA-256, the id itself then going
+ * to `state.metadata.call_id`.
+ */
+export function jaxlCallId(id: string): { callId: number; hashed: boolean } {
+  if (/^(0|[1-9]\d*)$/.test(id) && Number(id) <= Number.MAX_SAFE_INTEGER) {
+    return { callId: Number(id), hashed: false };
+  }
+  const hex = createHash('sha256').update(id, 'utf8').digest('hex').slice(0, 13);
+  return { callId: Number.parseInt(hex, 16), hashed: true };
+}
+
+/** custom_data.pk as Jaxl's integer flow id: an integer, or a string of one; else undefined. */
+export function jaxlPk(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? value : undefined;
+  if (typeof value === 'string' && /^-?\d+$/.test(value.trim())) {
+    const n = Number(value.trim());
+    return Number.isSafeInteger(n) ? n : undefined;
+  }
+  return undefined;
 }
 
 export interface JaxlContext {
@@ -35,16 +54,19 @@ export function writeJaxlRequest(
   phase: CallPhase,
   context: JaxlContext,
 ): Record<string, unknown> {
+  const id = call.callId === undefined ? undefined : jaxlCallId(call.callId);
+  const metadata = id?.hashed ? { ...context.metadata, call_id: call.callId } : context.metadata;
   return {
-    pk: context.pk ?? null,
-    event: JAXL_EVENT[phase] ?? 1,
+    // Always an integer on a delivery: a jaxl webhook cannot be saved without one (checkDialect).
+    pk: jaxlPk(context.pk) ?? null,
+    event: lookup(JAXL_EVENT, phase) ?? 1,
     state: {
-      call_id: jaxlId(call.callId),
+      call_id: id?.callId ?? null,
       from_number: call.from ?? null,
       to_number: call.to ?? null,
-      direction: call.direction ? JAXL_DIRECTION[call.direction] : null,
+      direction: lookup(JAXL_DIRECTION, call.direction) ?? null,
       org: null,
-      metadata: Object.keys(context.metadata).length > 0 ? context.metadata : null,
+      metadata: Object.keys(metadata).length > 0 ? metadata : null,
       greeting_message: null,
     },
     option: null,

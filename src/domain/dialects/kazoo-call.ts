@@ -2,6 +2,8 @@ import { GREGORIAN_UNIX_OFFSET } from '../kazoo-time.ts';
 import {
   defined,
   integer,
+  isoFromMs,
+  lookup,
   shiftIso,
   text,
   without,
@@ -62,7 +64,7 @@ export function isKazooCall(payload: Record<string, unknown>): boolean {
 function isoFromGregorian(value: unknown): string | undefined {
   const seconds = integer(value);
   if (seconds === undefined || seconds < GREGORIAN_UNIX_OFFSET) return undefined;
-  return new Date((seconds - GREGORIAN_UNIX_OFFSET) * 1000).toISOString();
+  return isoFromMs((seconds - GREGORIAN_UNIX_OFFSET) * 1000);
 }
 
 function gregorianFromIso(iso: string | undefined): number | undefined {
@@ -95,7 +97,7 @@ export function readKazooCall(payload: Record<string, unknown>, hungup: boolean)
     direction: direction === 'inbound' || direction === 'outbound' ? direction : undefined,
     sipStatus: sipCode(payload.hangup_code),
     hangupCause: cause,
-    endReason: cause !== undefined ? (CAUSE_TO_REASON[cause] ?? 'failed') : undefined,
+    endReason: cause !== undefined ? (lookup(CAUSE_TO_REASON, cause) ?? 'failed') : undefined,
     durationSeconds: duration,
     billingSeconds: billing,
     // A channel_destroy's timestamp is when it ended; its durations say when it began and was answered.
@@ -123,8 +125,7 @@ export function writeKazooCall(call: CanonicalCall, hungup: boolean): Record<str
     callee_id_name: call.calleeName,
     ...(hungup
       ? {
-          hangup_cause:
-            call.hangupCause ?? (call.endReason ? REASON_TO_CAUSE[call.endReason] : undefined),
+          hangup_cause: call.hangupCause ?? lookup(REASON_TO_CAUSE, call.endReason),
           hangup_code: call.sipStatus !== undefined ? `sip:${call.sipStatus}` : undefined,
           duration_seconds: call.durationSeconds ?? secondsBetween(call.createdAt, call.endedAt),
           billing_seconds: call.billingSeconds ?? secondsBetween(call.answeredAt, call.endedAt),

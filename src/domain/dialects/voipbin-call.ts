@@ -1,5 +1,9 @@
 import {
   defined,
+  isoFromMs,
+  lookup,
+  statusInPhase,
+  wasAnswered,
   text,
   without,
   type CallPhase,
@@ -10,11 +14,14 @@ import {
 } from '../call-model.ts';
 
 /**
- * VoIPBIN's call resource (its developer docs' "Struct Call") ⇄ the call model. Times are UTC
- * `YYYY-MM-DD HH:MM:SS.ffffff`; `9999-01-01 00:00:00.000000` means "has not happened yet", and the
- * nil UUID means "none".
+ * VoIPBIN's call resource (its developer docs' "Struct Call") ⇄ the call model. Current VoIPBIN
+ * sends times as RFC 3339 strings and omits a time that has not happened yet (`tm_ringing` etc.
+ * are `omitempty` pointers); older payloads used UTC `YYYY-MM-DD HH:MM:SS.ffffff` and
+ * `9999-01-01 00:00:00.000000` for "not yet". Both are read; only RFC 3339 is written. The nil
+ * UUID means "none".
  */
 
+/** The "not yet" marker of older VoIPBIN payloads: read as absent, never written. */
 export const VOIPBIN_NOT_YET = '9999-01-01 00:00:00.000000';
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
@@ -38,11 +45,16 @@ const REASON_TO_VOIPBIN: Record<EndReason, string> = {
   failed: 'failed',
   timeout: 'timeout',
 };
+/**
+ * VoIPBIN's call statuses whose jambonz status does not depend on the rest of the call. The
+ * others are decided by `statusFromVoipbin`: `hangup` as any hung-up call (completed if answered,
+ * else from its reason), `terminating` in progress only once the call was answered.
+ */
 const STATUS_FROM_VOIPBIN: Record<string, CallStatus> = {
   dialing: 'trying',
   ringing: 'ringing',
   progressing: 'in-progress',
-  terminating: 'in-progress',
+  canceling: 'no-answer',
 };
 const STATUS_IN_PHASE: Record<CallPhase, string | undefined> = {
   created: 'dialing',
@@ -92,21 +104,26 @@ export function isVoipbinCall(payload: Record<string, unknown>): boolean {
   );
 }
 
+/**
+ * A VoIPBIN time as ISO 8601 UTC: RFC 3339 (`2026-11-23T10:00:00.123456Z`, any offset) or the
+ * older `2026-11-23 10:00:00.123456`; the year-9999 "not yet" marker and anything else is absent.
+ */
 function isoFromVoipbin(value: unknown): string | undefined {
   const match =
     typeof value === 'string'
-      ? /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(\.\d+)?Z?$/.exec(value)
+      ? /^(\d{4}-\d{2}-\d{2})[ Tt](\d{2}:\d{2}:\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})?$/.exec(value)
       : null;
-  if (!match || value === VOIPBIN_NOT_YET || match[1].startsWith('9999')) return undefined;
-  const ms = Date.parse(`${match[1]}T${match[2]}${(match[3] ?? '').slice(0, 4)}Z`);
-  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+  if (!match || match[1].startsWith('9999')) return undefined;
+  const zone = match[4] === undefined || /^z$/i.test(match[4]) ? 'Z' : match[4];
+  const ms = Date.parse(`${match[1]}T${match[2]}${(match[3] ?? '').slice(0, 4)}${zone}`);
+  return Number.isNaN(ms) ? undefined : isoFromMs(ms);
 }
 
+/** An ISO time as VoIPBIN writes it (RFC 3339, UTC); undefined when unknown or out of range. */
 function voipbinFromIso(iso: string | undefined): string | undefined {
   if (iso === undefined) return undefined;
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return undefined;
-  return `${date.toISOString().slice(0, 10)} ${date.toISOString().slice(11, 23)}000`;
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? undefined : isoFromMs(ms);
 }
 
 export function readVoipbinCall(payload: Record<string, unknown>): ReadCall {
@@ -127,8 +144,8 @@ export function readVoipbinCall(payload: Record<string, unknown>): ReadCall {
     calleeName: text(destination.target_name),
     direction:
       direction === 'incoming' ? 'inbound' : direction === 'outgoing' ? 'outbound' : undefined,
-    status: status !== undefined ? STATUS_FROM_VOIPBIN[status] : undefined,
-    endReason: reason !== undefined ? REASON_FROM_VOIPBIN[reason] : undefined,
+
+    endReason: lookup(REASON_FROM_VOIPBIN, reason),
     hangupBy: hangupBy === 'local' || hangupBy === 'remote' ? hangupBy : undefined,
     createdAt: isoFromVoipbin(payload.tm_create),
     updatedAt: isoFromVoipbin(payload.tm_update),
@@ -136,7 +153,25 @@ export function readVoipbinCall(payload: Record<string, unknown>): ReadCall {
     answeredAt: isoFromVoipbin(payload.tm_progressing),
     endedAt: isoFromVoipbin(payload.tm_hangup),
   });
-  return { call, extras: without(payload, CONSUMED) };
+  const callStatus = statusFromVoipbin(status, call);
+  return {
+    call: callStatus === undefined ? call : { ...call, status: callStatus },
+    extras: without(payload, CONSUMED),
+  };
+}
+
+function statusFromVoipbin(
+  status: string | undefined,
+  call: CanonicalCall,
+): CallStatus | undefined {
+  switch (status) {
+    case 'hangup':
+      return statusInPhase('hungup', call);
+    case 'terminating':
+      return wasAnswered(call) ? 'in-progress' : undefined;
+    default:
+      return lookup(STATUS_FROM_VOIPBIN, status);
+  }
 }
 
 function address(target: string | undefined, name: string | undefined) {
@@ -144,19 +179,17 @@ function address(target: string | undefined, name: string | undefined) {
 }
 
 /**
- * The call as VoIPBIN's call resource. Times a phase says have not happened yet get VoIPBIN's
- * "not yet" marker; times nobody knows are left out.
+ * The call as VoIPBIN's call resource. Times are RFC 3339; a time that has not happened yet, or
+ * that nobody knows, is left out (as VoIPBIN itself omits it).
  */
 export function writeVoipbinCall(call: CanonicalCall, phase: CallPhase): Record<string, unknown> {
-  // The marker only where the phase proves the moment has not come; for call_updated nobody knows.
-  const notYetIn = (phases: CallPhase[]) => (phases.includes(phase) ? VOIPBIN_NOT_YET : undefined);
   return defined({
     id: call.callId,
     customer_id: call.accountId,
     master_call_id: call.parentCallId,
     source: address(call.from, call.callerName),
     destination: address(call.to, call.calleeName),
-    status: STATUS_IN_PHASE[phase] ?? (call.status ? STATUS_TO_VOIPBIN[call.status] : undefined),
+    status: lookup(STATUS_IN_PHASE, phase) ?? lookup(STATUS_TO_VOIPBIN, call.status),
     direction:
       call.direction === 'inbound'
         ? 'incoming'
@@ -164,13 +197,11 @@ export function writeVoipbinCall(call: CanonicalCall, phase: CallPhase): Record<
           ? 'outgoing'
           : undefined,
     hangup_by: phase === 'hungup' ? call.hangupBy : undefined,
-    hangup_reason:
-      phase === 'hungup' && call.endReason ? REASON_TO_VOIPBIN[call.endReason] : undefined,
+    hangup_reason: phase === 'hungup' ? lookup(REASON_TO_VOIPBIN, call.endReason) : undefined,
     tm_create: voipbinFromIso(call.createdAt),
     tm_update: voipbinFromIso(call.updatedAt ?? call.endedAt),
-    tm_ringing: voipbinFromIso(call.ringingAt) ?? notYetIn(['created']),
-    tm_progressing: voipbinFromIso(call.answeredAt) ?? notYetIn(['created', 'ringing']),
-    tm_hangup:
-      voipbinFromIso(call.endedAt) ?? notYetIn(['created', 'ringing', 'progressing', 'answered']),
+    tm_ringing: voipbinFromIso(call.ringingAt),
+    tm_progressing: voipbinFromIso(call.answeredAt),
+    tm_hangup: voipbinFromIso(call.endedAt),
   });
 }
