@@ -140,7 +140,7 @@ describe('webhook dialects through the API', () => {
     expect(standard).toMatchObject({ type: 'call_hungup', timestamp: expect.any(String) });
     expect(
       expectSuccess(await get('/v2/webhooks/samples/call_created?dialect=jaxl')),
-    ).toMatchObject({ event: 1, state: { call_id: expect.any(Number) } });
+    ).toMatchObject({ pk: 1, event: 1, state: { call_id: expect.any(Number) } });
     // A dialect that never carries the event says so; an unknown dialect is refused by the schema.
     expectValidation(await get('/v2/webhooks/samples/message_created?dialect=jaxl'), {
       dialect: 'not_allowed',

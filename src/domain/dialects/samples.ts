@@ -22,6 +22,12 @@ export function sampleInDialect(
   const hook = isHookId(id) ? id : null;
   return shapePayload({
     event: { ...event, id: 'sample-event', accountId: SAMPLE_ACCOUNT, created: SAMPLE_TIME },
-    webhook: { hook, eventTypes: hook ? [] : [id], customData: null, dialect },
+    // A Jaxl webhook always names its Jaxl app's pk (checkDialect): the sample shows one.
+    webhook: {
+      hook,
+      eventTypes: hook ? [] : [id],
+      customData: dialect === 'jaxl' ? { pk: 1 } : null,
+      dialect,
+    },
   });
 }
