@@ -58,6 +58,9 @@ export function createBatcher<I, O>(run: (items: I[]) => Promise<O[]>, options: 
   let lastStart = -Infinity;
   let draining = false;
 
+  /** How long until the next batch may start (none while draining). */
+  const untilNext = () => (draining ? 0 : lastStart + interval - performance.now());
+
   function schedule(delayMs: number): void {
     if (scheduled) return;
     scheduled = true;
@@ -68,7 +71,7 @@ export function createBatcher<I, O>(run: (items: I[]) => Promise<O[]>, options: 
   function flush(): void {
     scheduled = false;
     while (pending.length > 0 && running < options.maxConcurrent) {
-      const wait = draining ? 0 : lastStart + interval - performance.now();
+      const wait = untilNext();
       if (wait > 0) {
         schedule(wait);
         return;
@@ -91,7 +94,7 @@ export function createBatcher<I, O>(run: (items: I[]) => Promise<O[]>, options: 
       return new Promise<O>((resolve, reject) => {
         pending.push({ item, resolve, reject });
         if (running < options.maxConcurrent) {
-          schedule(draining ? 0 : lastStart + interval - performance.now());
+          schedule(untilNext());
         }
       });
     },

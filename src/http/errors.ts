@@ -41,12 +41,17 @@ export const notFound = (what = 'resource') =>
   new ApiError(404, 'bad identifier', { cause: `${what} not found` });
 export const conflict = (message: string) => new ApiError(409, message);
 
-/** 413 when an event payload's JSON is over the limit (`field` names it in the details). */
-export function ensurePayloadFits(payload: unknown, maxBytes: number, field = 'payload'): void {
-  const bytes = Buffer.byteLength(JSON.stringify(payload));
+/**
+ * 413 when an event payload's JSON is over the limit (`field` names it in the details); else the
+ * JSON text, which the store can take as it is rather than serialise the payload again.
+ */
+export function ensurePayloadFits(payload: unknown, maxBytes: number, field = 'payload'): string {
+  const json = JSON.stringify(payload);
+  const bytes = Buffer.byteLength(json);
   if (bytes > maxBytes) {
     throw new ApiError(413, 'payload too large', {
       [field]: { maxLength: { message: `payload is ${bytes} bytes`, target: maxBytes } },
     });
   }
+  return json;
 }

@@ -89,7 +89,7 @@ export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
         const seen = new Set<string>();
         request.body.data.forEach((input, index) => {
           const field = request.body.data.length === 1 ? 'payload' : `${index}.payload`;
-          ensurePayloadFits(input.payload, config.maxPayloadBytes, field);
+          const payloadJson = ensurePayloadFits(input.payload, config.maxPayloadBytes, field);
           const id = input.id ?? newId();
           if (seen.has(id)) return;
           seen.add(id);
@@ -98,6 +98,7 @@ export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
             id,
             type: input.type,
             payload: input.payload,
+            payloadJson,
           });
         });
         // Stored with their deliveries (and put in line) before the answer.

@@ -28,9 +28,9 @@ export function invokeRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         const { type, id = newId(), payload, timeout_ms } = request.body.data;
-        ensurePayloadFits(payload, config.maxPayloadBytes);
+        const payloadJson = ensurePayloadFits(payload, config.maxPayloadBytes);
         const outcome = await invoker.invoke(
-          { accountId: request.account.id, id, type, payload },
+          { accountId: request.account.id, id, type, payload, payloadJson },
           timeout_ms ?? config.invoke.timeoutMs,
         );
         // Silently answering again would hide that the receivers were not asked this time; the

@@ -9,6 +9,8 @@ export interface NewEvent {
   id: string;
   type: string;
   payload: Record<string, unknown>;
+  /** The payload as JSON text, when the caller already has it (publishing measured its size). */
+  payloadJson?: string;
 }
 
 /** One string per (account, event): NUL cannot occur in either id. */
@@ -59,7 +61,7 @@ export function eventStore({ pool, prisma }: Database) {
           events.map((e) => e.accountId),
           events.map((e) => e.id),
           events.map((e) => e.type),
-          events.map((e) => JSON.stringify(e.payload)),
+          events.map((e) => e.payloadJson ?? JSON.stringify(e.payload)),
           ...deliveryArrays(deliveries),
         ]),
       );

@@ -22,8 +22,14 @@ export interface DialectRule {
   formats: readonly Format[];
   /** Can a receiver of this dialect be sent this event type? */
   carries(type: string): boolean;
-  /** custom_data keys this dialect's body needs, and what makes a value acceptable. */
-  requiredCustomData?: Record<string, { valid: (value: unknown) => boolean; message: string }>;
+  /**
+   * custom_data keys this dialect's body needs: what makes a value acceptable, and a value a
+   * sample may show.
+   */
+  requiredCustomData?: Record<
+    string,
+    { valid: (value: unknown) => boolean; message: string; example: unknown }
+  >;
 }
 
 const everything = () => true;
@@ -73,6 +79,7 @@ export const DIALECTS: Record<Dialect, DialectRule> = {
       pk: {
         valid: (value) => jaxlPk(value) !== undefined,
         message: "the jaxl dialect needs custom_data.pk, the receiver's Jaxl flow id (an integer)",
+        example: 1,
       },
     },
   },

@@ -22,12 +22,14 @@ export function sampleInDialect(
   const hook = isHookId(id) ? id : null;
   return shapePayload({
     event: { ...event, id: 'sample-event', accountId: SAMPLE_ACCOUNT, created: SAMPLE_TIME },
-    // A Jaxl webhook always names its Jaxl app's pk (checkDialect): the sample shows one.
-    webhook: {
-      hook,
-      eventTypes: hook ? [] : [id],
-      customData: dialect === 'jaxl' ? { pk: 1 } : null,
-      dialect,
-    },
+    // custom_data holds only what the dialect requires of every webhook (Jaxl's pk).
+    webhook: { hook, eventTypes: hook ? [] : [id], customData: requiredExamples(dialect), dialect },
   });
+}
+
+function requiredExamples(dialect: Dialect): Record<string, unknown> | null {
+  const required = Object.entries(DIALECTS[dialect].requiredCustomData ?? {});
+  return required.length > 0
+    ? Object.fromEntries(required.map(([key, need]) => [key, need.example]))
+    : null;
 }
