@@ -157,6 +157,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const auth = authCache({
     redisUrl: deps.config.redisUrl,
     redisPrefix: deps.config.redisPrefix,
+    redis: deps.redis,
     stores,
   });
   app.addHook('onReady', () => auth.ready());

@@ -32,6 +32,8 @@ export interface AuthCache {
 export interface AuthCacheOptions {
   redisUrl: string;
   redisPrefix: string;
+  /** The process's Redis connection, for announcing (listening needs a connection of its own). */
+  redis: Redis;
   stores: Stores;
   ttlMs?: number;
   maxEntries?: number;
@@ -73,20 +75,14 @@ export function authCache(options: AuthCacheOptions): AuthCache {
     epoch++;
   };
 
-  // A connection of its own (a subscribed connection can do nothing else); announcements go out
-  // on a second one.
+  // A connection of its own: a subscribed connection can do nothing else.
   const subscriber = new Redis(options.redisUrl, {
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
     autoResubscribe: false,
     connectionName: `switchboard-auth-listener:${options.redisPrefix}`,
   });
-  const publisher = new Redis(options.redisUrl, {
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: false,
-  });
   subscriber.on('error', () => {});
-  publisher.on('error', () => {});
   subscriber.on('message', forget);
   // Whatever was announced while not listening is unknown: forget, and trust nothing until
   // subscribed again.
@@ -140,7 +136,7 @@ export function authCache(options: AuthCacheOptions): AuthCache {
     async invalidate() {
       forget();
       // Without Redis the other processes are not remembering anything either (see above).
-      const announced = await announceAccessChange(publisher, options.redisPrefix).then(
+      const announced = await announceAccessChange(options.redis, options.redisPrefix).then(
         () => true,
         () => false,
       );
@@ -156,7 +152,6 @@ export function authCache(options: AuthCacheOptions): AuthCache {
     },
     async close() {
       subscriber.disconnect();
-      publisher.disconnect();
     },
   };
 }
