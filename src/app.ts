@@ -6,7 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.ts';
 import type { Database } from './store/db.ts';
 import { stores as storesOf, type Stores } from './store/stores.ts';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.ts';
 import { createScheduler, type Scheduler } from './delivery/scheduler/scheduler.ts';
 import { createIngest, type Ingest } from './delivery/ingest.ts';
 import { fanOutStoredEvents, pushOrLeave } from './delivery/fanout.ts';
@@ -41,7 +41,7 @@ export interface AppDeps {
   config: Config;
   db: Database;
   /** The API's Redis connection (the scheduler's lines, readiness). */
-  redis: Redis;
+  redis: RedisClient;
   logger?: boolean | object;
 }
 
@@ -50,7 +50,7 @@ export interface RouteContext {
   config: Config;
   db: Database;
   stores: Stores;
-  redis: Redis;
+  redis: RedisClient;
   scheduler: Scheduler;
   /** Publishing: events stored with their deliveries, group-committed across requests. */
   ingest: Ingest;

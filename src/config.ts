@@ -28,6 +28,19 @@ export interface Config {
   limits: Limits;
   delivery: DeliveryConfig;
   invoke: InvokeConfig;
+  intake: IntakeConfig;
+}
+
+/** Events enqueued onto BullMQ by a platform (docs/intake.md). */
+export interface IntakeConfig {
+  /** The BullMQ queue producers add events to. Default `switchboard-events`. */
+  queue: string;
+  /** Jobs one worker process stores at once (they share group commits). Default 256. */
+  concurrency: number;
+  /** Failed (refused) jobs kept for people to read, newest first. Default 10,000. */
+  failedKeep: number;
+  /** Serve bull-board at /admin/queues (root key only). Default on. */
+  board: boolean;
 }
 
 /** Call-control invokes (docs/call-control.md). */
@@ -93,6 +106,11 @@ export interface DeliveryConfig {
   reconcileGraceMs: number;
   /** Events older than this, with their deliveries and attempts, are deleted once ended (0 keeps all). */
   retentionDays: number;
+  /**
+   * Partitions of the scheduler's lines (docs/delivery-scheduling.md): each is one Redis Cluster
+   * hash slot, so lines spread over a cluster's shards. Every process must use the same number.
+   */
+  schedulerPartitions: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -188,10 +206,17 @@ export function loadConfig(env: Env = process.env): Config {
       reconcileIntervalMs: int(env, 'SWITCHBOARD_RECONCILE_INTERVAL_MS', 15_000),
       reconcileGraceMs: int(env, 'SWITCHBOARD_RECONCILE_GRACE_MS', 30_000),
       retentionDays: int(env, 'SWITCHBOARD_RETENTION_DAYS', 30),
+      schedulerPartitions: Math.max(1, int(env, 'SWITCHBOARD_SCHEDULER_PARTITIONS', 16)),
     },
     invoke: {
       timeoutMs: invokeTimeout(env),
       answerLimitBytes: Math.max(1, int(env, 'SWITCHBOARD_INVOKE_ANSWER_LIMIT_BYTES', 64 * 1024)),
+    },
+    intake: {
+      queue: env.SWITCHBOARD_INTAKE_QUEUE || 'switchboard-events',
+      concurrency: Math.max(1, int(env, 'SWITCHBOARD_INTAKE_CONCURRENCY', 256)),
+      failedKeep: int(env, 'SWITCHBOARD_INTAKE_FAILED_KEEP', 10_000),
+      board: env.SWITCHBOARD_ADMIN_QUEUES !== 'off',
     },
   };
 }

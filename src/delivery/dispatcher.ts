@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.ts';
 import type { Released, Scheduler, Taken } from './scheduler/scheduler.ts';
 
 /** How a turn ended, as the dispatcher reports it back to the scheduler. */
@@ -7,7 +7,7 @@ export type TurnResult = Pick<Released, 'health' | 'retryAt'>;
 export interface DispatcherOptions {
   scheduler: Scheduler;
   /** A connection of its own: it only listens for "new work" announcements. */
-  subscriber: Redis;
+  subscriber: RedisClient;
   /** Deliveries this process attempts at once. */
   slots: number;
   /** How long a taken delivery stays claimed (longer than any attempt can take). */

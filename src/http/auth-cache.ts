@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { redisConnection, type RedisClient } from '../redis.ts';
 import { hashToken } from '../domain/ids.ts';
 import type { Account } from '../store/accounts.ts';
 import type { Credential } from '../store/api-keys.ts';
@@ -33,7 +33,7 @@ export interface AuthCacheOptions {
   redisUrl: string;
   redisPrefix: string;
   /** The process's Redis connection, for announcing (listening needs a connection of its own). */
-  redis: Redis;
+  redis: RedisClient;
   stores: Stores;
   ttlMs?: number;
   maxEntries?: number;
@@ -51,7 +51,7 @@ function changesChannel(redisPrefix: string): string {
  * Tells every API process sharing this Redis prefix to forget what it remembered (also usable
  * where no cache is at hand, e.g. at start-up after retiring a root key).
  */
-export async function announceAccessChange(redis: Redis, redisPrefix: string): Promise<void> {
+export async function announceAccessChange(redis: RedisClient, redisPrefix: string): Promise<void> {
   await within(
     REDIS_TIMEOUT_MS * 4,
     redis.publish(changesChannel(redisPrefix), 'changed'),
@@ -76,13 +76,11 @@ export function authCache(options: AuthCacheOptions): AuthCache {
   };
 
   // A connection of its own: a subscribed connection can do nothing else.
-  const subscriber = new Redis(options.redisUrl, {
-    maxRetriesPerRequest: 1,
+  const subscriber = redisConnection(options.redisUrl, false, {
     enableOfflineQueue: false,
     autoResubscribe: false,
     connectionName: `switchboard-auth-listener:${options.redisPrefix}`,
   });
-  subscriber.on('error', () => {});
   subscriber.on('message', forget);
   // Whatever was announced while not listening is unknown: forget, and trust nothing until
   // subscribed again.

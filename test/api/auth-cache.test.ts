@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/redis.ts';
 import { redisConnection } from '../../src/redis.ts';
 import { hashToken } from '../../src/domain/ids.ts';
 import { openDatabase, type Database } from '../../src/store/db.ts';
@@ -13,7 +13,7 @@ import { expectError, expectSuccess } from '../support/envelope.ts';
  * two app instances on one database and one Redis, as two API processes would be.
  */
 let one: TestApp;
-let two: { app: FastifyInstance; db: Database; redis: Redis };
+let two: { app: FastifyInstance; db: Database; redis: RedisClient };
 let tenant: { id: string; key: string };
 
 beforeAll(async () => {

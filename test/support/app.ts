@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { openDatabase, type Database } from '../../src/store/db.ts';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/redis.ts';
 import { redisConnection } from '../../src/redis.ts';
 import { createScheduler, type Scheduler } from '../../src/delivery/scheduler/scheduler.ts';
 import { fanOutStoredEvents } from '../../src/delivery/fanout.ts';
@@ -16,7 +16,7 @@ export interface TestApp {
   app: FastifyInstance;
   config: Config;
   db: Database;
-  redis: Redis;
+  redis: RedisClient;
   /** The scheduler over this app's Redis prefix, to look into lines or push by hand. */
   scheduler: Scheduler;
   close(): Promise<void>;
