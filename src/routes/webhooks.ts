@@ -95,7 +95,7 @@ export function webhookRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
 
   /** The webhook with its circuit, as the scheduler sees it now (closed when Redis cannot say). */
   async function viewWithCircuit(row: WebhookRow) {
-    const circuits = await ctx.scheduler.circuits([row.id]).catch(() => new Map());
+    const circuits = await ctx.scheduler.circuits([{ webhookId: row.id, accountId: row.accountId }]).catch(() => new Map());
     const circuit = circuitAt(circuits.get(row.id) ?? closed, Date.now());
     return {
       ...webhookView(row),
@@ -116,7 +116,7 @@ export function webhookRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
   async function applyToDeliveries(row: WebhookRow): Promise<void> {
     if (!row.enabled) {
       await stores.deliveries.skipPending(row.id, 'webhook disabled');
-      await ctx.scheduler.forget([row.id]).catch(() => {});
+      await ctx.scheduler.forget([{ webhookId: row.id, accountId: row.accountId }]).catch(() => {});
       return;
     }
     const limits = (await stores.webhookTargets.limits([row.id])).get(row.id);
@@ -295,7 +295,7 @@ export function webhookRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
         // Its pending deliveries end now, not when a worker next finds the webhook gone.
         await stores.deliveries.skipPending(row.id, 'webhook deleted');
         await stores.webhooks.delete(request.account.id, row.id);
-        await ctx.scheduler.forget([row.id]).catch(() => {});
+        await ctx.scheduler.forget([{ webhookId: row.id, accountId: row.accountId }]).catch(() => {});
         return envelope(request, webhookView(row));
       },
     );

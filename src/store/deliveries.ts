@@ -186,6 +186,7 @@ export function deliveryStore({ pool }: Database) {
       const { rows } = await pool.query<{
         id: string;
         webhookId: string | null;
+        accountId: string;
         status: string;
         trigger: string;
         tries: number;
@@ -194,7 +195,7 @@ export function deliveryStore({ pool }: Database) {
         created: Date;
         modified: Date;
       }>(
-        `SELECT d.id, d.webhook_id AS "webhookId", d.status, d.trigger, d.tries, d.last_error AS "lastError",
+        `SELECT d.id, d.webhook_id AS "webhookId", d.account_id AS "accountId", d.status, d.trigger, d.tries, d.last_error AS "lastError",
        d.next_attempt_at AS "nextAttemptAt", d.created, d.modified
      FROM deliveries d JOIN accounts a ON a.id = d.account_id
      WHERE d.event_account_id = $1 AND d.event_id = $2 AND ${managedBySql('a', '$3')}
