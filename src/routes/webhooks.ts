@@ -95,7 +95,9 @@ export function webhookRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
 
   /** The webhook with its circuit, as the scheduler sees it now (closed when Redis cannot say). */
   async function viewWithCircuit(row: WebhookRow) {
-    const circuits = await ctx.scheduler.circuits([{ webhookId: row.id, accountId: row.accountId }]).catch(() => new Map());
+    const circuits = await ctx.scheduler
+      .circuits([{ webhookId: row.id, accountId: row.accountId }])
+      .catch(() => new Map());
     const circuit = circuitAt(circuits.get(row.id) ?? closed, Date.now());
     return {
       ...webhookView(row),
@@ -295,7 +297,9 @@ export function webhookRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
         // Its pending deliveries end now, not when a worker next finds the webhook gone.
         await stores.deliveries.skipPending(row.id, 'webhook deleted');
         await stores.webhooks.delete(request.account.id, row.id);
-        await ctx.scheduler.forget([{ webhookId: row.id, accountId: row.accountId }]).catch(() => {});
+        await ctx.scheduler
+          .forget([{ webhookId: row.id, accountId: row.accountId }])
+          .catch(() => {});
         return envelope(request, webhookView(row));
       },
     );
