@@ -40,8 +40,10 @@ end
 local opened = 0
 for _, r in ipairs(items) do
   local w, a, id, health, retry = r[1], r[2], r[3], r[4], r[5]
-  unclaim(w .. '|' .. a .. '|' .. id, now)
-  if retry ~= cjson.null then requeue(w, id, tonumber(retry)) end
+  -- Ending the claim wakes w; a retry put back in line may make it due sooner or later.
+  local ended = unclaim(w .. '|' .. a .. '|' .. id, now)
+  local retried = retry ~= cjson.null
+  if retried then requeue(w, id, tonumber(retry)) end
   if health == 'down' then
     local state, fails, opens = circuitOf(w)
     fails = fails + 1
@@ -58,6 +60,6 @@ for _, r in ipairs(items) do
   elseif health == 'up' then
     if redis.call('HDEL', CIRCUITS, w) == 1 then redis.call('ZREM', OPEN, w) end
   end
-  wake(w, now)
+  if retried or not ended then wake(w, now) end
 end
 return opened

@@ -47,7 +47,7 @@ while taken < max and visits < max * 4 + 16 do
   if #top == 0 then break end
   local w = top[1]
   visits = visits + 1
-  local head, due = headOf(w)
+  local head, due, more = headOf(w)
   if not head then
     redis.call('ZREM', READY, w)
   elseif due > now then
@@ -77,7 +77,7 @@ while taken < max and visits < max * 4 + 16 do
       out[#out + 1] = w
       out[#out + 1] = a
       taken = taken + 1
-      if headOf(w) then
+      if more then
         redis.call('ZADD', READY, now + math.min(taken, 999) * 0.001, w)
       else
         redis.call('ZREM', READY, w)

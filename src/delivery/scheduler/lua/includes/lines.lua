@@ -13,11 +13,12 @@ local function idOf(w, member)
   return string.sub(member, #w + 18)
 end
 
--- The head of w's line: member, due; nil when the line is empty.
+-- The head of w's line: member, due, and whether another waits behind it; nil when empty.
 local function headOf(w)
-  local m = redis.call('ZRANGEBYLEX', QUEUE, '[' .. w .. '|', '(' .. w .. '}', 'LIMIT', 0, 1)[1]
+  local two = redis.call('ZRANGEBYLEX', QUEUE, '[' .. w .. '|', '(' .. w .. '}', 'LIMIT', 0, 2)
+  local m = two[1]
   if not m then return nil end
-  return m, dueOf(w, m)
+  return m, dueOf(w, m), two[2] ~= nil
 end
 
 -- Puts delivery id in w's line, due then; a delivery already waiting keeps its place. → 1 if added.
