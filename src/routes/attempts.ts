@@ -98,10 +98,7 @@ export function attemptRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request) => {
-        const webhook = await ctx.stores.webhooks.find(
-          request.account.id,
-          request.params.webhookId,
-        );
+        const webhook = await ctx.stores.webhooks.find(request.account, request.params.webhookId);
         if (!webhook) throw notFound('webhook');
         return page(request, request.query, webhook.id);
       },

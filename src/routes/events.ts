@@ -211,10 +211,7 @@ export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        const webhook = await ctx.stores.webhooks.find(
-          request.account.id,
-          request.params.webhookId,
-        );
+        const webhook = await ctx.stores.webhooks.find(request.account, request.params.webhookId);
         if (!webhook) throw notFound('webhook');
         if (!webhook.enabled)
           throw conflict('webhook is disabled: enable it before recovering its deliveries');

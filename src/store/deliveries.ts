@@ -121,8 +121,12 @@ export function deliveryStore({ pool }: Database) {
     },
 
     /** Ends a webhook's pending deliveries as skipped (it was disabled or deleted). */
-    async skipPending(webhookId: string, why: string): Promise<void> {
-      await pool.query(
+    async skipPending(
+      webhookId: string,
+      why: string,
+      client: pg.Pool | pg.PoolClient = pool,
+    ): Promise<void> {
+      await client.query(
         `UPDATE deliveries SET status = 'skipped', last_error = $2, lease_until = NULL, modified = now()
      WHERE webhook_id = $1 AND status = 'pending'`,
         [webhookId, why],

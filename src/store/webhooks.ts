@@ -7,18 +7,20 @@ import type { WebhookDocument } from '../domain/webhook-document.ts';
 import { LimitReached } from '../domain/errors.ts';
 import { extraOf } from '../domain/kazoo-document.ts';
 import { managedBy } from './tenancy.ts';
+import type { ScopedAccount } from './scoped.ts';
+import type pg from 'pg';
 
 export type { WebhookRow };
 
 /** Webhooks: rows in Postgres, documents (Kazoo's field names) in the API. */
-export function webhookStore({ prisma }: Database) {
+export function webhookStore({ prisma, pool }: Database) {
   return {
     /**
      * Creates a webhook unless the account already has `maxPerAccount` (LimitReached). The account
      * row is locked meanwhile, so concurrent creates cannot both slip under the limit.
      */
     create(
-      accountId: string,
+      { id: accountId }: ScopedAccount,
       doc: WebhookDocument,
       maxPerAccount = Infinity,
       extra: Record<string, unknown> = {},
@@ -44,13 +46,13 @@ export function webhookStore({ prisma }: Database) {
       });
     },
 
-    find(accountId: string, id: string): Promise<WebhookRow | null> {
-      return prisma.webhook.findFirst({ where: { id, accountId } });
+    find(account: ScopedAccount, id: string): Promise<WebhookRow | null> {
+      return prisma.webhook.findFirst({ where: { id, accountId: account.id } });
     },
 
-    list(accountId: string, take: number, afterId?: string): Promise<WebhookRow[]> {
+    list(account: ScopedAccount, take: number, afterId?: string): Promise<WebhookRow[]> {
       return prisma.webhook.findMany({
-        where: { accountId, ...(afterId ? { id: { gt: afterId } } : {}) },
+        where: { accountId: account.id, ...(afterId ? { id: { gt: afterId } } : {}) },
         orderBy: { id: 'asc' },
         take,
       });
@@ -62,13 +64,14 @@ export function webhookStore({ prisma }: Database) {
      * it alone).
      */
     replace(
+      account: ScopedAccount,
       current: WebhookRow,
       doc: WebhookDocument,
       extra: Record<string, unknown>,
     ): Promise<WebhookRow> {
       const enabledChanged = doc.enabled !== current.enabled;
       return prisma.webhook.update({
-        where: { id: current.id },
+        where: { id: current.id, accountId: account.id },
         data: {
           ...rowFields(doc),
           extra: extra as Prisma.InputJsonObject,
@@ -93,12 +96,25 @@ export function webhookStore({ prisma }: Database) {
       });
     },
 
-    async delete(accountId: string, id: string): Promise<boolean> {
-      const { count } = await prisma.webhook.deleteMany({ where: { id, accountId } });
-      return count > 0;
+    /** Deletes a webhook of `account` (in the caller's transaction when given `client`). */
+    async delete(
+      account: ScopedAccount,
+      id: string,
+      client: pg.Pool | pg.PoolClient = pool,
+    ): Promise<boolean> {
+      const { rowCount } = await client.query(
+        'DELETE FROM webhooks WHERE id = $1 AND account_id = $2',
+        [id, account.id],
+      );
+      return (rowCount ?? 0) > 0;
     },
 
-    rotateSecret(row: WebhookRow, graceMs: number, newSecret?: string): Promise<WebhookRow> {
+    rotateSecret(
+      account: ScopedAccount,
+      row: WebhookRow,
+      graceMs: number,
+      newSecret?: string,
+    ): Promise<WebhookRow> {
       const next = rotateSecret(
         row.secret,
         row.previousSecrets as unknown as PreviousSecret[],
@@ -107,7 +123,7 @@ export function webhookStore({ prisma }: Database) {
         newSecret,
       );
       return prisma.webhook.update({
-        where: { id: row.id },
+        where: { id: row.id, accountId: account.id },
         data: { secret: next.secret, previousSecrets: next.previousSecrets as object[] },
       });
     },
@@ -116,7 +132,8 @@ export function webhookStore({ prisma }: Database) {
      * Kazoo's bulk re-enable: only hooks the system disabled (they carry a disable_reason) come
      * back, with their failure history cleared. `scope` is one account or it and its descendants.
      */
-    async reenable(accountId: string, scope: 'account' | 'descendants'): Promise<number> {
+    async reenable(account: ScopedAccount, scope: 'account' | 'descendants'): Promise<number> {
+      const accountId = account.id;
       const { count } = await prisma.webhook.updateMany({
         where: {
           enabled: false,
