@@ -198,7 +198,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ingest,
     invoker,
     auth,
-    services: buildServices({ config: deps.config, stores, scheduler, log: app.log }),
+    services: buildServices({
+      config: deps.config,
+      stores,
+      scheduler,
+      log: app.log,
+      accessChanged: () => auth.invalidate(),
+    }),
   };
   await app.register(healthRoutes(ctx));
   await app.register(apiAuthRoutes(ctx), { prefix: '/v2' });

@@ -58,4 +58,10 @@ export class Conflict extends DomainError {
 /** Allowed to reach the account, but not to do this to it. */
 export class Forbidden extends DomainError {
   readonly category = 'forbidden';
+  constructor(
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
 }

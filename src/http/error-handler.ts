@@ -63,7 +63,7 @@ function sendDomainError(reply: FastifyReply, request: FastifyRequest, error: Do
     return send(reply, request, 404, 'bad identifier', { cause: error.message });
   }
   if (error instanceof Conflict) return send(reply, request, 409, error.message);
-  if (error instanceof Forbidden) return send(reply, request, 403, error.message);
+  if (error instanceof Forbidden) return send(reply, request, 403, error.message, error.details);
   return send(reply, request, 400, error.message);
 }
 

@@ -10,6 +10,11 @@ export interface ServiceDeps {
   stores: Stores;
   scheduler: Scheduler;
   log: Pick<FastifyBaseLogger, 'warn' | 'info'>;
+  /**
+   * Tells every API process to forget the keys and accounts it remembers: called after anything
+   * that takes access away or changes an account (http/auth-cache.ts).
+   */
+  accessChanged(): Promise<void>;
 }
 
 /** The problems a document check found, as the error a service throws. */
