@@ -121,6 +121,14 @@ export function deliveryStore({ pool }: Database) {
     },
 
     /** Ends a webhook's pending deliveries as skipped (it was disabled or deleted). */
+    /** How many deliveries are pending, across every tenant (/metrics). */
+    async countPending(): Promise<number> {
+      const { rows } = await pool.query<{ n: string }>(
+        "SELECT count(*) AS n FROM deliveries WHERE status = 'pending'",
+      );
+      return Number(rows[0]?.n ?? 0);
+    },
+
     async skipPending(
       webhookId: string,
       why: string,
