@@ -8,7 +8,7 @@ import { envelope } from '../http/envelope.ts';
 import { fieldError, notFound } from '../http/errors.ts';
 import { PageQuery, decodeCursor, pageOf, pageSizeOf } from '../http/pagination.ts';
 import { StringEnum, AccountParams, SECURITY } from '../schemas/common.ts';
-import { attemptView } from '../store/attempts.ts';
+import { attemptView } from './views/attempt.ts';
 import { AttemptPage } from '../schemas/attempt.ts';
 import { WebhookParams } from './webhooks.ts';
 

@@ -21,7 +21,8 @@ import {
   WebhookPatch,
   webhookFields,
 } from '../schemas/webhook.ts';
-import { webhookSummary, webhookView, type WebhookRow } from '../store/webhooks.ts';
+import type { WebhookRow } from '../store/webhooks.ts';
+import { webhookSummary, webhookView } from './views/webhook.ts';
 import { circuitAt, type CircuitView } from '../delivery/scheduler/queue-state.ts';
 
 export const WebhookParams = Type.Object({ ...AccountParams.properties, webhookId: IdParam });
