@@ -4,7 +4,7 @@ import { ensureRootAccount } from './bootstrap.ts';
 import { loadConfigOrExit, type Config } from './config.ts';
 import { announceAccessChange } from './http/auth-cache.ts';
 import { redisConnection } from './redis.ts';
-import { connectAll, openDatabase } from './store/db.ts';
+import { openDatabase } from './store/db.ts';
 
 /** The API process: bootstrap the root account, listen, and shut down gracefully. */
 export async function startApi(config: Config) {
@@ -23,8 +23,6 @@ export async function startApi(config: Config) {
   } else {
     app.log.info({ root: root.id }, 'root account ready');
   }
-  // Cold-start costs are paid before the first request, not by it (docs/operations.md).
-  await Promise.all([connectAll(db.pool), app.ready()]);
   await app.listen({ port: config.port, host: config.host });
   return {
     app,

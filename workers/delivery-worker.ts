@@ -1,6 +1,6 @@
 import { loadConfigOrExit } from '../src/config.ts';
 import { onShutdown } from '../src/server.ts';
-import { connectAll, openDatabase } from '../src/store/db.ts';
+import { openDatabase } from '../src/store/db.ts';
 import { startWorker } from '../src/worker.ts';
 
 /** The worker process: `npm run start:worker`. Run as many as the load needs. */
@@ -10,7 +10,6 @@ const db = openDatabase(
   Math.max(10, Math.ceil(config.delivery.concurrency / 4)),
   { asyncCommit: true },
 );
-await connectAll(db.pool);
 const worker = await startWorker(config, db);
 onShutdown(async () => {
   await worker.close();

@@ -24,20 +24,6 @@ export interface DatabaseOptions {
   asyncCommit?: boolean;
 }
 
-/**
- * Opens every connection of the pool now (pg opens them lazily, one per request that finds none
- * idle). At start-up, before the process takes traffic: otherwise the first burst of requests pays
- * for up to `poolSize` connection set-ups at once, each a TCP handshake, a backend fork and its
- * settings, while the requests wait. Failures are left for the first real query to report.
- */
-export async function connectAll(pool: pg.Pool): Promise<void> {
-  const clients = await Promise.all(
-    Array.from({ length: pool.options.max ?? 10 }, () => pool.connect().catch(() => undefined)),
-  );
-  await Promise.all(clients.map((c) => c?.query('SELECT 1').catch(() => undefined)));
-  for (const c of clients) c?.release();
-}
-
 export function openDatabase(
   databaseUrl: string,
   poolSize = 10,
@@ -55,9 +41,6 @@ export function openDatabase(
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: poolSize,
-    // Connections stay open while idle (pg closes them after 10 s by default): a process that
-    // takes a burst after a quiet spell must not set its connections up again in the middle of it.
-    idleTimeoutMillis: 0,
     options: settings.join(' '),
   });
   // An idle client's error (Postgres restarted) must not crash the process; the pool reconnects.
