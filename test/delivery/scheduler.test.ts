@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { Redis } from 'ioredis';
+import { redisConnection } from '../../src/redis.ts';
 import {
   createScheduler,
   type Pushed,
@@ -15,7 +15,7 @@ import {
  * next, caps, rate limits, circuits, retries and what the reconciler may push back.
  */
 describe('the delivery scheduler', () => {
-  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  const redis = redisConnection(inject('redisUrl'), false);
   let clock = 1_000_000;
   let s: Scheduler;
   const CLAIM = 10_000;
