@@ -30,6 +30,7 @@ import { webhookRoutes } from './routes/webhooks.ts';
 import { attemptRoutes } from './routes/attempts.ts';
 import { eventRoutes } from './routes/events.ts';
 import { invokeRoutes } from './routes/invoke.ts';
+import { buildServices, type Services } from './services/services.ts';
 import { ErrorEnvelope, SuccessEnvelope } from './schemas/common.ts';
 import { Attempt } from './schemas/attempt.ts';
 import { Webhook } from './schemas/webhook.ts';
@@ -58,6 +59,8 @@ export interface RouteContext {
   invoker: Invoker;
   /** Remembered keys and accounts; call `auth.invalidate()` after anything that takes access away. */
   auth: AuthCache;
+  /** The use cases the routes call (src/services/). */
+  services: Services;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -195,6 +198,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ingest,
     invoker,
     auth,
+    services: buildServices({
+      config: deps.config,
+      stores,
+      scheduler,
+      log: app.log,
+      accessChanged: () => auth.invalidate(),
+    }),
   };
   await app.register(healthRoutes(ctx));
   await app.register(apiAuthRoutes(ctx), { prefix: '/v2' });
