@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import type { RedisClient } from '../../src/redis.ts';
-import { redisConnection } from '../../src/redis.ts';
+import type { Redis } from 'ioredis';
+import { masters, redisConnection } from '../../src/redis.ts';
 import { hashToken } from '../../src/domain/ids.ts';
 import { openDatabase, type Database } from '../../src/store/db.ts';
 import { api, authTokenFor, createTenant, startTestApp, type TestApp } from '../support/app.ts';
@@ -98,14 +99,17 @@ describe('the auth cache', () => {
     expectSuccess(await api(two.app, api_key).get(`/v2/accounts/${tenant.id}`));
     // Both apps' listeners drop (as when Redis restarts); meanwhile the key goes without an
     // announcement, which neither could have heard.
-    const clients = (await one.redis.client('LIST')) as string;
-    const listeners = clients
-      .split('\n')
-      .filter((line) => line.includes(`name=switchboard-auth-listener:${one.config.redisPrefix} `))
-      .map((line) => /(?:^| )id=(\d+)/.exec(line)![1]);
+    // On a cluster each listener is connected to some master: look on every one.
+    const listeners: { node: Redis; id: string }[] = [];
+    for (const node of masters(one.redis)) {
+      const clients = (await node.client('LIST')) as string;
+      for (const line of clients.split('\n'))
+        if (line.includes(`name=switchboard-auth-listener:${one.config.redisPrefix} `))
+          listeners.push({ node, id: /(?:^| )id=(\d+)/.exec(line)![1] });
+    }
     expect(listeners.length).toBe(2);
     await one.db.prisma.apiKey.delete({ where: { id } });
-    for (const listener of listeners) await one.redis.client('KILL', 'ID', listener);
+    for (const listener of listeners) await listener.node.client('KILL', 'ID', listener.id);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expectError(await api(two.app, api_key).get(`/v2/accounts/${tenant.id}`), 401);
 

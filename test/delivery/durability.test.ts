@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, createTenant, api, fanOutStored, type TestApp } from '../support/app.ts';
 import { eventually, startReceiver, type Receiver } from '../support/receiver.ts';
 import { startTestWorker } from '../support/worker.ts';
+import { deleteKeys } from '../support/redis-keys.ts';
 import { createResellerTree, createWebhook, publish } from '../support/tenants.ts';
 
 /** Nothing accepted is lost (docs/delivery-scheduling.md), and redeliver / recover (docs/events.md). */
@@ -33,10 +34,12 @@ describe('durability', () => {
     return fanOutStored(t, accountId, [eventId]);
   }
 
-  /** What a Redis restart does to us: every key of ours is gone. */
+  /**
+   * What a Redis restart does to us: every key of ours is gone (on a cluster, from every master).
+   * The glob also catches keys whose prefix sits inside a hash tag (`{prefix…}`).
+   */
   async function loseRedisData() {
-    const keys = await t.redis.keys(`${t.config.redisPrefix}:*`);
-    if (keys.length > 0) await t.redis.del(...keys);
+    expect(await deleteKeys(t.redis, `*${t.config.redisPrefix}*`)).toBeGreaterThan(0);
   }
 
   async function statusOf(tenant: { account: { id: string }; key: string }, eventId: string) {

@@ -16,7 +16,7 @@ import {
  * next, caps, rate limits, circuits, retries and what the reconciler may push back.
  */
 describe.each([16, 1])('the delivery scheduler, lines in %i partition(s)', (partitions) => {
-  const redis = redisConnection(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', false);
+  const redis = redisConnection(inject('redisUrl'), false);
   let clock = 1_000_000;
   let s: Scheduler;
   const CLAIM = 10_000;

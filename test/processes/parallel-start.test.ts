@@ -15,7 +15,7 @@ const databaseUrl = `${inject('databaseUrl')}_parallel`;
 const env = {
   ...process.env,
   DATABASE_URL: databaseUrl,
-  REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  REDIS_URL: inject('redisUrl'),
   SWITCHBOARD_REDIS_PREFIX: `sbtest:${inject('runId')}:${randomBytes(4).toString('hex')}`,
   SWITCHBOARD_ROOT_KEY: '',
   LOG_LEVEL: 'warn',

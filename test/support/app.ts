@@ -30,7 +30,7 @@ export interface TestApp {
 export function testConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({
     DATABASE_URL: inject('databaseUrl'),
-    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    REDIS_URL: inject('redisUrl'),
     SWITCHBOARD_REDIS_PREFIX: `sbtest:${inject('runId')}:${randomBytes(4).toString('hex')}`,
     SWITCHBOARD_ALLOWED_TARGETS: '127.0.0.1/32,::1/128,localhost',
     SWITCHBOARD_RETRY_SCHEDULE_MS: '50,100,150,200',
