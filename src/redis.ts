@@ -97,3 +97,25 @@ export function redisConnection(
 export function masters(redis: RedisClient): Redis[] {
   return isCluster(redis) ? redis.nodes('master') : [redis];
 }
+
+/**
+ * A connection that only listens (SUBSCRIBE) and must know when it stops hearing. On a cluster,
+ * PUBLISH reaches every node, so one node is enough: a plain connection to the first node given,
+ * whose 'close' event says the moment it is cut off (a cluster client would quietly move its
+ * subscription elsewhere, and what was published meanwhile would go unnoticed).
+ */
+export function listenerConnection(url: string, extra: RedisOptions = {}): Redis {
+  const target = parseRedisUrl(url);
+  const redis =
+    target.kind === 'single'
+      ? new Redis(target.url, { maxRetriesPerRequest: 1, ...extra })
+      : new Redis({
+          ...target.nodes[0],
+          maxRetriesPerRequest: 1,
+          ...(target.username ? { username: target.username } : {}),
+          ...(target.password ? { password: target.password } : {}),
+          ...extra,
+        });
+  redis.on('error', () => {});
+  return redis;
+}

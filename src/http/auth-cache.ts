@@ -1,4 +1,4 @@
-import { redisConnection, type RedisClient } from '../redis.ts';
+import { listenerConnection, type RedisClient } from '../redis.ts';
 import { hashToken } from '../domain/ids.ts';
 import type { Account } from '../store/accounts.ts';
 import type { Credential } from '../store/api-keys.ts';
@@ -76,7 +76,7 @@ export function authCache(options: AuthCacheOptions): AuthCache {
   };
 
   // A connection of its own: a subscribed connection can do nothing else.
-  const subscriber = redisConnection(options.redisUrl, false, {
+  const subscriber = listenerConnection(options.redisUrl, {
     enableOfflineQueue: false,
     autoResubscribe: false,
     connectionName: `switchboard-auth-listener:${options.redisPrefix}`,
