@@ -31,6 +31,8 @@ export default async function setup(project: TestProject) {
       await dropRunDatabases(base, `switchboard_test_${runId}`);
     }
     await deleteRunKeys(`sbtest:${runId}:`);
+    // BullMQ's keys: its prefix is the app's, hash-tagged (src/intake/intake-queue.ts).
+    await deleteRunKeys(`{sbtest:${runId}:`);
   };
 }
 
