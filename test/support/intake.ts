@@ -27,8 +27,9 @@ export async function enqueueFromAnotherProcess(
 /** Waits for a job to reach `state`; returns the job as BullMQ then holds it. */
 export async function jobInState(queue: Queue, id: string, state: string, timeoutMs = 10_000) {
   return eventually(async () => {
-    const job = await queue.getJob(id);
-    return job && (await job.getState()) === state ? job : undefined;
+    // The state first, then the job: a job read before it moved lacks what the move wrote.
+    if ((await queue.getJobState(id)) !== state) return undefined;
+    return queue.getJob(id);
   }, timeoutMs);
 }
 
