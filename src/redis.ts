@@ -41,7 +41,10 @@ export function parseRedisUrl(url: string): RedisTarget {
     });
   if (nodes.length === 0) throw new Error('REDIS_URL: a cluster needs at least one host:port');
   const [user, password] = credentials.includes(':')
-    ? [credentials.slice(0, credentials.indexOf(':')), credentials.slice(credentials.indexOf(':') + 1)]
+    ? [
+        credentials.slice(0, credentials.indexOf(':')),
+        credentials.slice(credentials.indexOf(':') + 1),
+      ]
     : ['', credentials];
   return {
     kind: 'cluster',

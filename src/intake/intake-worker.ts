@@ -8,13 +8,6 @@ import type { Stores } from '../store/stores.ts';
 import { bullPrefix, refusalsKey } from './intake-queue.ts';
 import { readIntakeJob, Refusal } from './intake-job.ts';
 
-/**
- * A job's lock. BullMQ renews it while the job runs, so it only has to outlast a stalled event
- * loop; it is kept far above the longest a store can take (a group commit waits for Postgres, and
- * a Postgres failover can hold a statement for many seconds) so a slow store is never taken for a
- * dead worker and handed to another.
- */
-const LOCK_MS = 120_000;
 /** While Postgres is away a job waits this long, doubling each time it comes back, up to the cap. */
 const UNAVAILABLE_FIRST_WAIT_MS = 500;
 const UNAVAILABLE_MAX_WAIT_MS = 30_000;
@@ -113,7 +106,10 @@ export function startIntakeWorker(deps: IntakeWorkerDeps): IntakeWorker {
     connection,
     prefix: bullPrefix(config.redisPrefix),
     concurrency: config.intake.concurrency,
-    lockDuration: LOCK_MS,
+    // Renewed while a job runs, so it only has to outlast a frozen event loop; a dead worker's
+    // jobs are found stalled (checked as often) and taken up again.
+    lockDuration: config.intake.lockMs,
+    stalledInterval: config.intake.lockMs,
     // The event is in Postgres: the job has nothing more to tell. Refusals are kept to be read.
     removeOnComplete: { count: 0 },
     removeOnFail: { count: config.intake.failedKeep },
