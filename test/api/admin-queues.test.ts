@@ -15,8 +15,8 @@ describe('the queue board', () => {
   });
   afterAll(() => t.close());
 
-  const get = (url: string, headers: Record<string, string> = {}) =>
-    t.app.inject({ method: 'GET', url, headers });
+  const get = (url: string, headers: Record<string, string | undefined> = {}) =>
+    t.app.inject({ method: 'GET', url, headers: headers as Record<string, string> });
   const basic = (password: string) =>
     `Basic ${Buffer.from(`operator:${password}`).toString('base64')}`;
 
