@@ -34,6 +34,7 @@ import { webhookRoutes } from './routes/webhooks.ts';
 import { attemptRoutes } from './routes/attempts.ts';
 import { eventRoutes } from './routes/events.ts';
 import { invokeRoutes } from './routes/invoke.ts';
+import { buildServices, type Services } from './services/services.ts';
 import { ErrorEnvelope, SuccessEnvelope } from './schemas/common.ts';
 import { Attempt } from './schemas/attempt.ts';
 import { Webhook } from './schemas/webhook.ts';
@@ -62,6 +63,8 @@ export interface RouteContext {
   invoker: Invoker;
   /** Remembered keys and accounts; call `auth.invalidate()` after anything that takes access away. */
   auth: AuthCache;
+  /** The use cases the routes call (src/services/). */
+  services: Services;
   /** The BullMQ queues the workers consume, for /metrics and the board (docs/intake.md). */
   queues: { intake: Queue; housekeeping: Queue };
 }
@@ -206,6 +209,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ingest,
     invoker,
     auth,
+    services: buildServices({
+      config: deps.config,
+      stores,
+      scheduler,
+      log: app.log,
+      accessChanged: () => auth.invalidate(),
+    }),
     queues,
   };
   if (deps.config.intake.board) {

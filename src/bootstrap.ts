@@ -1,6 +1,7 @@
 import { ALL_SCOPES } from './domain/scopes.ts';
 import type { Database } from './store/db.ts';
 import { stores as storesOf } from './store/stores.ts';
+import { scopedAccount } from './store/scoped.ts';
 
 /**
  * The root account and its key exist from set-up. With SWITCHBOARD_ROOT_KEY that key is the root
@@ -24,7 +25,8 @@ export async function ensureRootAccount(
       return { root, generatedKey: undefined, retired };
     }
     if (await stores.apiKeys.hasRootKey()) return { root, generatedKey: undefined, retired: 0 };
-    const { key } = await stores.apiKeys.create(root.id, {
+    // Set-up acts for the platform itself: the root account is its own.
+    const { key } = await stores.apiKeys.create(scopedAccount(root), {
       name: 'root (generated)',
       scopes: ALL_SCOPES,
       rootKey: true,

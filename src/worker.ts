@@ -64,10 +64,10 @@ export async function startWorker(
     // another run while this one may still be sending.
     claimMs: settings.attemptTimeoutMs + LEASE_MARGIN_MS + 5_000,
     log: logger,
-    async run({ id, webhookId }, sent) {
-      const result = await deliverer.deliver(id, sent);
+    async run(taken, sent) {
+      const result = await deliverer.deliver(taken.id, sent);
       // Disabled or deleted (its pending deliveries have ended skipped): its line goes.
-      if (result.webhookStopped) await scheduler.forget([webhookId]);
+      if (result.webhookStopped) await scheduler.forget([taken]);
       return {
         health: result.health,
         retryAt: result.retryInMs === undefined ? undefined : Date.now() + result.retryInMs,

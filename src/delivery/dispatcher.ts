@@ -133,7 +133,11 @@ export function startDispatcher(options: DispatcherOptions) {
     running.add(turn);
   }
 
-  subscriber.on('message', kick);
+  const heard = (_channel: string, message: string) => {
+    scheduler.heard(message);
+    kick();
+  };
+  subscriber.on('message', heard);
   void subscriber
     .subscribe(scheduler.wakeChannel)
     .catch((err: Error) => log.warn({ err: err.message }, 'wake-up channel unavailable; polling'));
@@ -146,7 +150,7 @@ export function startDispatcher(options: DispatcherOptions) {
     async close(): Promise<void> {
       stopped = true;
       clearTimeout(timer);
-      subscriber.off('message', kick);
+      subscriber.off('message', heard);
       await subscriber.unsubscribe().catch(() => {});
       while (running.size > 0) await Promise.allSettled([...running]);
       while (pumping) await new Promise((resolve) => setTimeout(resolve, 5));

@@ -4,6 +4,7 @@ import { grants, requiredScope, type Scope } from '../domain/scopes.ts';
 import { manages } from '../domain/tenancy.ts';
 import type { Account } from '../store/accounts.ts';
 import type { Credential } from '../store/api-keys.ts';
+import { scopedAccount, type ScopedAccount } from '../store/scoped.ts';
 import type { AuthCache } from './auth-cache.ts';
 import { ApiError, forbidden, unauthorized } from './errors.ts';
 
@@ -14,7 +15,7 @@ declare module 'fastify' {
     /** The key or token itself: its scopes, and whether it is a token. */
     credential: Credential;
     /** The account named in the path: the caller's own or one of its descendants. */
-    account: Account;
+    account: ScopedAccount;
   }
   interface FastifyContextConfig {
     /** The scope a route needs, when not the default (read for GET, manage for the rest). */
@@ -50,11 +51,11 @@ export function accountGuard(cache: AuthCache) {
     }
     const { accountId } = request.params as { accountId?: string };
     if (accountId === undefined || accountId === credential.account.id) {
-      request.account = credential.account;
+      request.account = scopedAccount(credential.account);
       return;
     }
     const target = isId(accountId) ? await cache.account(accountId) : null;
     if (!target || !manages(credential.account, target)) throw forbidden();
-    request.account = target;
+    request.account = scopedAccount(target);
   };
 }

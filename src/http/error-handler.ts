@@ -1,5 +1,13 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, InvalidInput, LimitReached } from '../domain/errors.ts';
+import {
+  Conflict,
+  DomainError,
+  Forbidden,
+  InvalidFields,
+  InvalidInput,
+  LimitReached,
+  NotFound,
+} from '../domain/errors.ts';
 import { ApiError } from './errors.ts';
 import { toValidationDetails } from './validation.ts';
 import { isDatabaseUnavailable } from '../store/db.ts';
@@ -45,9 +53,17 @@ function sendDomainError(reply: FastifyReply, request: FastifyRequest, error: Do
       [error.field]: { [error.code]: detail },
     });
   }
+  if (error instanceof InvalidFields) {
+    return send(reply, request, 400, 'validation error', error.problems);
+  }
   if (error instanceof LimitReached) {
     return send(reply, request, 409, error.message, { limit: error.limit, max: error.max });
   }
+  if (error instanceof NotFound) {
+    return send(reply, request, 404, 'bad identifier', { cause: error.message });
+  }
+  if (error instanceof Conflict) return send(reply, request, 409, error.message);
+  if (error instanceof Forbidden) return send(reply, request, 403, error.message, error.details);
   return send(reply, request, 400, error.message);
 }
 

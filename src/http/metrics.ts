@@ -21,10 +21,10 @@ function cachedPendingCount(ctx: RouteContext): () => Promise<number> {
   let running: Promise<number> | undefined;
   return async () => {
     if (cached && Date.now() - cached.at < PENDING_COUNT_TTL_MS) return cached.value;
-    running ??= ctx.db.pool
-      .query<{ n: string }>("SELECT count(*) AS n FROM deliveries WHERE status = 'pending'")
-      .then(({ rows }) => {
-        cached = { value: Number(rows[0]?.n ?? 0), at: Date.now() };
+    running ??= ctx.stores.deliveries
+      .countPending()
+      .then((value) => {
+        cached = { value, at: Date.now() };
         return cached.value;
       })
       .finally(() => {

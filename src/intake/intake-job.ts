@@ -1,5 +1,5 @@
 import type { ErrorObject } from 'ajv';
-import { checkEventInput, storableEvent } from '../delivery/event-input.ts';
+import { checkEventInput, storableEvent } from '../http/event-input.ts';
 import { isId } from '../domain/ids.ts';
 import { screenJson } from '../domain/json-text.ts';
 import { ApiError } from '../http/errors.ts';

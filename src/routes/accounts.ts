@@ -1,10 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { RouteContext } from '../app.ts';
-import { manages, visibleAncestors } from '../domain/tenancy.ts';
+import { visibleAncestors } from '../domain/tenancy.ts';
 import type { Account } from '../store/accounts.ts';
 import { envelope } from '../http/envelope.ts';
-import { conflict, fieldError, forbidden, validationError } from '../http/errors.ts';
 import { ListQuery, pageSizeOf, decodeCursor, pageOf } from '../http/pagination.ts';
 import {
   AccountParams,
@@ -14,7 +13,8 @@ import {
   AnswerOf,
   responsesOf,
 } from '../schemas/common.ts';
-import { checkExtraSize, extraOf, mergeExtra, splitDocument } from '../domain/kazoo-document.ts';
+import { extraOf } from '../domain/kazoo-document.ts';
+import { ACCOUNT_READ_ONLY } from '../services/accounts.ts';
 
 /**
  * Limits the account's webhooks inherit when they set none of their own (null removes one):
@@ -29,10 +29,9 @@ const WebhookDefaults = Type.Object(
 );
 const name = Type.String({ minLength: 1, maxLength: 128 });
 
-/** Fields only the server writes: echoed back in a write (Kazoo's UI posts its GET), ignored. */
-const READ_ONLY = new Set(['id', 'parent_id', 'tree', 'created', 'modified']);
-const KNOWN_FIELDS = new Set(['name', 'webhook_defaults']);
-const readOnly = Object.fromEntries([...READ_ONLY].map((k) => [k, Type.Optional(Type.Unknown())]));
+const readOnly = Object.fromEntries(
+  [...ACCOUNT_READ_ONLY].map((k) => [k, Type.Optional(Type.Unknown())]),
+);
 /**
  * Any other property (Kazoo's realm, timezone, ui_flags…) is kept as sent and returned, within
  * SWITCHBOARD_MAX_EXTRA_PROPERTIES_BYTES (domain/kazoo-document.ts).
@@ -49,16 +48,6 @@ const AccountUpdate = DataBody(
     { additionalProperties: true },
   ),
 );
-
-/** The store's columns for a webhook_defaults document (absent keys unchanged). */
-function defaultsColumns(
-  defaults: { rate_limit?: number | null; max_in_flight?: number | null } = {},
-) {
-  return {
-    ...(defaults.rate_limit !== undefined ? { webhookRateLimit: defaults.rate_limit } : {}),
-    ...(defaults.max_in_flight !== undefined ? { webhookMaxInFlight: defaults.max_in_flight } : {}),
-  };
-}
 
 /**
  * Kazoo's account view: `tree` lists the ancestors, root first — but only those the caller
@@ -93,31 +82,8 @@ const tags = ['accounts'];
 /** Routes that answer one account: serialised through the Account component. */
 const oneAccount = responsesOf(AnswerOf('Account'));
 
-function hasKeys(o: object): boolean {
-  return Object.keys(o).length > 0;
-}
-
-export function accountRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
-  const { stores } = ctx;
-
-  /** New defaults reach the scheduler at once for every webhook of the account that inherits them. */
-  async function applyDefaults(accountId: string): Promise<void> {
-    const webhooks = await stores.webhookTargets.limitsOfAccount(accountId);
-    await Promise.all(
-      webhooks.map((w) =>
-        ctx.scheduler.configure(w.id, w.accountId, w.maxInFlight, w.rateLimit).catch(() => {}),
-      ),
-    );
-  }
-
-  /** The document's properties that are not ours, kept within their size bound. */
-  function extraOfBody(data: Record<string, unknown>): Record<string, unknown> {
-    const { extra } = splitDocument(data, KNOWN_FIELDS, READ_ONLY);
-    const tooLarge = checkExtraSize(extra, ctx.config.limits.maxExtraPropertiesBytes);
-    if (tooLarge) throw validationError(tooLarge);
-    return extra;
-  }
-
+export function accountRoutes({ config, services }: RouteContext): FastifyPluginAsyncTypebox {
+  const accounts = services.accounts;
   return async (app) => {
     for (const url of ['/accounts/:accountId', '/accounts/:accountId/children']) {
       app.route({
@@ -132,15 +98,7 @@ export function accountRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
           response: oneAccount,
         },
         handler: async (request, reply) => {
-          const child = await stores.accounts.createChild(
-            request.account,
-            request.body.data.name,
-            ctx.config.limits.maxAccountDepth,
-            {
-              ...defaultsColumns(request.body.data.webhook_defaults),
-              extra: extraOfBody(request.body.data),
-            },
-          );
+          const child = await accounts.createChild(request.account, request.body.data);
           return reply.code(201).send(envelope(request, accountView(child, request.caller)));
         },
       });
@@ -172,24 +130,12 @@ export function accountRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
         response: oneAccount,
       },
       handler: async (request) => {
-        const { name, webhook_defaults } = request.body.data;
-        const given = extraOfBody(request.body.data);
-        // POST replaces the document (its name is required, its other properties are replaced);
-        // PATCH changes what it names (null removes a property).
-        const replace = request.method === 'POST';
-        if (name === undefined && (replace || (webhook_defaults === undefined && !hasKeys(given))))
-          throw fieldError('name', 'required', 'Field is required but missing');
-        const extra = replace ? given : mergeExtra(extraOf(request.account.extra), given);
-        const tooLarge = checkExtraSize(extra, ctx.config.limits.maxExtraPropertiesBytes);
-        if (tooLarge) throw validationError(tooLarge);
-        const updated = await stores.accounts.update(request.account.id, {
-          ...(name !== undefined ? { name } : {}),
-          ...defaultsColumns(webhook_defaults),
-          extra,
-        });
-        // Remembered accounts (the auth cache) must show the change at once, everywhere.
-        await ctx.auth.invalidate();
-        if (webhook_defaults) await applyDefaults(request.account.id);
+        // POST replaces the document; PATCH merges what it names.
+        const updated = await accounts.update(
+          request.account,
+          request.body.data,
+          request.method === 'POST' ? 'replace' : 'merge',
+        );
         return envelope(request, accountView(updated, request.caller));
       },
     });
@@ -205,18 +151,7 @@ export function accountRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request) => {
-        if (request.account.id === request.caller.id) {
-          throw forbidden('an account cannot delete itself; its parent can');
-        }
-        // A sub-account created meanwhile makes the delete fail on the foreign key: also a 409.
-        if (
-          (await stores.accounts.hasChildren(request.account.id)) ||
-          !(await stores.accounts.delete(request.account.id))
-        ) {
-          throw conflict('account has sub-accounts: delete them first');
-        }
-        // Its keys went with it: no API process may keep accepting them.
-        await ctx.auth.invalidate();
+        await accounts.delete(request.account, request.caller);
         return envelope(request, accountView(request.account, request.caller));
       },
     );
@@ -234,14 +169,9 @@ export function accountRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
           },
         },
         async (request) => {
-          const pageSize = pageSizeOf(request.query, ctx.config.limits);
+          const pageSize = pageSizeOf(request.query, config.limits);
           const [afterId] = (decodeCursor(request.query.start_key, 1) ?? []) as string[];
-          const rows = await stores.accounts.listBelow(
-            request.account,
-            depth,
-            pageSize + 1,
-            afterId,
-          );
+          const rows = await accounts.listBelow(request.account, depth, pageSize + 1, afterId);
           const { items, paging } = pageOf(rows, pageSize, request.query.start_key, (a) => [a.id]);
           return envelope(
             request,
@@ -264,8 +194,7 @@ export function accountRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         // A key never learns about accounts above its own: the list starts at the caller's account.
-        const ancestors = await stores.accounts.ancestors(request.account);
-        const visible = ancestors.filter((a) => manages(request.caller, a));
+        const visible = await accounts.visibleAncestors(request.account, request.caller);
         return envelope(
           request,
           visible.map((a) => ({ id: a.id, name: a.name })),

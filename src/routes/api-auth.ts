@@ -25,7 +25,7 @@ export function apiAuthRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        const issued = await ctx.stores.apiKeys.issueToken(request.body.data.api_key);
+        const issued = await ctx.services.keys.issueToken(request.body.data.api_key);
         if (!issued) throw unauthorized();
         return reply.code(201).send({
           auth_token: issued.token,

@@ -1,10 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { RouteContext } from '../app.ts';
-import { canGrant, DEFAULT_KEY_SCOPES, SCOPES, type Scope } from '../domain/scopes.ts';
+import { DEFAULT_KEY_SCOPES, SCOPES } from '../domain/scopes.ts';
 import type { ApiKey } from '../store/api-keys.ts';
 import { envelope } from '../http/envelope.ts';
-import { ApiError, notFound } from '../http/errors.ts';
 import { AccountParams, IdParam, SECURITY, StringEnum } from '../schemas/common.ts';
 
 /** The body is optional (Kazoo's `PUT …/api_key` takes none); a name helps tell keys apart. */
@@ -44,8 +43,8 @@ function keyView(key: ApiKey) {
 
 const tags = ['api keys'];
 
-export function apiKeyRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
-  const { stores } = ctx;
+export function apiKeyRoutes({ services }: RouteContext): FastifyPluginAsyncTypebox {
+  const keys = services.keys;
   return async (app) => {
     app.put(
       '/accounts/:accountId/api_keys',
@@ -63,20 +62,11 @@ export function apiKeyRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        // A token lives an hour; a key it made would outlive it. Keys are made with keys.
-        if (request.credential.kind === 'token') {
-          throw new ApiError(403, 'an auth token cannot create API keys: use an API key');
-        }
-        const scopes: Scope[] = request.body.data?.scopes ?? DEFAULT_KEY_SCOPES;
-        if (!canGrant(request.credential.scopes, scopes)) {
-          throw new ApiError(403, 'a key can only grant scopes it has', {
-            scopes: { held: request.credential.scopes, requested: scopes },
-          });
-        }
-        const { row, key } = await stores.apiKeys.create(request.account.id, {
-          name: request.body.data?.name,
-          scopes,
-        });
+        const { row, key } = await keys.create(
+          request.account,
+          request.credential,
+          request.body.data ?? {},
+        );
         return reply.code(201).send(envelope(request, { ...keyView(row), api_key: key }));
       },
     );
@@ -91,8 +81,7 @@ export function apiKeyRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
           summary: 'List API keys (no secrets)',
         },
       },
-      async (request) =>
-        envelope(request, (await stores.apiKeys.list(request.account.id)).map(keyView)),
+      async (request) => envelope(request, (await keys.list(request.account)).map(keyView)),
     );
 
     app.delete(
@@ -101,9 +90,7 @@ export function apiKeyRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
         schema: { tags, security: SECURITY, params: KeyParams, summary: 'Revoke an API key' },
       },
       async (request) => {
-        if (!(await stores.apiKeys.revoke(request.account.id, request.params.keyId)))
-          throw notFound('api key');
-        await ctx.auth.invalidate();
+        await keys.revoke(request.account, request.params.keyId);
         return envelope(request, { id: request.params.keyId, revoked: true });
       },
     );

@@ -8,7 +8,7 @@ import { envelope } from '../http/envelope.ts';
 import { fieldError, notFound } from '../http/errors.ts';
 import { PageQuery, decodeCursor, pageOf, pageSizeOf } from '../http/pagination.ts';
 import { StringEnum, AccountParams, SECURITY } from '../schemas/common.ts';
-import { attemptView } from '../store/attempts.ts';
+import { attemptView } from './views/attempt.ts';
 import { AttemptPage } from '../schemas/attempt.ts';
 import { WebhookParams } from './webhooks.ts';
 
@@ -98,10 +98,7 @@ export function attemptRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request) => {
-        const webhook = await ctx.stores.webhooks.find(
-          request.account.id,
-          request.params.webhookId,
-        );
+        const webhook = await ctx.stores.webhooks.find(request.account, request.params.webhookId);
         if (!webhook) throw notFound('webhook');
         return page(request, request.query, webhook.id);
       },

@@ -6,7 +6,7 @@ import { newId } from '../domain/ids.ts';
 import { reachedBy } from '../domain/call-control.ts';
 import { webhookReceives } from '../domain/matching.ts';
 import { managesOnPath } from '../domain/tenancy.ts';
-import { storableEvent } from '../delivery/event-input.ts';
+import { storableEvent } from '../http/event-input.ts';
 import { pushOrLeave, withLimits } from '../delivery/fanout.ts';
 import { envelope } from '../http/envelope.ts';
 import { conflict, fieldError, notFound } from '../http/errors.ts';
@@ -130,7 +130,9 @@ export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
         if (!event) throw notFound('event');
         const deliveries = await stores.deliveries.ofEvent(event, request.caller.id);
         const pending = deliveries.flatMap((d) =>
-          d.status === 'pending' && d.webhookId ? [{ id: d.id, webhookId: d.webhookId }] : [],
+          d.status === 'pending' && d.webhookId
+            ? [{ id: d.id, webhookId: d.webhookId, accountId: d.accountId }]
+            : [],
         );
         // Where each pending delivery stands in line; without Redis the states are just unknown.
         const states = await scheduler.queueStates(pending).catch(() => new Map<string, string>());
@@ -209,10 +211,7 @@ export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        const webhook = await ctx.stores.webhooks.find(
-          request.account.id,
-          request.params.webhookId,
-        );
+        const webhook = await ctx.stores.webhooks.find(request.account, request.params.webhookId);
         if (!webhook) throw notFound('webhook');
         if (!webhook.enabled)
           throw conflict('webhook is disabled: enable it before recovering its deliveries');

@@ -22,7 +22,7 @@ export function healthRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
       { schema: { tags: ['operations'], summary: 'Postgres and Redis are reachable' } },
       async (_request, reply) => {
         const [postgres, redis] = await Promise.allSettled([
-          within(2000, ctx.db.pool.query('SELECT 1')),
+          within(2000, ctx.db.ping()),
           within(2000, ctx.redis.ping()),
         ]);
         const checks = {

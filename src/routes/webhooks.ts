@@ -2,22 +2,9 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { RouteContext } from '../app.ts';
-import { activeSecrets, type PreviousSecret } from '../domain/signing.ts';
-import { unmaskPassword } from '../domain/uri.ts';
 import { spellDialect } from '../domain/dialects/dialect.ts';
-import {
-  checkDocument,
-  checkDocumentLimits,
-  documentFromInput,
-  mergePatch,
-  WEBHOOK_READ_ONLY,
-  type WebhookDocument,
-} from '../domain/webhook-document.ts';
-import { checkExtraSize, extraOf, mergeExtra, splitDocument } from '../domain/kazoo-document.ts';
 import { coerceDocumentBody } from '../http/kazoo-documents.ts';
-import { checkUrlTarget, parseAllowList } from '../delivery/ssrf.ts';
 import { envelope } from '../http/envelope.ts';
-import { fieldError, notFound, validationError } from '../http/errors.ts';
 import { ListQuery, pageSizeOf, decodeCursor, pageOf } from '../http/pagination.ts';
 import {
   AccountParams,
@@ -34,20 +21,17 @@ import {
   WebhookPatch,
   webhookFields,
 } from '../schemas/webhook.ts';
-import { documentOf, webhookSummary, webhookView, type WebhookRow } from '../store/webhooks.ts';
+import type { WebhookRow } from '../store/webhooks.ts';
+import { webhookSummary, webhookView } from './views/webhook.ts';
 import { circuitAt, type CircuitView } from '../delivery/scheduler/queue-state.ts';
 
 export const WebhookParams = Type.Object({ ...AccountParams.properties, webhookId: IdParam });
-
-const DEFAULT_SECRET_GRACE_MS = 24 * 60 * 60 * 1000;
 
 const tags = ['webhooks'];
 
 /** Routes that answer one webhook: serialised through the Webhook component. */
 const oneWebhook = responsesOf(AnswerOf('Webhook'));
 
-const KNOWN_FIELDS = new Set(Object.keys(webhookFields));
-const READ_ONLY = new Set(WEBHOOK_READ_ONLY);
 /**
  * Before the schema runs: Kazoo's type slips ("2", "true") in known fields are fixed, and the
  * dialect's other spellings (`profile`, `format: "jambonz"`) become `dialect`.
@@ -62,76 +46,28 @@ async function coerceWebhookBody(request: FastifyRequest): Promise<void> {
   }
 }
 
-export function webhookRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
-  const { stores } = ctx;
-  const allow = parseAllowList(ctx.config.allowedTargets);
+/** A webhook with its circuit, as the API shows it (an open circuit past its time: half open). */
+function withCircuit({ row, circuit }: { row: WebhookRow; circuit: CircuitView }) {
+  const shown = circuitAt(circuit, Date.now());
+  return {
+    ...webhookView(row),
+    circuit: {
+      state: shown.state,
+      ...(shown.until !== undefined && shown.state === 'open'
+        ? { until: new Date(shown.until).toISOString() }
+        : {}),
+      failures: shown.failures,
+    },
+  };
+}
 
-  /**
-   * Schema rules, then the rules the schema cannot say, the configured sizes, then the SSRF
-   * guard on literal IPs. A uri echoed back with its masked password keeps the stored one.
-   */
-  function validDocument(candidate: Record<string, unknown>, stored?: WebhookRow): WebhookDocument {
-    if (stored && typeof candidate.uri === 'string') {
-      candidate.uri = unmaskPassword(candidate.uri, stored.uri);
-    }
-    const details = checkDocument(candidate);
-    if (details) throw validationError(details);
-    const doc = candidate as unknown as WebhookDocument;
-    const tooLarge = checkDocumentLimits(doc, ctx.config.limits);
-    if (tooLarge) throw validationError(tooLarge);
-    const target = checkUrlTarget(new URL(doc.uri), allow);
-    if (!target.ok) throw fieldError('uri', 'blocked_target', target.reason);
-    return doc;
-  }
+/** The signing secrets as the API shows them. */
+function secretView({ secret, active }: { secret: string; active: string[] }) {
+  return { secret, active_secrets: active };
+}
 
-  /** The document's properties that are not ours, kept within their size bound. */
-  function validExtra(extra: Record<string, unknown>): Record<string, unknown> {
-    const tooLarge = checkExtraSize(extra, ctx.config.limits.maxExtraPropertiesBytes);
-    if (tooLarge) throw validationError(tooLarge);
-    return extra;
-  }
-
-  const closed: CircuitView = { state: 'closed', failures: 0 };
-
-  /** The webhook with its circuit, as the scheduler sees it now (closed when Redis cannot say). */
-  async function viewWithCircuit(row: WebhookRow) {
-    const circuits = await ctx.scheduler.circuits([row.id]).catch(() => new Map());
-    const circuit = circuitAt(circuits.get(row.id) ?? closed, Date.now());
-    return {
-      ...webhookView(row),
-      circuit: {
-        state: circuit.state,
-        ...(circuit.until !== undefined && circuit.state === 'open'
-          ? { until: new Date(circuit.until).toISOString() }
-          : {}),
-        failures: circuit.failures,
-      },
-    };
-  }
-
-  /**
-   * After a write: a webhook turned off has its pending deliveries skipped and its line dropped;
-   * one still on gets its (possibly new) limits in the scheduler at once.
-   */
-  async function applyToDeliveries(row: WebhookRow): Promise<void> {
-    if (!row.enabled) {
-      await stores.deliveries.skipPending(row.id, 'webhook disabled');
-      await ctx.scheduler.forget([row.id]).catch(() => {});
-      return;
-    }
-    const limits = (await stores.webhookTargets.limits([row.id])).get(row.id);
-    if (limits)
-      await ctx.scheduler
-        .configure(row.id, row.accountId, limits.maxInFlight, limits.rateLimit)
-        .catch(() => {});
-  }
-
-  async function load(accountId: string, webhookId: string): Promise<WebhookRow> {
-    const row = await stores.webhooks.find(accountId, webhookId);
-    if (!row) throw notFound('webhook');
-    return row;
-  }
-
+export function webhookRoutes({ config, services }: RouteContext): FastifyPluginAsyncTypebox {
+  const webhooks = services.webhooks;
   return async (app) => {
     app.get(
       '/accounts/:accountId/webhooks',
@@ -145,9 +81,9 @@ export function webhookRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request) => {
-        const pageSize = pageSizeOf(request.query, ctx.config.limits);
+        const pageSize = pageSizeOf(request.query, config.limits);
         const [afterId] = (decodeCursor(request.query.start_key, 1) ?? []) as string[];
-        const rows = await stores.webhooks.list(request.account.id, pageSize + 1, afterId);
+        const rows = await webhooks.list(request.account, pageSize + 1, afterId);
         const { items, paging } = pageOf(rows, pageSize, request.query.start_key, (w) => [w.id]);
         return envelope(request, items.map(webhookSummary), paging);
       },
@@ -166,17 +102,10 @@ export function webhookRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
       },
       preValidation: coerceWebhookBody,
       handler: async (request, reply) => {
-        const { known, extra } = splitDocument(request.body.data, KNOWN_FIELDS, READ_ONLY);
-        const doc = validDocument(documentFromInput(known) as unknown as Record<string, unknown>);
-        const row = await stores.webhooks.create(
-          request.account.id,
-          doc,
-          ctx.config.limits.maxWebhooksPerAccount,
-          validExtra(extra),
-        );
+        const created = await webhooks.create(request.account, request.body.data);
         return reply
           .code(201)
-          .send(envelope(request, { ...webhookView(row), circuit: closed, secret: row.secret }));
+          .send(envelope(request, { ...withCircuit(created), secret: created.row.secret }));
       },
     });
 
@@ -198,9 +127,7 @@ export function webhookRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
           },
         },
         async (request) =>
-          envelope(request, {
-            reenabled: await stores.webhooks.reenable(request.account.id, scope),
-          }),
+          envelope(request, { reenabled: await webhooks.reenable(request.account, scope) }),
       );
     }
 
@@ -218,7 +145,7 @@ export function webhookRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
       async (request) =>
         envelope(
           request,
-          await viewWithCircuit(await load(request.account.id, request.params.webhookId)),
+          withCircuit(await webhooks.read(request.account, request.params.webhookId)),
         ),
     );
 
@@ -236,15 +163,12 @@ export function webhookRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
         preValidation: coerceWebhookBody,
       },
       async (request) => {
-        const current = await load(request.account.id, request.params.webhookId);
-        const { known, extra } = splitDocument(request.body.data, KNOWN_FIELDS, READ_ONLY);
-        const doc = validDocument(
-          documentFromInput(known) as unknown as Record<string, unknown>,
-          current,
+        const replaced = await webhooks.replace(
+          request.account,
+          request.params.webhookId,
+          request.body.data,
         );
-        const row = await stores.webhooks.replace(current, doc, validExtra(extra));
-        await applyToDeliveries(row);
-        return envelope(request, await viewWithCircuit(row));
+        return envelope(request, withCircuit(replaced));
       },
     );
 
@@ -262,20 +186,12 @@ export function webhookRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
         preValidation: coerceWebhookBody,
       },
       async (request) => {
-        const current = await load(request.account.id, request.params.webhookId);
-        const { known, extra } = splitDocument(
+        const patched = await webhooks.patch(
+          request.account,
+          request.params.webhookId,
           request.body.data as Record<string, unknown>,
-          KNOWN_FIELDS,
-          READ_ONLY,
         );
-        const doc = validDocument(mergePatch(documentOf(current), known), current);
-        const row = await stores.webhooks.replace(
-          current,
-          doc,
-          validExtra(mergeExtra(extraOf(current.extra), extra)),
-        );
-        await applyToDeliveries(row);
-        return envelope(request, await viewWithCircuit(row));
+        return envelope(request, withCircuit(patched));
       },
     );
 
@@ -291,23 +207,11 @@ export function webhookRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request) => {
-        const row = await load(request.account.id, request.params.webhookId);
         // Its pending deliveries end now, not when a worker next finds the webhook gone.
-        await stores.deliveries.skipPending(row.id, 'webhook deleted');
-        await stores.webhooks.delete(request.account.id, row.id);
-        await ctx.scheduler.forget([row.id]).catch(() => {});
+        const row = await webhooks.delete(request.account, request.params.webhookId);
         return envelope(request, webhookView(row));
       },
     );
-
-    const secretView = (row: WebhookRow) => ({
-      secret: row.secret,
-      active_secrets: activeSecrets(
-        row.secret,
-        row.previousSecrets as unknown as PreviousSecret[],
-        new Date(),
-      ),
-    });
 
     app.get(
       '/accounts/:accountId/webhooks/:webhookId/secret',
@@ -320,7 +224,10 @@ export function webhookRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request) =>
-        envelope(request, secretView(await load(request.account.id, request.params.webhookId))),
+        envelope(
+          request,
+          secretView(await webhooks.secrets(request.account, request.params.webhookId)),
+        ),
     );
 
     app.put(
@@ -340,16 +247,12 @@ export function webhookRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request) => {
-        const row = await load(request.account.id, request.params.webhookId);
         const data = request.body?.data ?? {};
-        const graceMs =
-          data.grace_period_seconds !== undefined
-            ? data.grace_period_seconds * 1000
-            : DEFAULT_SECRET_GRACE_MS;
-        return envelope(
-          request,
-          secretView(await stores.webhooks.rotateSecret(row, graceMs, data.secret)),
-        );
+        const rotated = await webhooks.rotateSecret(request.account, request.params.webhookId, {
+          secret: data.secret,
+          graceSeconds: data.grace_period_seconds,
+        });
+        return envelope(request, secretView(rotated));
       },
     );
   };

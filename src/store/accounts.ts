@@ -3,6 +3,7 @@ import type { Database } from './db.ts';
 import { newId } from '../domain/ids.ts';
 import { childTree } from '../domain/tenancy.ts';
 import { managedBy } from './tenancy.ts';
+import type { ScopedAccount } from './scoped.ts';
 
 export type { Account };
 
@@ -28,7 +29,7 @@ export function accountStore({ prisma }: Database) {
 
     /** A sub-account; the tree may grow at most `maxDepth` levels deep (LimitReached). */
     async createChild(
-      parent: Account,
+      parent: ScopedAccount,
       name: string,
       maxDepth?: number,
       defaults: Omit<AccountChanges, 'name'> = {},
@@ -54,7 +55,7 @@ export function accountStore({ prisma }: Database) {
     },
 
     /** Renames and/or sets the defaults its webhooks inherit (undefined: unchanged, null: none). */
-    update(id: string, changes: AccountChanges): Promise<Account> {
+    update({ id }: ScopedAccount, changes: AccountChanges): Promise<Account> {
       return prisma.account.update({ where: { id }, data: columns(changes) });
     },
 
@@ -81,7 +82,7 @@ export function accountStore({ prisma }: Database) {
         .filter((a): a is Account => a !== undefined);
     },
 
-    async hasChildren(id: string): Promise<boolean> {
+    async hasChildren({ id }: ScopedAccount): Promise<boolean> {
       return (await prisma.account.count({ where: { parentId: id }, take: 1 })) > 0;
     },
 
@@ -89,7 +90,7 @@ export function accountStore({ prisma }: Database) {
      * Deletes a leaf account with its keys, tokens and webhooks (cascade); events stay for the
      * log. False when it has children (the tree's foreign key restricts it).
      */
-    async delete(id: string): Promise<boolean> {
+    async delete({ id }: ScopedAccount): Promise<boolean> {
       try {
         await prisma.account.deleteMany({ where: { id } });
         return true;

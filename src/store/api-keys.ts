@@ -2,6 +2,7 @@ import type { ApiKey, Account } from '../generated/prisma/client.ts';
 import type { Database } from './db.ts';
 import { hashToken, keyPrefix, newId, newSecretToken } from '../domain/ids.ts';
 import { ALL_SCOPES, DEFAULT_KEY_SCOPES, type Scope } from '../domain/scopes.ts';
+import type { ScopedAccount } from './scoped.ts';
 
 export type { ApiKey };
 
@@ -29,7 +30,7 @@ export interface NewKey {
 export function apiKeyStore({ prisma }: Database) {
   return {
     /** Creates a key; the returned `key` is the only time the secret exists in clear. */
-    async create(accountId: string, options: NewKey = {}) {
+    async create({ id: accountId }: ScopedAccount, options: NewKey = {}) {
       const key = options.key ?? newSecretToken('sbk');
       const row = await prisma.apiKey.create({
         data: {
@@ -80,11 +81,11 @@ export function apiKeyStore({ prisma }: Database) {
       return (await prisma.apiKey.count({ where: { rootKey: true }, take: 1 })) > 0;
     },
 
-    list(accountId: string): Promise<ApiKey[]> {
+    list({ id: accountId }: ScopedAccount): Promise<ApiKey[]> {
       return prisma.apiKey.findMany({ where: { accountId }, orderBy: { created: 'asc' } });
     },
 
-    async revoke(accountId: string, id: string): Promise<boolean> {
+    async revoke({ id: accountId }: ScopedAccount, id: string): Promise<boolean> {
       const { count } = await prisma.apiKey.deleteMany({ where: { id, accountId } });
       if (count > 0) await prisma.authToken.deleteMany({ where: { apiKeyId: id } });
       return count > 0;

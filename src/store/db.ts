@@ -9,6 +9,8 @@ import { PrismaClient } from '../generated/prisma/client.ts';
 export interface Database {
   prisma: PrismaClient;
   pool: pg.Pool;
+  /** Answers once Postgres does (readiness). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -47,6 +49,9 @@ export function openDatabase(
   return {
     prisma,
     pool,
+    async ping() {
+      await pool.query('SELECT 1');
+    },
     async close() {
       await prisma.$disconnect();
       await pool.end();

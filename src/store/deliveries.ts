@@ -121,8 +121,20 @@ export function deliveryStore({ pool }: Database) {
     },
 
     /** Ends a webhook's pending deliveries as skipped (it was disabled or deleted). */
-    async skipPending(webhookId: string, why: string): Promise<void> {
-      await pool.query(
+    /** How many deliveries are pending, across every tenant (/metrics). */
+    async countPending(): Promise<number> {
+      const { rows } = await pool.query<{ n: string }>(
+        "SELECT count(*) AS n FROM deliveries WHERE status = 'pending'",
+      );
+      return Number(rows[0]?.n ?? 0);
+    },
+
+    async skipPending(
+      webhookId: string,
+      why: string,
+      client: pg.Pool | pg.PoolClient = pool,
+    ): Promise<void> {
+      await client.query(
         `UPDATE deliveries SET status = 'skipped', last_error = $2, lease_until = NULL, modified = now()
      WHERE webhook_id = $1 AND status = 'pending'`,
         [webhookId, why],
@@ -186,6 +198,7 @@ export function deliveryStore({ pool }: Database) {
       const { rows } = await pool.query<{
         id: string;
         webhookId: string | null;
+        accountId: string;
         status: string;
         trigger: string;
         tries: number;
@@ -194,7 +207,7 @@ export function deliveryStore({ pool }: Database) {
         created: Date;
         modified: Date;
       }>(
-        `SELECT d.id, d.webhook_id AS "webhookId", d.status, d.trigger, d.tries, d.last_error AS "lastError",
+        `SELECT d.id, d.webhook_id AS "webhookId", d.account_id AS "accountId", d.status, d.trigger, d.tries, d.last_error AS "lastError",
        d.next_attempt_at AS "nextAttemptAt", d.created, d.modified
      FROM deliveries d JOIN accounts a ON a.id = d.account_id
      WHERE d.event_account_id = $1 AND d.event_id = $2 AND ${managedBySql('a', '$3')}

@@ -1,24 +1,24 @@
 import { Prisma, type Webhook as WebhookRow } from '../generated/prisma/client.ts';
 import type { Database } from './db.ts';
 import { newId } from '../domain/ids.ts';
-import { maskPassword } from '../domain/uri.ts';
 import { generateSecret, rotateSecret, type PreviousSecret } from '../domain/signing.ts';
 import type { WebhookDocument } from '../domain/webhook-document.ts';
 import { LimitReached } from '../domain/errors.ts';
-import { extraOf } from '../domain/kazoo-document.ts';
 import { managedBy } from './tenancy.ts';
+import type { ScopedAccount } from './scoped.ts';
+import type pg from 'pg';
 
 export type { WebhookRow };
 
 /** Webhooks: rows in Postgres, documents (Kazoo's field names) in the API. */
-export function webhookStore({ prisma }: Database) {
+export function webhookStore({ prisma, pool }: Database) {
   return {
     /**
      * Creates a webhook unless the account already has `maxPerAccount` (LimitReached). The account
      * row is locked meanwhile, so concurrent creates cannot both slip under the limit.
      */
     create(
-      accountId: string,
+      { id: accountId }: ScopedAccount,
       doc: WebhookDocument,
       maxPerAccount = Infinity,
       extra: Record<string, unknown> = {},
@@ -44,13 +44,13 @@ export function webhookStore({ prisma }: Database) {
       });
     },
 
-    find(accountId: string, id: string): Promise<WebhookRow | null> {
-      return prisma.webhook.findFirst({ where: { id, accountId } });
+    find(account: ScopedAccount, id: string): Promise<WebhookRow | null> {
+      return prisma.webhook.findFirst({ where: { id, accountId: account.id } });
     },
 
-    list(accountId: string, take: number, afterId?: string): Promise<WebhookRow[]> {
+    list(account: ScopedAccount, take: number, afterId?: string): Promise<WebhookRow[]> {
       return prisma.webhook.findMany({
-        where: { accountId, ...(afterId ? { id: { gt: afterId } } : {}) },
+        where: { accountId: account.id, ...(afterId ? { id: { gt: afterId } } : {}) },
         orderBy: { id: 'asc' },
         take,
       });
@@ -62,13 +62,14 @@ export function webhookStore({ prisma }: Database) {
      * it alone).
      */
     replace(
+      account: ScopedAccount,
       current: WebhookRow,
       doc: WebhookDocument,
       extra: Record<string, unknown>,
     ): Promise<WebhookRow> {
       const enabledChanged = doc.enabled !== current.enabled;
       return prisma.webhook.update({
-        where: { id: current.id },
+        where: { id: current.id, accountId: account.id },
         data: {
           ...rowFields(doc),
           extra: extra as Prisma.InputJsonObject,
@@ -93,12 +94,25 @@ export function webhookStore({ prisma }: Database) {
       });
     },
 
-    async delete(accountId: string, id: string): Promise<boolean> {
-      const { count } = await prisma.webhook.deleteMany({ where: { id, accountId } });
-      return count > 0;
+    /** Deletes a webhook of `account` (in the caller's transaction when given `client`). */
+    async delete(
+      account: ScopedAccount,
+      id: string,
+      client: pg.Pool | pg.PoolClient = pool,
+    ): Promise<boolean> {
+      const { rowCount } = await client.query(
+        'DELETE FROM webhooks WHERE id = $1 AND account_id = $2',
+        [id, account.id],
+      );
+      return (rowCount ?? 0) > 0;
     },
 
-    rotateSecret(row: WebhookRow, graceMs: number, newSecret?: string): Promise<WebhookRow> {
+    rotateSecret(
+      account: ScopedAccount,
+      row: WebhookRow,
+      graceMs: number,
+      newSecret?: string,
+    ): Promise<WebhookRow> {
       const next = rotateSecret(
         row.secret,
         row.previousSecrets as unknown as PreviousSecret[],
@@ -107,7 +121,7 @@ export function webhookStore({ prisma }: Database) {
         newSecret,
       );
       return prisma.webhook.update({
-        where: { id: row.id },
+        where: { id: row.id, accountId: account.id },
         data: { secret: next.secret, previousSecrets: next.previousSecrets as object[] },
       });
     },
@@ -116,7 +130,8 @@ export function webhookStore({ prisma }: Database) {
      * Kazoo's bulk re-enable: only hooks the system disabled (they carry a disable_reason) come
      * back, with their failure history cleared. `scope` is one account or it and its descendants.
      */
-    async reenable(accountId: string, scope: 'account' | 'descendants'): Promise<number> {
+    async reenable(account: ScopedAccount, scope: 'account' | 'descendants'): Promise<number> {
+      const accountId = account.id;
       const { count } = await prisma.webhook.updateMany({
         where: {
           enabled: false,
@@ -178,38 +193,4 @@ export function documentOf(row: WebhookRow): WebhookDocument {
   // Only when set: the documents of hooks that are not call-control read as they always did.
   if (row.callControl) doc.call_control = true;
   return doc;
-}
-
-/** A webhook as the API shows it: its uri's password masked (documentOf keeps it, for writes). */
-export function webhookView(row: WebhookRow) {
-  const doc = documentOf(row);
-  return {
-    // Properties that are not ours first: our fields always win.
-    ...extraOf(row.extra),
-    id: row.id,
-    ...doc,
-    uri: maskPassword(doc.uri),
-    ...(row.disableReason ? { disable_reason: row.disableReason } : {}),
-    created: row.created.toISOString(),
-    modified: row.modified.toISOString(),
-  };
-}
-
-/** Kazoo's list summary. */
-export function webhookSummary(row: WebhookRow) {
-  const doc = documentOf(row);
-  return {
-    // Kazoo's UI groups the list by the `group` it keeps in each webhook.
-    ...extraOf(row.extra),
-    id: row.id,
-    name: doc.name,
-    uri: maskPassword(doc.uri),
-    ...(doc.hook !== undefined ? { hook: doc.hook } : {}),
-    ...(doc.event_types !== undefined ? { event_types: doc.event_types } : {}),
-    // What a list needs to tell webhooks apart: the receivers' dialect, and call-control hooks.
-    ...(doc.dialect !== undefined ? { dialect: doc.dialect } : {}),
-    ...(doc.call_control ? { call_control: true } : {}),
-    enabled: doc.enabled,
-    ...(row.disableReason ? { disable_reason: row.disableReason } : {}),
-  };
 }

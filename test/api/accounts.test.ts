@@ -313,7 +313,9 @@ describe('an account tree: reseller → customer → sub-customer', () => {
 
   it('the store refuses to delete an account with children even past the route check', async () => {
     const { stores } = await import('../../src/store/stores.ts');
-    expect(await stores(t.db).accounts.delete(customer.id)).toBe(false);
+    const { scopedAccount } = await import('../../src/store/scoped.ts');
+    const row = await stores(t.db).accounts.find(customer.id);
+    expect(await stores(t.db).accounts.delete(scopedAccount(row!))).toBe(false);
     expect(await t.db.prisma.account.count({ where: { id: customer.id } })).toBe(1);
   });
 });

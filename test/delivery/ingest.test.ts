@@ -69,7 +69,9 @@ describe('POST /v2/accounts/{A}/events', () => {
     expect(rows).toHaveLength(3);
     // No worker runs here: each delivery waits in its webhook's line in Redis.
     const lined = () =>
-      t.scheduler.queueStates(rows.map((r) => ({ id: r.id, webhookId: hook.id })));
+      t.scheduler.queueStates(
+        rows.map((r) => ({ id: r.id, webhookId: hook.id, accountId: tenant.account.id })),
+      );
     await eventually(async () => [...(await lined()).values()].every((s) => s === 'queued'), 2_000);
     await api(t.app, tenant.key).delete(`/v2/accounts/${tenant.account.id}/webhooks/${hook.id}`);
   });

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { Redis } from 'ioredis';
+import { redisConnection } from '../../src/redis.ts';
+import { partitionOf } from '../../src/delivery/scheduler/keys.ts';
 import {
   createScheduler,
   type Pushed,
@@ -14,8 +15,8 @@ import {
  * The scheduler's scripts on the real Redis, with a clock the test moves: which delivery goes
  * next, caps, rate limits, circuits, retries and what the reconciler may push back.
  */
-describe('the delivery scheduler', () => {
-  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+describe.each([16, 1])('the delivery scheduler, lines in %i partition(s)', (partitions) => {
+  const redis = redisConnection(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', false);
   let clock = 1_000_000;
   let s: Scheduler;
   const CLAIM = 10_000;
@@ -31,6 +32,7 @@ describe('the delivery scheduler', () => {
         circuitFailures: 3,
         circuitOpenMs: 1_000,
         circuitMaxOpenMs: 3_000,
+        schedulerPartitions: partitions,
       },
       () => clock,
     );
@@ -56,14 +58,19 @@ describe('the delivery scheduler', () => {
       CLAIM,
     );
   const hooks = (taken: Taken[]) => taken.map((t) => t.webhookId);
+  /** A webhook of the account deliveries() gives it by default. */
+  const ref = (webhookId: string) => ({ webhookId, accountId: `acct-${webhookId}` });
 
   it('shares one take between webhooks in turn, and lets a single busy webhook fill it', async () => {
     await s.push(deliveries('x', 10, { maxInFlight: 100 }));
     await s.push(deliveries('y', 10, { maxInFlight: 100 }));
-    const shared = await take(6);
-    expect(hooks(shared)).toEqual(['x', 'y', 'x', 'y', 'x', 'y']);
-    await release(shared);
-    await s.forget(['y']);
+    const taken = await take(6);
+    const shared = hooks(taken);
+    // In turn: three each, never the same webhook twice in a row (whichever went first).
+    expect(shared.filter((w) => w === 'x')).toHaveLength(3);
+    expect(shared.every((w, i) => i === 0 || w !== shared[i - 1])).toBe(true);
+    await release(taken);
+    await s.forget([ref('y')]);
     expect(hooks(await take(6))).toEqual(Array(6).fill('x'));
   });
 
@@ -139,7 +146,7 @@ describe('the delivery scheduler', () => {
   it('opens the circuit after repeated timeouts, lets one probe through when it is due, and closes on an answer', async () => {
     await s.push(deliveries('dead', 20));
     await release(await take(3), 'down');
-    expect((await s.circuits(['dead'])).get('dead')).toMatchObject({
+    expect((await s.circuits([ref('dead')])).get('dead')).toMatchObject({
       state: 'open',
       until: clock + 1_000,
     });
@@ -154,7 +161,7 @@ describe('the delivery scheduler', () => {
     expect(await take(10)).toHaveLength(0);
     // The probe times out too: open again, for twice as long.
     await release(probe, 'down');
-    expect((await s.circuits(['dead'])).get('dead')).toMatchObject({
+    expect((await s.circuits([ref('dead')])).get('dead')).toMatchObject({
       state: 'open',
       until: clock + 2_000,
     });
@@ -162,7 +169,7 @@ describe('the delivery scheduler', () => {
     const second = await take(10);
     expect(second).toHaveLength(1);
     await release(second, 'up');
-    expect((await s.circuits(['dead'])).get('dead')).toEqual({ state: 'closed', failures: 0 });
+    expect((await s.circuits([ref('dead')])).get('dead')).toEqual({ state: 'closed', failures: 0 });
     expect(await take(10)).toHaveLength(4);
     expect((await s.stats()).circuitsOpened).toBe(2);
   });
@@ -172,7 +179,10 @@ describe('the delivery scheduler', () => {
     await release(await take(2), 'down');
     await release(await take(1), 'up');
     await release(await take(2), 'down');
-    expect((await s.circuits(['flaky'])).get('flaky')).toEqual({ state: 'closed', failures: 2 });
+    expect((await s.circuits([ref('flaky')])).get('flaky')).toEqual({
+      state: 'closed',
+      failures: 2,
+    });
   });
 
   it('the reconciler’s push adds what is neither waiting nor in flight, and only that', async () => {
@@ -195,7 +205,7 @@ describe('the delivery scheduler', () => {
   it('forgets a webhook’s line when it is disabled or deleted', async () => {
     const lost = deliveries('gone', 5);
     await s.push(lost);
-    await s.forget(['gone']);
+    await s.forget([ref('gone')]);
     expect(await take(10)).toHaveLength(0);
     expect([...(await s.queueStates(lost)).values()]).toEqual(Array(5).fill('unknown'));
   });
@@ -215,5 +225,39 @@ describe('the delivery scheduler', () => {
       'throttled',
       'throttled',
     ]);
+  });
+  it('judges a pending delivery by the rules TAKE applies: probes, account caps, expired claims', async () => {
+    const dead = deliveries('probe', 12);
+    await s.push(dead);
+    await release(await take(3), 'down');
+    expect([...(await s.queueStates(dead.slice(3, 4))).values()]).toEqual(['circuit_open']);
+    clock += 1_000;
+    // The circuit's time is up: the next delivery goes as its probe…
+    expect([...(await s.queueStates(dead.slice(3, 4))).values()]).toEqual(['queued']);
+    await take(10);
+    // …and while the probe is out, the others wait for it.
+    expect([...(await s.queueStates(dead.slice(5, 6))).values()]).toEqual(['at_capacity']);
+
+    const mine = [
+      ...deliveries('m1', 4, { accountId: 'acct-m' }),
+      ...deliveries('m2', 4, { accountId: 'acct-m' }),
+    ];
+    await s.push(mine);
+    expect(await take(20)).toHaveLength(6); // the account's cap
+    const states = [...(await s.queueStates(mine)).values()];
+    expect(states.filter((x) => x === 'in_flight')).toHaveLength(6);
+    expect(states.filter((x) => x === 'at_capacity')).toHaveLength(2);
+
+    // A claim that expired, of a delivery not back in line: the reconciler will put it back.
+    clock += CLAIM + 1;
+    expect(new Set((await s.queueStates(mine)).values())).toEqual(new Set(['unknown', 'queued']));
+  });
+
+  it('keeps every webhook of an account in the account’s partition', () => {
+    const seen = new Set<number>();
+    for (let i = 0; i < 200; i++) seen.add(partitionOf(`account-${i}`, 16));
+    expect(seen.size).toBe(16);
+    expect(partitionOf('account-7', 16)).toBe(partitionOf('account-7', 16));
+    expect(partitionOf('account-7', 1)).toBe(0);
   });
 });

@@ -10,6 +10,7 @@ import { createScheduler, type Scheduler } from '../../src/delivery/scheduler/sc
 import { fanOutStoredEvents } from '../../src/delivery/fanout.ts';
 import { stores } from '../../src/store/stores.ts';
 import { ALL_SCOPES } from '../../src/domain/scopes.ts';
+import { scopedAccount } from '../../src/store/scoped.ts';
 import { copyOfTemplate } from './database.ts';
 
 export interface TestApp {
@@ -73,7 +74,10 @@ export async function startTestApp(base: Config = testConfig()): Promise<TestApp
 export async function createTenant(db: Database, name = 'tenant') {
   const store = stores(db);
   const account = await store.accounts.createRoot(name);
-  const { key } = await store.apiKeys.create(account.id, { name: 'test', scopes: ALL_SCOPES });
+  const { key } = await store.apiKeys.create(scopedAccount(account), {
+    name: 'test',
+    scopes: ALL_SCOPES,
+  });
   return { account, key };
 }
 

@@ -1,12 +1,18 @@
-import type { Redis, Result } from 'ioredis';
-import { FORGET, PUSH, RELEASE, TAKE } from './scripts.ts';
-import { queueState, RATE_BURST_MS, type CircuitView, type QueueState } from './queue-state.ts';
+import type { RedisClient } from '../../redis.ts';
+import { partitionKeys, partitionOf, wakeChannel, type PartitionKeys } from './keys.ts';
+import { RATE_BURST_MS, type CircuitView, type QueueState } from './queue-state.ts';
+import { schedulerScripts } from './scripts.ts';
 
 /**
  * The delivery scheduler: which delivery goes out next, cluster-wide. Postgres holds every
  * delivery and its state; Redis holds the line each webhook's deliveries wait in, what is in
- * flight, rate limits and circuits (scripts.ts). Losing Redis loses nothing: the reconciler puts
+ * flight, rate limits and circuits (keys.ts, lua/). Losing Redis loses nothing: the reconciler puts
  * pending deliveries back in line.
+ *
+ * The lines are split into partitions (keys.ts), each in one hash slot: on a Redis Cluster they
+ * spread over its shards. Every call works partition by partition, all partitions at once; a
+ * worker learns which partitions have work from what each call answers, from the announcements of
+ * pushes, and by looking again at any partition it has not heard of for a while.
  */
 
 /** A delivery to put in line, with its webhook's limits (null: the defaults). */
@@ -20,10 +26,14 @@ export interface Pushed {
   dueAt?: number;
 }
 
-export interface Taken {
-  id: string;
+/** A webhook, as the scheduler finds its partition: by the account it belongs to. */
+export interface WebhookRef {
   webhookId: string;
   accountId: string;
+}
+
+export interface Taken extends WebhookRef {
+  id: string;
 }
 
 /** How a delivery's turn ended. */
@@ -40,130 +50,223 @@ export interface SchedulerSettings {
   circuitFailures: number;
   circuitOpenMs: number;
   circuitMaxOpenMs: number;
-}
-
-interface ScriptCommands {
-  sbPush(prefix: string, now: string, json: string, onlyIfAbsent: string): Promise<number>;
-  sbTake(
-    prefix: string,
-    now: string,
-    max: number,
-    claimMs: number,
-    defaultCap: number,
-    accountCap: number,
-    burstMs: number,
-  ): Promise<[string[], string | null]>;
-  sbRelease(
-    prefix: string,
-    now: string,
-    json: string,
-    failures: number,
-    openMs: number,
-    maxOpenMs: number,
-  ): Promise<number>;
-  sbForget(prefix: string, now: string, ...webhookIds: string[]): Promise<number>;
-}
-
-declare module 'ioredis' {
-  interface RedisCommander<Context> {
-    sbPush(...args: Parameters<ScriptCommands['sbPush']>): Result<number, Context>;
-    sbTake(
-      ...args: Parameters<ScriptCommands['sbTake']>
-    ): Result<[string[], string | null], Context>;
-    sbRelease(...args: Parameters<ScriptCommands['sbRelease']>): Result<number, Context>;
-    sbForget(...args: Parameters<ScriptCommands['sbForget']>): Result<number, Context>;
-  }
+  schedulerPartitions: number;
 }
 
 /** Deliveries pushed per script call: keeps each call short, so others are not held up. */
 const PUSH_CHUNK = 2_000;
 
+/** A partition not heard of for this long is looked at again (a missed announcement). */
+const LOOK_AGAIN_MS = 1_000;
+
+/** Rounds of takes in one cycle, when some partitions had more than their share. */
+const TAKE_ROUNDS = 3;
+
+/** What this process last learnt of a partition. */
+interface PartitionHint {
+  /** Webhooks that could be served then. */
+  due: number;
+  /** The earliest time one may be served (ms); Infinity when its lines are empty. */
+  nextAt: number;
+  /** When it was learnt (this process's clock). */
+  seenAt: number;
+}
+
 export function createScheduler(
-  redis: Redis,
+  redis: RedisClient,
   redisPrefix: string,
   settings: SchedulerSettings,
-  /** Tests drive time; in production Redis's own clock is used, the same for every worker. */
+  /** Tests drive time; in production each Redis's own clock is used, the same for every worker. */
   clock?: () => number,
 ) {
-  const prefix = `${redisPrefix}:sched:`;
-  for (const [name, lua] of [
-    ['sbPush', PUSH],
-    ['sbTake', TAKE],
-    ['sbRelease', RELEASE],
-    ['sbForget', FORGET],
-  ] as const) {
-    if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: 0, lua });
-  }
+  const partitions = Math.max(1, settings.schedulerPartitions);
+  const keys: PartitionKeys[] = Array.from({ length: partitions }, (_, p) =>
+    partitionKeys(redisPrefix, p, partitions),
+  );
+  const run = schedulerScripts(redis);
+  const channel = wakeChannel(redisPrefix);
   const now = () => (clock ? String(clock()) : '');
+  const localNow = () => (clock ? clock() : Date.now());
+  const partitionOfAccount = (accountId: string) => partitionOf(accountId, partitions);
+  const hints: (PartitionHint | undefined)[] = Array(partitions).fill(undefined);
+  let rotation = 0;
+
+  function byPartition<T>(items: T[], accountOf: (item: T) => string): Map<number, T[]> {
+    const groups = new Map<number, T[]>();
+    for (const item of items) {
+      const p = partitionOfAccount(accountOf(item));
+      const group = groups.get(p);
+      if (group) group.push(item);
+      else groups.set(p, [item]);
+    }
+    return groups;
+  }
+
+  /** Something may have become ready in `p`: it is worth a take. */
+  function mayHaveWork(p: number, at: number): void {
+    const hint = hints[p];
+    hints[p] = {
+      due: Math.max(hint?.due ?? 0, 1),
+      nextAt: Math.min(hint?.nextAt ?? at, at),
+      seenAt: hint?.seenAt ?? at,
+    };
+  }
+
+  function learn(p: number, next: string | null | false, due: number, at: number): void {
+    hints[p] = { due, nextAt: next ? Number(next) : Infinity, seenAt: at };
+  }
+
+  const hasWork = (hint: PartitionHint, at: number) => hint.due > 0 || hint.nextAt <= at;
+
+  /**
+   * `want` shared between partitions by how many webhooks each has ready (their turn is per
+   * webhook, so a partition with many waits gets more), remainders going round in turn.
+   */
+  function shares(want: number, candidates: number[]): Map<number, number> {
+    const weight = (p: number) => Math.max(hints[p]?.due ?? 1, 1);
+    const total = candidates.reduce((sum, p) => sum + weight(p), 0);
+    const out = new Map<number, number>();
+    let given = 0;
+    for (const p of candidates) {
+      const share = Math.floor((want * weight(p)) / total);
+      out.set(p, share);
+      given += share;
+    }
+    rotation = (rotation + 1) % partitions;
+    const order = [...candidates].sort(
+      (a, b) =>
+        ((a - rotation + partitions) % partitions) - ((b - rotation + partitions) % partitions),
+    );
+    for (let i = 0; given < want; i = (i + 1) % order.length, given++) {
+      out.set(order[i], out.get(order[i])! + 1);
+    }
+    for (const [p, share] of out) if (share === 0) out.delete(p);
+    return out;
+  }
+
+  async function take(want: number, claimMs: number): Promise<Taken[]> {
+    const at = localNow();
+    const stale = keys.flatMap((_, p) => {
+      const hint = hints[p];
+      return hint === undefined || at - hint.seenAt >= LOOK_AGAIN_MS ? [p] : [];
+    });
+    await Promise.all(
+      stale.map(async (p) => {
+        const [next, due] = await run<[string | null, number]>('peek', keys[p], now());
+        learn(p, next, due, at);
+      }),
+    );
+    const perPartition: Taken[][] = [];
+    let left = want;
+    for (let round = 0; round < TAKE_ROUNDS && left > 0; round++) {
+      const candidates = keys.flatMap((_, p) => (hasWork(hints[p]!, at) ? [p] : []));
+      if (candidates.length === 0) break;
+      let filled = false;
+      const rounds = await Promise.all(
+        [...shares(left, candidates)].map(async ([p, share]) => {
+          const [flat, next, due] = await run<[string[], string | null, number]>(
+            'take',
+            keys[p],
+            now(),
+            share,
+            claimMs,
+            settings.webhookMaxInFlight,
+            settings.accountMaxInFlight,
+            RATE_BURST_MS,
+          );
+          learn(p, next, due, at);
+          const taken: Taken[] = [];
+          for (let i = 0; i < flat.length; i += 3)
+            taken.push({ id: flat[i], webhookId: flat[i + 1], accountId: flat[i + 2] });
+          if (taken.length === share) filled = true;
+          return taken;
+        }),
+      );
+      for (const taken of rounds) {
+        left -= taken.length;
+        perPartition.push(taken);
+      }
+      if (!filled) break;
+    }
+    return interleave(perPartition);
+  }
 
   return {
-    prefix,
-    /** The channel a push announces new work on. */
-    wakeChannel: `${prefix}wake`,
+    /** The channel a push announces new work on (the message: the partition). */
+    wakeChannel: channel,
+
+    /** An announcement heard on wakeChannel: that partition has new work. */
+    heard(message: string): void {
+      const p = Number(message);
+      if (Number.isInteger(p) && p >= 0 && p < partitions) mayHaveWork(p, localNow());
+    },
 
     /** Puts deliveries in line. `onlyIfAbsent`: not those waiting or in flight already (the reconciler). */
     async push(deliveries: Pushed[], options: { onlyIfAbsent?: boolean } = {}): Promise<number> {
-      let added = 0;
-      for (let i = 0; i < deliveries.length; i += PUSH_CHUNK) {
-        const chunk = deliveries.slice(i, i + PUSH_CHUNK);
-        const webhooks: Record<string, [string, number | null, number | null]> = {};
-        const dueNow = clock ? clock() : Date.now();
-        for (const d of chunk) webhooks[d.webhookId] = [d.accountId, d.maxInFlight, d.rateLimit];
-        const json = JSON.stringify({
-          w: webhooks,
-          d: chunk.map((d) => [d.webhookId, d.id, d.dueAt ?? dueNow]),
-        });
-        added += await redis.sbPush(prefix, now(), json, options.onlyIfAbsent ? '1' : '0');
+      const dueNow = localNow();
+      const calls: Promise<number>[] = [];
+      for (const [p, group] of byPartition(deliveries, (d) => d.accountId)) {
+        mayHaveWork(p, dueNow);
+        for (let i = 0; i < group.length; i += PUSH_CHUNK) {
+          const chunk = group.slice(i, i + PUSH_CHUNK);
+          const webhooks: Record<string, [string, number | null, number | null]> = {};
+          for (const d of chunk) webhooks[d.webhookId] = [d.accountId, d.maxInFlight, d.rateLimit];
+          const json = JSON.stringify({
+            w: webhooks,
+            d: chunk.map((d) => [d.webhookId, d.id, d.dueAt ?? dueNow]),
+          });
+          calls.push(
+            run<number>('push', keys[p], now(), json, options.onlyIfAbsent ? '1' : '0', channel, p),
+          );
+        }
       }
-      return added;
+      return (await Promise.all(calls)).reduce((sum, n) => sum + n, 0);
     },
 
     /**
      * One round trip of a worker: end the turns of `released`, then take up to `max` deliveries,
-     * each claimed for `claimMs`. `nextAt` is when the earliest webhook still waiting may go.
+     * each claimed for `claimMs`. `nextAt` is when it is next worth asking, if nothing is heard.
      */
     async cycle(
       released: Released[],
       max: number,
       claimMs: number,
     ): Promise<{ taken: Taken[]; nextAt: number | undefined }> {
-      const pipeline = redis.pipeline();
-      if (released.length > 0) {
-        pipeline.sbRelease(
-          prefix,
+      const at = localNow();
+      const releasing = [...byPartition(released, (r) => r.accountId)].map(([p, group]) => {
+        mayHaveWork(p, at);
+        return run<number>(
+          'release',
+          keys[p],
           now(),
           JSON.stringify(
-            released.map((r) => [r.webhookId, r.accountId, r.id, r.health, r.retryAt ?? null]),
+            group.map((r) => [r.webhookId, r.accountId, r.id, r.health, r.retryAt ?? null]),
           ),
           settings.circuitFailures,
           settings.circuitOpenMs,
           settings.circuitMaxOpenMs,
         );
+      });
+      // Sent before the takes, on the same connections: a take sees the slots they freed.
+      const [taken] = await Promise.all([
+        max > 0 ? take(max, claimMs) : Promise.resolve([]),
+        Promise.all(releasing),
+      ]);
+      if (max === 0) return { taken, nextAt: undefined };
+      let nextAt = Infinity;
+      for (const hint of hints) {
+        if (hint) nextAt = Math.min(nextAt, hint.nextAt, hint.seenAt + LOOK_AGAIN_MS);
       }
-      if (max > 0) {
-        pipeline.sbTake(
-          prefix,
-          now(),
-          max,
-          claimMs,
-          settings.webhookMaxInFlight,
-          settings.accountMaxInFlight,
-          RATE_BURST_MS,
-        );
-      }
-      const results = (await pipeline.exec()) ?? [];
-      for (const [error] of results) if (error) throw error;
-      if (max === 0) return { taken: [], nextAt: undefined };
-      const [flat, next] = results[results.length - 1][1] as [string[], string | null];
-      const taken: Taken[] = [];
-      for (let i = 0; i < flat.length; i += 3)
-        taken.push({ id: flat[i], webhookId: flat[i + 1], accountId: flat[i + 2] });
-      return { taken, nextAt: next === null ? undefined : Number(next) };
+      return { taken, nextAt: Number.isFinite(nextAt) ? nextAt : undefined };
     },
 
-    /** A webhook disabled or deleted: drop its line and its circuit. */
-    async forget(webhookIds: string[]): Promise<void> {
-      if (webhookIds.length > 0) await redis.sbForget(prefix, now(), ...webhookIds);
+    /** Webhooks disabled or deleted: drop their lines and their circuits. */
+    async forget(webhooks: WebhookRef[]): Promise<void> {
+      await Promise.all(
+        [...byPartition(webhooks, (w) => w.accountId)].map(([p, group]) =>
+          run('forget', keys[p], ...new Set(group.map((w) => w.webhookId))),
+        ),
+      );
     },
 
     /** New limits of a webhook take effect at its next turn, not only with its next delivery. */
@@ -173,74 +276,37 @@ export function createScheduler(
       maxInFlight: number | null,
       rateLimit: number | null,
     ): Promise<void> {
-      const key = `${prefix}cfg:${webhookId}`;
-      await redis
-        .multi()
-        .hset(key, 'a', accountId, 'cap', maxInFlight ?? '', 'rate', rateLimit ?? '')
-        .pexpire(key, 7 * 86_400_000)
-        .exec();
+      const { config } = keys[partitionOfAccount(accountId)];
+      await redis.hset(config, webhookId, `${accountId}|${maxInFlight ?? ''}|${rateLimit ?? ''}`);
     },
 
-    /** A webhook's circuit as the API shows it. */
-    async circuits(webhookIds: string[]): Promise<Map<string, CircuitView>> {
-      const pipeline = redis.pipeline();
-      for (const id of webhookIds) pipeline.hmget(`${prefix}brk:${id}`, 'state', 'until', 'fails');
-      const results = (await pipeline.exec()) ?? [];
-      const views = new Map<string, CircuitView>();
-      webhookIds.forEach((id, i) => {
-        const [state, until, fails] = (results[i]?.[1] ?? []) as (string | null)[];
-        views.set(id, circuitView(state, until, fails));
-      });
-      return views;
+    /** Webhooks' circuits as the API shows them. */
+    async circuits(webhooks: WebhookRef[]): Promise<Map<string, CircuitView>> {
+      const states = await Promise.all(
+        webhooks.map((w) =>
+          redis.hget(keys[partitionOfAccount(w.accountId)].circuits, w.webhookId),
+        ),
+      );
+      return new Map(webhooks.map((w, i) => [w.webhookId, circuitView(states[i])]));
     },
 
-    /** Where each pending delivery stands in line (GET …/events/{E}). */
-    async queueStates(
-      deliveries: { id: string; webhookId: string }[],
-    ): Promise<Map<string, QueueState>> {
-      const at = clock ? clock() : Date.now();
-      const webhookIds = [...new Set(deliveries.map((d) => d.webhookId))];
-      const pipeline = redis.pipeline();
-      for (const d of deliveries) {
-        pipeline.zscore(`${prefix}run:${d.webhookId}`, d.id);
-        pipeline.zscore(`${prefix}q:${d.webhookId}`, d.id);
-      }
-      for (const w of webhookIds) {
-        pipeline.hmget(`${prefix}brk:${w}`, 'state', 'until', 'fails');
-        pipeline.hmget(`${prefix}cfg:${w}`, 'cap', 'rate');
-        pipeline.get(`${prefix}tat:${w}`);
-        pipeline.zcount(`${prefix}run:${w}`, `(${at}`, '+inf');
-      }
-      const r = ((await pipeline.exec()) ?? []).map(([, value]) => value);
-      const perWebhook = new Map<string, Parameters<typeof queueState>[1]>();
-      webhookIds.forEach((w, i) => {
-        const base = deliveries.length * 2 + i * 4;
-        const [state, until, fails] = r[base] as (string | null)[];
-        const [cap, rate] = r[base + 1] as (string | null)[];
-        perWebhook.set(w, {
-          circuit: circuitView(state, until, fails),
-          maxInFlight: Number(cap) || settings.webhookMaxInFlight,
-          rateLimit: Number(rate) || 0,
-          rateState: r[base + 2] === null ? undefined : Number(r[base + 2]),
-          inFlight: Number(r[base + 3]),
-        });
-      });
+    /** Where each pending delivery stands in line (GET …/events/{E}), as TAKE would judge it now. */
+    async queueStates(deliveries: Taken[]): Promise<Map<string, QueueState>> {
       const states = new Map<string, QueueState>();
-      deliveries.forEach((d, i) => {
-        const running = r[i * 2] as string | null;
-        const waiting = r[i * 2 + 1] as string | null;
-        states.set(
-          d.id,
-          queueState(
-            {
-              claimUntil: running === null ? undefined : Number(running),
-              dueAt: waiting === null ? undefined : Number(waiting),
-            },
-            perWebhook.get(d.webhookId)!,
-            at,
-          ),
-        );
-      });
+      await Promise.all(
+        [...byPartition(deliveries, (d) => d.accountId)].map(async ([p, group]) => {
+          const answer = await run<QueueState[]>(
+            'state',
+            keys[p],
+            now(),
+            settings.webhookMaxInFlight,
+            settings.accountMaxInFlight,
+            RATE_BURST_MS,
+            ...group.flatMap((d) => [d.webhookId, d.accountId, d.id]),
+          );
+          group.forEach((d, i) => states.set(d.id, answer[i]));
+        }),
+      );
       return states;
     },
 
@@ -250,29 +316,43 @@ export function createScheduler(
       circuitsOpened: number;
       webhooksWaiting: number;
     }> {
-      const [[, open], [, opened], [, waiting]] = ((await redis
-        .pipeline()
-        .zcard(`${prefix}open`)
-        .get(`${prefix}opened`)
-        .zcard(`${prefix}ready`)
-        .exec()) ?? []) as [unknown, unknown][];
-      return {
-        circuitsOpen: Number(open),
-        circuitsOpened: Number(opened ?? 0),
-        webhooksWaiting: Number(waiting),
-      };
+      const perPartition = await Promise.all(
+        keys.map((k) =>
+          Promise.all([
+            redis.zcard(k.open),
+            redis.hget(k.counters, 'opened'),
+            redis.zcard(k.ready),
+          ]),
+        ),
+      );
+      return perPartition.reduce(
+        (sum, [open, opened, waiting]) => ({
+          circuitsOpen: sum.circuitsOpen + open,
+          circuitsOpened: sum.circuitsOpened + Number(opened ?? 0),
+          webhooksWaiting: sum.webhooksWaiting + waiting,
+        }),
+        { circuitsOpen: 0, circuitsOpened: 0, webhooksWaiting: 0 },
+      );
     },
   };
 }
 
-function circuitView(
-  state: string | null,
-  until: string | null,
-  fails: string | null,
-): CircuitView {
+/** Takes of several partitions, one of each in turn: the order webhooks were served in. */
+function interleave(lists: Taken[][]): Taken[] {
+  const out: Taken[] = [];
+  for (let i = 0; out.length < lists.reduce((n, l) => n + l.length, 0); i++) {
+    for (const list of lists) if (i < list.length) out.push(list[i]);
+  }
+  return out;
+}
+
+/** A circuit as stored (`state|until|failures|opens`) → as the API shows it. */
+function circuitView(stored: string | null): CircuitView {
+  if (!stored) return { state: 'closed', failures: 0 };
+  const [state, until, fails] = stored.split('|');
   if (state === 'open' || state === 'half_open')
-    return { state, until: Number(until), failures: Number(fails ?? 0) };
-  return { state: 'closed', failures: Number(fails ?? 0) };
+    return { state, until: Number(until), failures: Number(fails) };
+  return { state: 'closed', failures: Number(fails) };
 }
 
 export type Scheduler = ReturnType<typeof createScheduler>;

@@ -1,7 +1,7 @@
 import type { Static } from '@sinclair/typebox';
 import type { ValidateFunction } from 'ajv';
-import { ensurePayloadFits } from '../http/errors.ts';
-import { compileBodyValidator } from '../http/validation.ts';
+import { ensurePayloadFits } from './errors.ts';
+import { compileBodyValidator } from './validation.ts';
 import { EventInput } from '../schemas/event.ts';
 import type { NewEvent } from '../store/events.ts';
 

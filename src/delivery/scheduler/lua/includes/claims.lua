@@ -1,0 +1,51 @@
+-- Claims of deliveries in flight: CLAIMS holds `w|a|id` → expiry, RUNNING and ACCOUNT_RUNNING
+-- count them per webhook and per account. Needs the locals READY, QUEUE, INDEX, CLAIMS, RUNNING,
+-- ACCOUNT_RUNNING and HELD, and lines.lua.
+
+local function claimOf(w, a, id)
+  return w .. '|' .. a .. '|' .. id
+end
+
+-- One delivery of w (of account a) fewer in flight; counts at zero are removed.
+local function countDown(w, a)
+  if redis.call('HINCRBY', RUNNING, w, -1) <= 0 then redis.call('HDEL', RUNNING, w) end
+  if a ~= '' and redis.call('HINCRBY', ACCOUNT_RUNNING, a, -1) <= 0 then
+    redis.call('HDEL', ACCOUNT_RUNNING, a)
+  end
+end
+
+-- w goes back in turn at once if its head is due (else when it is).
+local function wake(w, now)
+  local m, due = headOf(w)
+  if m then redis.call('ZADD', READY, 'LT', math.max(due, now), w) end
+end
+
+-- The webhooks a's cap held back are woken: one of a's deliveries has ended.
+local function wakeHeld(a, now)
+  local from, to = '[' .. a .. '|', '(' .. a .. '}'
+  local held = redis.call('ZRANGEBYLEX', HELD, from, to)
+  for _, m in ipairs(held) do wake(string.sub(m, #a + 2), now) end
+  if #held > 0 then redis.call('ZREMRANGEBYLEX', HELD, from, to) end
+end
+
+local function claim(w, a, id, untilMs)
+  redis.call('ZADD', CLAIMS, untilMs, claimOf(w, a, id))
+  redis.call('HINCRBY', RUNNING, w, 1)
+  if a ~= '' then redis.call('HINCRBY', ACCOUNT_RUNNING, a, 1) end
+end
+
+-- Ends a claim (once: a second report of the same turn finds it ended). → true if it was held.
+local function unclaim(member, now)
+  if redis.call('ZREM', CLAIMS, member) == 0 then return false end
+  local w, a = string.match(member, '^([^|]*)|([^|]*)|')
+  countDown(w, a)
+  if a ~= '' then wakeHeld(a, now) end
+  wake(w, now)
+  return true
+end
+
+-- Claims that expired (their worker died mid-delivery) free their slots; at most `limit` a call.
+local function expireClaims(now, limit)
+  local expired = redis.call('ZRANGE', CLAIMS, '-inf', now, 'BYSCORE', 'LIMIT', 0, limit)
+  for _, m in ipairs(expired) do unclaim(m, now) end
+end

@@ -1,0 +1,65 @@
+--[[
+  RELEASE: ends deliveries' turns.
+
+  KEYS[1] ready     KEYS[2] queue      KEYS[3] index    KEYS[4] claims
+  KEYS[5] running   KEYS[6] accountRunning   KEYS[7] held   KEYS[8] circuits
+  KEYS[9] open      KEYS[10] counters
+
+  ARGV[1] now (ms; '' = Redis's clock)
+  ARGV[2] json [[webhook, account, delivery, health, retryAt|null], …]
+  ARGV[3] timeouts or connection errors in a row that open a circuit
+  ARGV[4] how long a circuit first stays open (ms); doubles per reopening
+  ARGV[5] the longest it stays open (ms)
+
+  Returns the number of circuits opened.
+
+  Each delivery's claim ends (a second report of the same turn, carrying only its retry, finds it
+  ended already), a retry goes back in line due then, and what the end unblocks is woken. Health
+  'down' (a timeout or connection error) counts towards opening the webhook's circuit (and
+  reopens a half-open one, for twice as long); 'up' (the endpoint answered) closes it; '' leaves it.
+]]
+local READY, QUEUE, INDEX, CLAIMS = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local RUNNING, ACCOUNT_RUNNING, HELD, CIRCUITS = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+local OPEN, COUNTERS = KEYS[9], KEYS[10]
+--- @include "clock"
+--- @include "lines"
+--- @include "claims"
+
+local items = cjson.decode(ARGV[2])
+local failuresToOpen = tonumber(ARGV[3])
+local openMs = tonumber(ARGV[4])
+local maxOpenMs = tonumber(ARGV[5])
+
+local function circuitOf(w)
+  local v = redis.call('HGET', CIRCUITS, w)
+  if not v then return 'closed', 0, 0 end
+  local s, _, f, o = string.match(v, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)$')
+  return s, tonumber(f) or 0, tonumber(o) or 0
+end
+
+local opened = 0
+for _, r in ipairs(items) do
+  local w, a, id, health, retry = r[1], r[2], r[3], r[4], r[5]
+  -- Ending the claim wakes w; a retry put back in line may make it due sooner or later.
+  local ended = unclaim(w .. '|' .. a .. '|' .. id, now)
+  local retried = retry ~= cjson.null
+  if retried then requeue(w, id, tonumber(retry)) end
+  if health == 'down' then
+    local state, fails, opens = circuitOf(w)
+    fails = fails + 1
+    if state == 'half_open' or (state == 'closed' and fails >= failuresToOpen) then
+      opens = opens + 1
+      local untilMs = now + math.min(openMs * 2 ^ (opens - 1), maxOpenMs)
+      redis.call('HSET', CIRCUITS, w, 'open|' .. tostring(untilMs) .. '|' .. fails .. '|' .. opens)
+      redis.call('ZADD', OPEN, untilMs, w)
+      redis.call('HINCRBY', COUNTERS, 'opened', 1)
+      opened = opened + 1
+    elseif state == 'closed' then
+      redis.call('HSET', CIRCUITS, w, 'closed|0|' .. fails .. '|' .. opens)
+    end
+  elseif health == 'up' then
+    if redis.call('HDEL', CIRCUITS, w) == 1 then redis.call('ZREM', OPEN, w) end
+  end
+  if retried or not ended then wake(w, now) end
+end
+return opened

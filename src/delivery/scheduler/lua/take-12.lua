@@ -1,0 +1,89 @@
+--[[
+  TAKE: the next deliveries of this partition, served webhook by webhook in turn.
+
+  KEYS[1] ready     KEYS[2] queue      KEYS[3] index    KEYS[4] claims
+  KEYS[5] running   KEYS[6] accountRunning   KEYS[7] held   KEYS[8] config
+  KEYS[9] pace      KEYS[10] circuits  KEYS[11] open     KEYS[12] counters
+
+  ARGV[1] now (ms; '' = Redis's clock)
+  ARGV[2] most deliveries to take
+  ARGV[3] how long each is claimed (ms)
+  ARGV[4] a webhook's cap when it sets none
+  ARGV[5] an account's cap
+  ARGV[6] a rate limit's burst (ms' worth)
+
+  Returns { {delivery, webhook, account, …}, the earliest ready score left or false,
+            webhooks that may be served now }.
+
+  Webhooks go in the order of their ready score, one delivery per visit. One that is held (open
+  circuit, at its cap or its account's, over its rate) is re-scored to when it may go, or, when
+  only an ending delivery can free it, to when its claims would expire: RELEASE wakes it sooner.
+  A half-open circuit lets one probe through.
+]]
+local READY, QUEUE, INDEX, CLAIMS = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local RUNNING, ACCOUNT_RUNNING, HELD, CONFIG = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+local PACE, CIRCUITS, OPEN, COUNTERS = KEYS[9], KEYS[10], KEYS[11], KEYS[12]
+--- @include "clock"
+--- @include "lines"
+--- @include "limits"
+--- @include "claims"
+
+local max = tonumber(ARGV[2])
+local claimMs = tonumber(ARGV[3])
+local defaultCap = tonumber(ARGV[4])
+local accountCap = tonumber(ARGV[5])
+local burstMs = tonumber(ARGV[6])
+
+expireClaims(now, 100)
+local out = {}
+local taken = 0
+local visits = 0
+-- A webhook served goes back in line a microsecond-step after now, behind every webhook already
+-- waiting and every one served before it in this call, yet still within this call's reach: one
+-- busy webhook can fill the call, many webhooks share it in turn.
+local reach = now + 0.999
+while taken < max and visits < max * 4 + 16 do
+  local top = redis.call('ZRANGE', READY, '-inf', reach, 'BYSCORE', 'LIMIT', 0, 1)
+  if #top == 0 then break end
+  local w = top[1]
+  visits = visits + 1
+  local head, due, more = headOf(w)
+  if not head then
+    redis.call('ZREM', READY, w)
+  elseif due > now then
+    redis.call('ZADD', READY, due, w)
+  else
+    local reason, untilMs, a, go = holdOf(w, now, defaultCap, accountCap, burstMs)
+    if reason == 'account_at_capacity' then
+      redis.call('ZADD', HELD, 0, a .. '|' .. w)
+    end
+    if reason then
+      redis.call('ZADD', READY, untilMs or (now + claimMs), w)
+    else
+      if go.probe then
+        local circuit = circuitOf(w)
+        if circuit.state == 'open' then
+          redis.call('HSET', CIRCUITS, w, 'half_open|' .. tostring(circuit.untilMs) .. '|' ..
+            circuit.fails .. '|' .. circuit.opens)
+        end
+      end
+      if go.tat then
+        redis.call('HSET', PACE, w, tostring(go.tat + go.interval))
+      end
+      dequeue(w, head)
+      local id = idOf(w, head)
+      claim(w, a, id, now + claimMs)
+      out[#out + 1] = id
+      out[#out + 1] = w
+      out[#out + 1] = a
+      taken = taken + 1
+      if more then
+        redis.call('ZADD', READY, now + math.min(taken, 999) * 0.001, w)
+      else
+        redis.call('ZREM', READY, w)
+      end
+    end
+  end
+end
+local first = redis.call('ZRANGE', READY, 0, 0, 'WITHSCORES')
+return { out, first[2] or false, redis.call('ZCOUNT', READY, '-inf', now + 0.999) }

@@ -1,0 +1,23 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../config.ts';
+import type { Scheduler } from '../delivery/scheduler/scheduler.ts';
+import { InvalidFields, type FieldProblems } from '../domain/errors.ts';
+import type { Stores } from '../store/stores.ts';
+
+/** What every service is built from: the settings, the stores, the scheduler and a logger. */
+export interface ServiceDeps {
+  config: Config;
+  stores: Stores;
+  scheduler: Scheduler;
+  log: Pick<FastifyBaseLogger, 'warn' | 'info'>;
+  /**
+   * Tells every API process to forget the keys and accounts it remembers: called after anything
+   * that takes access away or changes an account (http/auth-cache.ts).
+   */
+  accessChanged(): Promise<void>;
+}
+
+/** The problems a document check found, as the error a service throws. */
+export function validationFailure(problems: FieldProblems): InvalidFields {
+  return new InvalidFields(problems);
+}
