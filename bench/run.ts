@@ -13,6 +13,8 @@
  *   ceilings  undici → receiver, BullMQ addBulk and no-op processor (bench/ceilings.ts)
  *   ingest    the APIs alone, batches of 100 and single events (bench/scenarios/ingest.ts)
  *   burst     3,000 events × 10 webhooks (bench/scenarios/burst.ts)
+ *   cold      single events at 1,000/s on a cluster that has served nothing yet, no warm-up
+ *             (bench/scenarios/ladder.ts; run first of the end-to-end scenarios; BENCH_COLD_LADDER)
  *   ladder    single events at rising rates (bench/scenarios/ladder.ts)
  *   noisy     a slow tenant's backlog beside three quiet tenants (bench/scenarios/noisy.ts)
  *   throttle  a webhook with rate_limit 50 (bench/scenarios/throttle.ts)
@@ -70,12 +72,12 @@ import { REPO_ROOT, startCluster, type Cluster, type Env } from './processes.ts'
 import { summarise } from './profile-summary.ts';
 import { burst } from './scenarios/burst.ts';
 import { ingest } from './scenarios/ingest.ts';
-import { ladder } from './scenarios/ladder.ts';
+import { coldLadder, ladder } from './scenarios/ladder.ts';
 import { noisy } from './scenarios/noisy.ts';
 import { throttle } from './scenarios/throttle.ts';
 
-const ALL_SCENARIOS = ['ceilings', 'ingest', 'burst', 'ladder', 'noisy', 'throttle'];
-const E2E_SCENARIOS = ['burst', 'ladder', 'noisy', 'throttle'];
+const ALL_SCENARIOS = ['ceilings', 'ingest', 'cold', 'burst', 'ladder', 'noisy', 'throttle'];
+const E2E_SCENARIOS = ['cold', 'burst', 'ladder', 'noisy', 'throttle'];
 
 const S: Settings = {
   scenarios: envList('BENCH_SCENARIOS', ALL_SCENARIOS),
@@ -88,6 +90,9 @@ const S: Settings = {
   burstEvents: envInt('BENCH_EVENTS', 3000),
   burstWebhooks: Math.max(1, envInt('BENCH_WEBHOOKS', 10)),
   ladder: envList('BENCH_LADDER', ['250', '500', '1000', '1500', '2000', '2500', '3000'])
+    .map(Number)
+    .filter((n) => n > 0),
+  coldLadder: envList('BENCH_COLD_LADDER', ['1000'])
     .map(Number)
     .filter((n) => n > 0),
   stepSeconds: Math.max(1, envInt('BENCH_STEP_SECONDS', 8)),
@@ -435,6 +440,12 @@ async function main(): Promise<string> {
       });
       clusters.push(cluster);
       const ctx = await context(cluster, db, dbName);
+      // `cold` must meet the processes before anything else has warmed them.
+      if (selected('cold')) {
+        await measured('cold', cluster, () => coldLadder(ctx));
+        const pending = await settle(ctx, 'cold');
+        if (pending) outcomes[outcomes.length - 1].usage!.pendingAfter = pending;
+      }
       await warmUp(ctx);
       const scenarios: Record<string, () => Promise<Section>> = {
         burst: () => burst(ctx),
@@ -442,7 +453,7 @@ async function main(): Promise<string> {
         noisy: () => noisy(ctx),
         throttle: () => throttle(ctx),
       };
-      for (const name of e2e) {
+      for (const name of e2e.filter((n) => n !== 'cold')) {
         await measured(name, cluster, scenarios[name]);
         const pending = await settle(ctx, name);
         if (pending) outcomes[outcomes.length - 1].usage!.pendingAfter = pending;

@@ -1,15 +1,45 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { once } from 'node:events';
 import { loadConfigOrExit } from './config.ts';
 import { onShutdown, startApi } from './server.ts';
-import { openDatabase } from './store/db.ts';
-import { startWorker } from './worker.ts';
+import { PROJECT_ROOT } from './paths.ts';
 
-/** `npm start`: the API and one worker in one process (migrations were applied by npm start). */
+/**
+ * `npm start`: the API in this process and one worker in a child process (migrations were
+ * applied by npm start). Two processes, not one: on one event loop the worker's deliveries and the
+ * API's requests queue behind each other, and a cold start at a thousand events a second misses
+ * its latency by several times (BENCHMARKS.md); as two they use two cores.
+ */
 const config = loadConfigOrExit();
 const api = await startApi(config);
-const workerDb = openDatabase(config.databaseUrl, 10, { asyncCommit: true });
-const worker = await startWorker(config, workerDb, api.app.log);
+
+/** The worker entry point next to this file: built JavaScript under dist/, or TypeScript under tsx. */
+const workerEntry = import.meta.url.endsWith('.ts')
+  ? path.join(PROJECT_ROOT, 'workers/delivery-worker.ts')
+  : path.join(PROJECT_ROOT, 'dist/workers/delivery-worker.js');
+
+let stopping = false;
+let worker: ChildProcess = startWorkerProcess();
+
+function startWorkerProcess(): ChildProcess {
+  const child = fork(workerEntry, { stdio: 'inherit' });
+  child.on('exit', (code, signal) => {
+    if (stopping) return;
+    // A worker that died is replaced; what it had in flight the reconciler puts back in line.
+    api.app.log.warn({ code, signal }, 'worker process exited; starting another');
+    setTimeout(() => {
+      if (!stopping) worker = startWorkerProcess();
+    }, 1_000).unref();
+  });
+  return child;
+}
+
 onShutdown(async () => {
+  stopping = true;
+  const exited =
+    worker.exitCode === null && worker.signalCode === null ? once(worker, 'exit') : undefined;
+  worker.kill('SIGTERM');
   await api.close();
-  await worker.close();
-  await workerDb.close();
+  await exited;
 });

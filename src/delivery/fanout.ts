@@ -1,12 +1,10 @@
-import { newId } from '../domain/ids.ts';
-import { reachedBy } from '../domain/call-control.ts';
-import { webhookReceives } from '../domain/matching.ts';
 import type pg from 'pg';
 import { eventKey, type NewEvent } from '../store/events.ts';
 import type { NewDelivery } from '../store/deliveries.ts';
 import type { Stores } from '../store/stores.ts';
 import type { WebhookLimits } from '../store/webhook-targets.ts';
 import { within } from '../time-limit.ts';
+import { planDeliveries as plan, type Planned } from './planner.ts';
 import type { Pushed, Scheduler } from './scheduler/scheduler.ts';
 
 /**
@@ -37,12 +35,7 @@ export function pushOrLeave(
   };
 }
 
-interface Planned {
-  delivery: NewDelivery;
-  limits: WebhookLimits;
-}
-
-/** The deliveries of `events`, one per candidate webhook that receives each. */
+/** The deliveries of `events` a publish creates: one per candidate webhook that receives each. */
 async function planDeliveries(
   stores: Stores,
   events: NewEvent[],
@@ -53,26 +46,7 @@ async function planDeliveries(
     [...new Set(events.map((e) => e.accountId))],
     on,
   );
-  return events.flatMap((event) =>
-    candidates
-      .filter(
-        (w) =>
-          w.eventAccountId === event.accountId &&
-          reachedBy('publish', w) &&
-          webhookReceives(event, w, w.tree),
-      )
-      .map((w) => ({
-        delivery: {
-          id: newId(),
-          eventAccountId: event.accountId,
-          eventId: event.id,
-          webhookId: w.id,
-          accountId: w.accountId,
-          trigger: 'auto' as const,
-        },
-        limits: { maxInFlight: w.maxInFlight, rateLimit: w.rateLimit },
-      })),
-  );
+  return plan(events, candidates, 'publish', 'auto');
 }
 
 /** What the scheduler needs of a stored delivery. */

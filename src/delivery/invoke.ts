@@ -1,7 +1,5 @@
 import type { AutoDisableRule } from '../domain/auto-disable.ts';
-import { reachedBy, readAnswer, type Answer } from '../domain/call-control.ts';
-import { newId } from '../domain/ids.ts';
-import { webhookReceives } from '../domain/matching.ts';
+import { readAnswer, type Answer } from '../domain/call-control.ts';
 import type { LeasedDelivery, NewDelivery } from '../store/deliveries.ts';
 import { eventKey, type NewEvent } from '../store/events.ts';
 import type { AttemptRecord, DeliveryOutcome } from '../store/outcomes.ts';
@@ -10,6 +8,7 @@ import { retryWhileUnavailable } from '../store/db.ts';
 import type { WebhookForDelivery } from '../store/webhook-targets.ts';
 import { prepareAttempt } from './attempt-request.ts';
 import { LEASE_MARGIN_MS } from './deliver.ts';
+import { planDeliveries } from './planner.ts';
 import { sentAttempt, unbuildableAttempt } from './attempt-record.ts';
 import type { AttemptResult, HttpClient } from './http-client.ts';
 
@@ -54,16 +53,7 @@ export function createInvoker(
   /** The call-control webhooks the event reaches, one delivery each. */
   async function plan(event: NewEvent): Promise<NewDelivery[]> {
     const candidates = await stores.webhookTargets.candidates([event.accountId]);
-    return candidates
-      .filter((w) => reachedBy('invoke', w) && webhookReceives(event, w, w.tree))
-      .map((w) => ({
-        id: newId(),
-        eventAccountId: event.accountId,
-        eventId: event.id,
-        webhookId: w.id,
-        accountId: w.accountId,
-        trigger: 'invoke' as const,
-      }));
+    return planDeliveries([event], candidates, 'invoke', 'invoke').map((p) => p.delivery);
   }
 
   /** Sends one delivery within `due` (epoch ms) and reads the answer; never throws. */

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
@@ -98,6 +98,32 @@ describe('starting processes in parallel', () => {
     expect(printed).toHaveLength(1);
 
     await Promise.all([...apis, ...workers].map(({ child }) => stop(child)));
+  }, 60_000);
+
+  it('npm start runs the API and a worker in a process of its own, and stops both', async () => {
+    const port = await freePort();
+    const all = start('start', { PORT: String(port) });
+    await ready(port);
+    /** The command lines of the processes in npm start's process group. */
+    const group = () => {
+      try {
+        return execFileSync('ps', ['-o', 'args=', '-g', String(all.child.pid)], {
+          encoding: 'utf8',
+        })
+          .split('\n')
+          .filter(Boolean);
+      } catch {
+        return []; // ps exits 1 when the group is empty
+      }
+    };
+    await expect
+      .poll(() => group().some((args) => args.includes('workers/delivery-worker')), {
+        timeout: 20_000,
+      })
+      .toBe(true);
+    expect(group().some((args) => args.includes('src/main.js'))).toBe(true);
+    await stop(all.child);
+    await expect.poll(() => group().length, { timeout: 10_000 }).toBe(0);
   }, 60_000);
 
   it('a root key shorter than 32 characters: the API refuses to start and says why', async () => {
