@@ -85,5 +85,6 @@ describe('the intake when its worker is killed', () => {
     } finally {
       await worker.close();
     }
-  });
+    // Two worker starts (one a process of its own) and 400 events: slow on a loaded 2-core machine.
+  }, 90_000);
 });
