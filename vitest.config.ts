@@ -7,6 +7,8 @@ import { defineConfig } from 'vitest/config';
 const onCluster = [
   'test/redis/**/*.test.ts',
   'test/intake/**/*.test.ts',
+  'test/housekeeping/**/*.test.ts',
+  'test/api/admin-queues.test.ts',
   'test/delivery/scheduler.test.ts',
   'test/delivery/isolation.test.ts',
   'test/delivery/durability.test.ts',

@@ -21,6 +21,10 @@ import { acceptJsonOnly, ignoreCacheBuster, labelJsonExactly } from './http/cont
 import { accountGuard } from './http/auth.ts';
 import { allowBrowserClients } from './http/cors.ts';
 import { authCache, type AuthCache } from './http/auth-cache.ts';
+import { registerQueueBoard } from './http/admin-queues.ts';
+import { openIntakeQueue } from './intake/intake-queue.ts';
+import { openHousekeepingQueue } from './housekeeping/housekeeping.ts';
+import type { Queue } from 'bullmq';
 import { healthRoutes } from './routes/health.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
@@ -61,6 +65,8 @@ export interface RouteContext {
   auth: AuthCache;
   /** The use cases the routes call (src/services/). */
   services: Services;
+  /** The BullMQ queues the workers consume, for /metrics and the board (docs/intake.md). */
+  queues: { intake: Queue; housekeeping: Queue };
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -189,6 +195,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         (err: Error) => app.log.warn({ err: err.message }, 'notice not fanned out'),
       ),
   );
+  const queues = {
+    intake: openIntakeQueue(deps.redis, deps.config),
+    housekeeping: openHousekeepingQueue(deps.redis, deps.config),
+  };
+  app.addHook('onClose', () => Promise.all([queues.intake.close(), queues.housekeeping.close()]));
   const ctx: RouteContext = {
     config: deps.config,
     db: deps.db,
@@ -205,7 +216,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       log: app.log,
       accessChanged: () => auth.invalidate(),
     }),
+    queues,
   };
+  if (deps.config.intake.board) {
+    await registerQueueBoard(app, {
+      queues: [queues.intake, queues.housekeeping],
+      auth,
+      stores,
+    });
+  }
   await app.register(healthRoutes(ctx));
   await app.register(apiAuthRoutes(ctx), { prefix: '/v2' });
   await app.register(catalogueRoutes(ctx), { prefix: '/v2' });

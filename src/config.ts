@@ -41,6 +41,12 @@ export interface IntakeConfig {
   failedKeep: number;
   /** Serve bull-board at /admin/queues (root key only). Default on. */
   board: boolean;
+  /**
+   * A job's lock, ms (renewed while it runs, so only a dead or frozen worker loses it): the jobs
+   * of a worker that died are taken up again after about this long. Far above the time a store
+   * takes. Default 30 s.
+   */
+  lockMs: number;
 }
 
 /** Call-control invokes (docs/call-control.md). */
@@ -217,6 +223,7 @@ export function loadConfig(env: Env = process.env): Config {
       concurrency: Math.max(1, int(env, 'SWITCHBOARD_INTAKE_CONCURRENCY', 256)),
       failedKeep: int(env, 'SWITCHBOARD_INTAKE_FAILED_KEEP', 10_000),
       board: env.SWITCHBOARD_ADMIN_QUEUES !== 'off',
+      lockMs: Math.max(1_000, int(env, 'SWITCHBOARD_INTAKE_LOCK_MS', 30_000)),
     },
   };
 }

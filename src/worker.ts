@@ -7,8 +7,12 @@ import { createHttpClient } from './delivery/http-client.ts';
 import { createDeliverer, LEASE_MARGIN_MS } from './delivery/deliver.ts';
 import { startDispatcher } from './delivery/dispatcher.ts';
 import { fanOutStoredEvents, pushOrLeave } from './delivery/fanout.ts';
-import { createReconciler, startReconciler } from './delivery/reconciler.ts';
-import { startRetention } from './delivery/retention.ts';
+import { createReconciler, cursorInRedis } from './delivery/reconciler.ts';
+import { purgeExpired, RETENTION_INTERVAL_MS } from './delivery/retention.ts';
+import { createIngest } from './delivery/ingest.ts';
+import { reconcilerCursorKey, startHousekeeping } from './housekeeping/housekeeping.ts';
+import { startIntakeWorker } from './intake/intake-worker.ts';
+import { openDatabase } from './store/db.ts';
 import { createScheduler } from './delivery/scheduler/scheduler.ts';
 import { parseAllowList } from './delivery/ssrf.ts';
 import { redisConnection } from './redis.ts';
@@ -21,8 +25,9 @@ type Logger = Pick<FastifyBaseLogger, 'info' | 'warn'>;
 
 /**
  * The worker process's work: the dispatcher (deliveries, as the scheduler hands them out), the
- * reconciler and retention, all over the shared Postgres and Redis, so any number of worker
- * processes can run side by side.
+ * intake (events enqueued on BullMQ), and its share of the housekeeping (reconciler, retention:
+ * each pass runs on one worker of the cluster), all over the shared Postgres and Redis, so any
+ * number of worker processes can run side by side.
  */
 export async function startWorker(
   config: Config,
@@ -69,18 +74,57 @@ export async function startWorker(
       };
     },
   });
-  const reconciler = startReconciler(
-    createReconciler(stores, scheduler, push, settings.reconcileGraceMs),
-    settings.reconcileIntervalMs,
-    logger,
+  // BullMQ's connection (its Worker adds a blocking one of its own for each consumer).
+  const bull = redisConnection(config.redisUrl, true);
+  const reconciler = createReconciler(
+    stores,
+    scheduler,
+    push,
+    settings.reconcileGraceMs,
+    cursorInRedis(redis, reconcilerCursorKey(config.redisPrefix)),
   );
-  const retention = startRetention(stores.retention, settings.retentionDays, logger);
+  const housekeeping = startHousekeeping({
+    config,
+    connection: bull,
+    every: { reconcile: settings.reconcileIntervalMs, retention: RETENTION_INTERVAL_MS },
+    tasks: {
+      async reconcile() {
+        const found = await reconciler.reconcileOnce();
+        if (found.events || found.deliveries)
+          logger.info(found, 'reconciler put lost work back in line');
+        return found;
+      },
+      async retention() {
+        const deleted = await purgeExpired(stores.retention, settings.retentionDays);
+        if (deleted > 0)
+          logger.info({ deleted, retentionDays: settings.retentionDays }, 'deleted expired events');
+        return { deleted };
+      },
+    },
+    log: logger,
+  });
+  // The intake stores events as the API does, on a pool of its own that commits synchronously
+  // (this process's pool does not): a job completes only once its event is on disk.
+  const intakeDb = openDatabase(config.databaseUrl, 4);
+  const intakeStores = storesOf(intakeDb);
+  const ingest = createIngest(intakeStores, push);
+  const intake = startIntakeWorker({
+    config,
+    connection: bull,
+    stores: intakeStores,
+    ingest,
+    log: logger,
+  });
   logger.info({ concurrency: settings.concurrency }, 'worker started');
 
   return {
     /** Graceful: stop taking deliveries, let those in flight finish and be written, then disconnect. */
     async close() {
-      await Promise.all([reconciler.stop(), retention.stop()]);
+      // Jobs in hand finish (their events stored) before the group commit drains.
+      await Promise.all([intake.close(), housekeeping.close()]);
+      await ingest.drain();
+      await intakeDb.close();
+      bull.disconnect();
       await dispatcher.close();
       await deliverer.drain();
       await http.close();

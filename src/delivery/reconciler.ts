@@ -1,7 +1,6 @@
-import type { FastifyBaseLogger } from 'fastify';
+import type { RedisClient } from '../redis.ts';
 import type { PendingCursor } from '../store/deliveries.ts';
 import type { Stores } from '../store/stores.ts';
-import { runEvery, type Periodic } from '../periodic.ts';
 import { fanOutStoredEvents, withLimits, type PushDeliveries } from './fanout.ts';
 import type { Scheduler } from './scheduler/scheduler.ts';
 
@@ -21,14 +20,14 @@ export function createReconciler(
   scheduler: Scheduler,
   push: PushDeliveries,
   graceMs: number,
+  walk: WalkCursor = cursorInMemory(),
 ) {
-  let cursor: PendingCursor | undefined;
-
   async function reconcileOnce(): Promise<{ events: number; deliveries: number }> {
     const cutoff = new Date(Date.now() - graceMs);
     const owed = await stores.events.awaitingFanout(cutoff, PAGE);
     await fanOutStoredEvents(stores, push, owed);
     let requeued = 0;
+    let cursor = await walk.read();
     for (let page = 0; page < PAGES_PER_PASS; page++) {
       const rows = await stores.deliveries.pendingPage(cutoff, cursor, PAGE);
       const last = rows.at(-1);
@@ -36,6 +35,8 @@ export function createReconciler(
         rows.length === PAGE && last
           ? { nextAttemptAt: last.nextAttemptAt, id: last.id }
           : undefined;
+      // Saved page by page: a pass cut short (its worker died) is continued, not restarted.
+      await walk.write(cursor);
       await stores.deliveries.skipOrphans(
         rows.filter((r) => r.webhookId === null).map((r) => r.id),
       );
@@ -56,19 +57,52 @@ export function createReconciler(
   return { reconcileOnce };
 }
 
-export function startReconciler(
-  reconciler: ReturnType<typeof createReconciler>,
-  intervalMs: number,
-  log: Pick<FastifyBaseLogger, 'info' | 'warn'>,
-): Periodic {
-  return runEvery(
-    'reconciler',
-    intervalMs,
-    async () => {
-      const found = await reconciler.reconcileOnce();
-      if (found.events || found.deliveries)
-        log.info(found, 'reconciler put lost work back in line');
+/**
+ * Where the reconciler's walk stands between passes. Passes run on whichever worker takes the
+ * housekeeping job (src/housekeeping/), so the cursor lives in Redis, where the next one finds it.
+ */
+export interface WalkCursor {
+  read(): Promise<PendingCursor | undefined>;
+  write(cursor: PendingCursor | undefined): Promise<void>;
+}
+
+/** For a reconciler called on its own (tests): the walk is this object's. */
+export function cursorInMemory(): WalkCursor {
+  let saved: PendingCursor | undefined;
+  return {
+    read: async () => saved,
+    write: async (cursor) => {
+      saved = cursor;
     },
-    log,
-  );
+  };
+}
+
+/**
+ * The walk kept in Redis under `key`. Losing it (a Redis restart) only starts the walk again
+ * from the beginning; an unreadable value is treated the same way.
+ */
+export function cursorInRedis(redis: RedisClient, key: string): WalkCursor {
+  return {
+    async read() {
+      const text = await redis.get(key);
+      if (!text) return undefined;
+      try {
+        const { nextAttemptAt, id } = JSON.parse(text) as { nextAttemptAt: string; id: string };
+        const at = new Date(nextAttemptAt);
+        return typeof id === 'string' && !Number.isNaN(at.getTime())
+          ? { nextAttemptAt: at, id }
+          : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    async write(cursor) {
+      if (!cursor) await redis.del(key);
+      else
+        await redis.set(
+          key,
+          JSON.stringify({ nextAttemptAt: cursor.nextAttemptAt.toISOString(), id: cursor.id }),
+        );
+    },
+  };
 }

@@ -1,10 +1,9 @@
-import type { FastifyBaseLogger } from 'fastify';
-import { runEvery, type Periodic } from '../periodic.ts';
 import type { RetentionStore } from '../store/retention.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const BATCH = 1000;
-const INTERVAL_MS = 10 * 60 * 1000;
+/** How often a retention pass runs (once per cluster: src/housekeeping/). */
+export const RETENTION_INTERVAL_MS = 10 * 60 * 1000;
 /** A pass keeps deleting while there is more, for at most this long; the next pass goes on. */
 const PASS_BUDGET_MS = 60_000;
 
@@ -23,21 +22,4 @@ export async function purgeExpired(
     total += deleted;
     if (deleted < BATCH || Date.now() > deadline) return total;
   }
-}
-
-/** Keeps the events, deliveries and attempts tables from growing forever. */
-export function startRetention(
-  store: RetentionStore,
-  retentionDays: number,
-  log: Pick<FastifyBaseLogger, 'info' | 'warn'>,
-): Periodic {
-  return runEvery(
-    'retention',
-    INTERVAL_MS,
-    async () => {
-      const deleted = await purgeExpired(store, retentionDays);
-      if (deleted > 0) log.info({ deleted, retentionDays }, 'deleted expired events');
-    },
-    log,
-  );
 }

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { RouteContext } from '../app.ts';
 import { within } from '../time-limit.ts';
+import { readIntakeStats } from '../intake/intake-queue.ts';
 
 /** How long one count of pending deliveries serves scrapes: a scrape must not cost a COUNT. */
 const PENDING_COUNT_TTL_MS = 15_000;
@@ -68,6 +69,26 @@ async function renderMetrics(
       '# HELP switchboard_circuits_opened_total Circuits opened since Redis started',
       '# TYPE switchboard_circuits_opened_total counter',
       `switchboard_circuits_opened_total ${scheduler.circuitsOpened}`,
+    );
+  }
+  // The intake's figures live in Redis (BullMQ's sets, the workers' refusal counts): any API
+  // process reports them for the whole cluster.
+  const intake = await within(
+    2000,
+    readIntakeStats(ctx.queues.intake, ctx.redis, ctx.config.redisPrefix),
+  ).catch(() => undefined);
+  if (intake) {
+    gauge(
+      'switchboard_intake_jobs',
+      'Jobs of the BullMQ intake queue by state',
+      Object.entries(intake.jobs).map(([state, n]) => [{ state }, n]),
+    );
+    lines.push(
+      '# HELP switchboard_intake_refused_total Intake jobs refused for good, by reason',
+      '# TYPE switchboard_intake_refused_total counter',
+      ...Object.entries(intake.refused).map(
+        ([reason, n]) => `switchboard_intake_refused_total{reason="${reason}"} ${n}`,
+      ),
     );
   }
   gauge('switchboard_deliveries_pending', 'Deliveries not yet ended (refreshed every 15 s)', [

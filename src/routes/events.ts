@@ -6,9 +6,10 @@ import { newId } from '../domain/ids.ts';
 import { reachedBy } from '../domain/call-control.ts';
 import { webhookReceives } from '../domain/matching.ts';
 import { managesOnPath } from '../domain/tenancy.ts';
+import { storableEvent } from '../http/event-input.ts';
 import { pushOrLeave, withLimits } from '../delivery/fanout.ts';
 import { envelope } from '../http/envelope.ts';
-import { conflict, ensurePayloadFits, fieldError, notFound } from '../http/errors.ts';
+import { conflict, fieldError, notFound } from '../http/errors.ts';
 import { compileBodyValidator, validatorCompiler } from '../http/validation.ts';
 import { AccountParams, SECURITY, AnswerOf, responsesOf } from '../schemas/common.ts';
 import { EventParams, PublishBody, RecoverBody, RedeliverQuery } from '../schemas/event.ts';
@@ -89,17 +90,16 @@ export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
         const seen = new Set<string>();
         request.body.data.forEach((input, index) => {
           const field = request.body.data.length === 1 ? 'payload' : `${index}.payload`;
-          const payloadJson = ensurePayloadFits(input.payload, config.maxPayloadBytes, field);
-          const id = input.id ?? newId();
-          if (seen.has(id)) return;
-          seen.add(id);
-          events.push({
-            accountId: request.account.id,
-            id,
-            type: input.type,
-            payload: input.payload,
-            payloadJson,
-          });
+          const event = storableEvent(
+            request.account.id,
+            input,
+            newId,
+            config.maxPayloadBytes,
+            field,
+          );
+          if (seen.has(event.id)) return;
+          seen.add(event.id);
+          events.push(event);
         });
         // Stored with their deliveries (and put in line) before the answer.
         const inserted = await ctx.ingest.publish(events);

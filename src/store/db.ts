@@ -83,13 +83,26 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (cause?.kind === 'DatabaseNotReachable') return true;
   const code = cause?.originalCode ?? e?.code;
   // Prisma says P1001 ("can't reach database server") / P1017 ("server closed the connection");
-  // pg says only this when the server goes away in the middle of a query.
+  // pg says only "Connection terminated…" when the server goes away in the middle of a query, and
+  // "timeout exceeded when trying to connect" when its pool could not open a connection in time.
+  // 53300: every connection slot is taken, for now.
   return (
     (typeof code === 'string' &&
       (/^08[0-9A-Z]{3}$/.test(code) ||
         /^57P0[1-3]$/.test(code) ||
-        ['ECONNREFUSED', 'ECONNRESET', 'P1001', 'P1017'].includes(code))) ||
-    (typeof e?.message === 'string' && /^Connection terminated/.test(e.message))
+        [
+          '53300',
+          'ECONNREFUSED',
+          'ECONNRESET',
+          'ETIMEDOUT',
+          'EHOSTUNREACH',
+          'ENETUNREACH',
+          'EAI_AGAIN',
+          'P1001',
+          'P1017',
+        ].includes(code))) ||
+    (typeof e?.message === 'string' &&
+      /^(Connection terminated|timeout exceeded when trying to connect)/.test(e.message))
   );
 }
 

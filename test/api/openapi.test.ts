@@ -4,8 +4,8 @@ import { startTestApp, type TestApp } from '../support/app.ts';
 import { renderOpenApi } from '../../src/openapi.ts';
 
 /**
- * Every METHOD /path Fastify serves, from printRoutes' tree (HEAD, /docs, the document itself and
- * the CORS preflight route that answers OPTIONS on every path aside).
+ * Every METHOD /path Fastify serves, from printRoutes' tree (HEAD, /docs, /admin/queues, the
+ * document itself and the CORS preflight route that answers OPTIONS on every path aside).
  */
 function registeredRoutes(tree: string): string[] {
   const stack: string[] = [];
@@ -17,7 +17,9 @@ function registeredRoutes(tree: string): string[] {
     stack.length = depth;
     const path = (stack[depth - 1] ?? '') + match[2];
     stack[depth] = path.endsWith('/') && depth > 0 ? path.slice(0, -1) : path;
-    if (!match[3] || path.startsWith('/docs') || path === '/openapi.json') continue;
+    // The queue board (bull-board, root only) is an operator's page, hidden from the document.
+    if (!match[3] || path.startsWith('/docs') || path.startsWith('/admin/queues')) continue;
+    if (path === '/openapi.json') continue;
     for (const method of match[3].split(', ').filter((m) => m !== 'HEAD' && m !== 'OPTIONS'))
       routes.push(`${method} ${path}`);
   }

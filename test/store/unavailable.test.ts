@@ -10,6 +10,13 @@ describe('database unavailability', () => {
     ['no socket', { code: 'ECONNREFUSED' }, true],
     ['cut mid-query', new Error('Connection terminated unexpectedly'), true],
     ['Prisma cannot reach it', { code: 'P1001' }, true],
+    ['every connection slot taken (53300)', { code: '53300' }, true],
+    ['connect timed out', { code: 'ETIMEDOUT' }, true],
+    [
+      'pg pool could not connect in time',
+      new Error('timeout exceeded when trying to connect'),
+      true,
+    ],
     ['unique violation', { code: '23505' }, false],
     ['bad input', { code: '22P02' }, false],
     ['a plain error', new Error('boom'), false],

@@ -1,0 +1,90 @@
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Queue } from 'bullmq';
+import { createTenant, startTestApp, testConfig, type TestApp } from '../support/app.ts';
+import { eventually, startReceiver, type Receiver } from '../support/receiver.ts';
+import { createWebhook } from '../support/tenants.ts';
+import { spawnWorkerProcess, startTestWorker } from '../support/worker.ts';
+import { openIntakeQueue } from '../../src/intake/intake-queue.ts';
+
+const TOTAL = 400;
+
+/** A consumer killed with kill -9 in the middle of a stream loses nothing (at-least-once). */
+describe('the intake when its worker is killed', () => {
+  let t: TestApp;
+  let receiver: Receiver;
+  let queue: Queue;
+  let child: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    // A short lock: the killed worker's jobs are found stalled within seconds, not 30 s.
+    t = await startTestApp(testConfig({ SWITCHBOARD_INTAKE_LOCK_MS: '2000' }));
+    receiver = await startReceiver();
+    queue = openIntakeQueue(t.redis, t.config);
+  });
+  afterAll(async () => {
+    child?.kill('SIGKILL');
+    await queue.close();
+    await receiver.close();
+    await t.close();
+  });
+
+  const storedCount = async (accountId: string) =>
+    (
+      await t.db.pool.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM events WHERE account_id = $1',
+        [accountId],
+      )
+    ).rows[0].n;
+
+  it('every event enqueued is stored and delivered after kill -9 of the consumer', async () => {
+    const tenant = await createTenant(t.db);
+    await createWebhook(t.app, tenant.key, tenant.account.id, {
+      uri: `${receiver.url}/crash`,
+      hook: 'sms',
+    });
+    child = spawnWorkerProcess(t.config, { SWITCHBOARD_INTAKE_LOCK_MS: '2000' });
+    // The producer keeps adding while the worker consumes: the kill lands mid-stream.
+    let added = 0;
+    const producing = (async () => {
+      while (added < TOTAL) {
+        const batch = Array.from({ length: 10 }, (_, i) => {
+          const id = `crash-${added + i}`;
+          return {
+            name: 'sms',
+            data: { account_id: tenant.account.id, payload: { event_id: id } },
+            opts: { jobId: id },
+          };
+        });
+        await queue.addBulk(batch);
+        added += batch.length;
+        await new Promise((r) => setTimeout(r, 15));
+      }
+    })();
+    await eventually(async () => (await storedCount(tenant.account.id)) >= 60, 20_000);
+    const exited = once(child, 'exit');
+    child.kill('SIGKILL');
+    await exited;
+    const atKill = await storedCount(tenant.account.id);
+    await producing;
+    expect(atKill).toBeLessThan(TOTAL); // it died with work left
+
+    const worker = await startTestWorker({
+      ...t.config,
+      intake: { ...t.config.intake, lockMs: 2000 },
+    });
+    try {
+      await eventually(async () => (await storedCount(tenant.account.id)) === TOTAL, 30_000);
+      await eventually(async () => {
+        const ids = new Set(receiver.requests.map((r) => JSON.parse(r.body).event_id));
+        return ids.size === TOTAL;
+      }, 30_000);
+      const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
+      expect(counts).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 0 });
+    } finally {
+      await worker.close();
+    }
+    // Two worker starts (one a process of its own) and 400 events: slow on a loaded 2-core machine.
+  }, 90_000);
+});
