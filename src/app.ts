@@ -213,6 +213,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       config: deps.config,
       stores,
       scheduler,
+      ingest,
+      push: pushOrLeave(scheduler, app.log),
       log: app.log,
       accessChanged: () => auth.invalidate(),
     }),

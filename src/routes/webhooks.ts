@@ -22,6 +22,7 @@ import {
   webhookFields,
 } from '../schemas/webhook.ts';
 import type { WebhookRow } from '../store/webhooks.ts';
+import { RecoverBody } from '../schemas/event.ts';
 import { webhookSummary, webhookView } from './views/webhook.ts';
 import { circuitAt, type CircuitView } from '../delivery/scheduler/queue-state.ts';
 
@@ -253,6 +254,35 @@ export function webhookRoutes({ config, services }: RouteContext): FastifyPlugin
           graceSeconds: data.grace_period_seconds,
         });
         return envelope(request, secretView(rotated));
+      },
+    );
+    app.post(
+      '/accounts/:accountId/webhooks/:webhookId/recover',
+      {
+        schema: {
+          tags,
+          security: SECURITY,
+          params: WebhookParams,
+          body: RecoverBody,
+          summary: 'Deliver again every failed delivery of the webhook since a time',
+        },
+      },
+      async (request, reply) => {
+        const { since, until } = request.body.data;
+        const { ids, more } = await services.replays.recover(
+          request.account,
+          request.params.webhookId,
+          new Date(since),
+          until ? new Date(until) : new Date(),
+        );
+        return reply.code(202).send(
+          envelope(request, {
+            recovered: ids.length,
+            delivery_ids: ids,
+            // At the limit there may be more: the same call again picks them up.
+            ...(more ? { more: true } : {}),
+          }),
+        );
       },
     );
   };

@@ -9,6 +9,7 @@ import { cursorInRedis } from '../../src/delivery/reconciler.ts';
 import { bullPrefix } from '../../src/intake/intake-queue.ts';
 import { fanOutStoredEvents } from '../../src/delivery/fanout.ts';
 import { stores } from '../../src/store/stores.ts';
+import { deleteKeys } from '../support/redis-keys.ts';
 
 const INTERVAL_MS = 300;
 
@@ -70,8 +71,7 @@ describe('housekeeping', () => {
     });
     // Every key of ours goes, BullMQ's (the schedulers) with the scheduler's lines.
     for (const pattern of [`${t.config.redisPrefix}:*`, `${bullPrefix(t.config.redisPrefix)}:*`]) {
-      const keys = await t.redis.keys(pattern);
-      if (keys.length > 0) await t.redis.del(...keys);
+      await deleteKeys(t.redis, pattern);
     }
     expect(await queue.getJobScheduler('reconcile')).toBeUndefined();
     // An event stored with its delivery that never reached Redis (the push was lost).
