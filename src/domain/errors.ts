@@ -6,16 +6,35 @@ export abstract class DomainError extends Error {
   abstract readonly category: 'invalid' | 'limit_reached';
 }
 
-/** A value the rules refuse, named by its dotted field path and a Kazoo validation code. */
+/** What the rules say about one field: Kazoo validation codes, each with a message (and target). */
+export type FieldProblem = Record<string, { message: string; target?: unknown }>;
+
+/**
+ * Kazoo's validation detail, by dotted field path:
+ * {"<dotted.field>": {"<code>": {"message": "…", "target"?: …}}}.
+ */
+export type FieldProblems = Record<string, FieldProblem>;
+
+/** One field's problem under one code; the target only when there is one. */
+export function fieldProblem(
+  field: string,
+  code: string,
+  message: string,
+  target?: unknown,
+): FieldProblems {
+  return { [field]: { [code]: target === undefined ? { message } : { message, target } } };
+}
+
+/** Values the rules refuse, each named by its dotted field path and a Kazoo validation code. */
 export class InvalidInput extends DomainError {
   readonly category = 'invalid';
-  constructor(
-    readonly field: string,
-    readonly code: string,
-    message: string,
-    readonly target?: unknown,
-  ) {
-    super(message);
+  constructor(readonly problems: FieldProblems) {
+    super('validation error');
+  }
+
+  /** A single field's problem, e.g. InvalidInput.of('secret', 'format', '…'). */
+  static of(field: string, code: string, message: string, target?: unknown): InvalidInput {
+    return new InvalidInput(fieldProblem(field, code, message, target));
   }
 }
 

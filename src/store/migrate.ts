@@ -3,6 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { PROJECT_ROOT } from '../paths.ts';
+import { isDuplicateDatabase, isUniqueViolation } from './database-errors.ts';
 
 /**
  * Applies prisma/migrations/<name>/migration.sql in order and records each one in
@@ -101,8 +102,7 @@ export async function createDatabase(databaseUrl: string): Promise<boolean> {
       await client.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
     } catch (error) {
       // Another process starting at the same moment created it first: that is what we wanted.
-      const code = (error as { code?: string }).code;
-      if (code === '42P04' || code === '23505') return false;
+      if (isDuplicateDatabase(error) || isUniqueViolation(error)) return false;
       throw error;
     }
     return true;

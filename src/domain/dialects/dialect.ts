@@ -1,4 +1,4 @@
-import type { ValidationDetails } from '../../http/errors.ts';
+import type { FieldProblems } from '../errors.ts';
 import { ALL_HOOK, EVENT_TYPES, callPhaseOf, hookOf } from '../catalogue.ts';
 import { JAXL_EVENT, jaxlPk } from './jaxl-call.ts';
 
@@ -110,10 +110,10 @@ export function typesCarriedBy(dialect: Dialect): string[] {
  * the dialect's receivers cannot take (jambonz only POST JSON or GET, Jaxl only POST JSON, jambonz
  * and Jaxl only call events).
  */
-export function checkDialect(doc: Record<string, unknown>): ValidationDetails | undefined {
+export function checkDialect(doc: Record<string, unknown>): FieldProblems | undefined {
   if (doc.dialect === undefined || doc.dialect === null) return undefined;
   const rule = DIALECTS[dialectOf(doc as { dialect?: string; hook?: string })];
-  const details: ValidationDetails = {};
+  const details: FieldProblems = {};
   const verb = (doc.http_verb ?? 'post') as Verb;
   const format = (doc.format ?? 'json') as Format;
   if (!rule.verbs.includes(verb)) {
