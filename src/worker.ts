@@ -10,7 +10,6 @@ import { fanOutStoredEvents, pushOrLeave } from './delivery/fanout.ts';
 import { createReconciler, startReconciler } from './delivery/reconciler.ts';
 import { startRetention } from './delivery/retention.ts';
 import { createScheduler } from './delivery/scheduler/scheduler.ts';
-import { parseAllowList } from './delivery/ssrf.ts';
 import { redisConnection } from './redis.ts';
 
 export interface RunningWorker {
@@ -36,7 +35,7 @@ export async function startWorker(
   const scheduler = createScheduler(redis, config.redisPrefix, settings);
   const push = pushOrLeave(scheduler, logger);
   const http = createHttpClient({
-    allow: parseAllowList(config.allowedTargets),
+    allow: config.allowList,
     timeoutMs: settings.attemptTimeoutMs,
     responseBodyLimit: settings.responseBodyLimit,
     followRedirects: settings.followRedirects,

@@ -2,7 +2,11 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { RouteContext } from '../app.ts';
-import { activeSecrets, type PreviousSecret } from '../domain/signing.ts';
+import {
+  activeSecrets,
+  DEFAULT_ROTATION_GRACE_MS,
+  type PreviousSecret,
+} from '../domain/signing.ts';
 import { unmaskPassword } from '../domain/uri.ts';
 import { spellDialect } from '../domain/dialects/dialect.ts';
 import {
@@ -15,7 +19,7 @@ import {
 } from '../domain/webhook-document.ts';
 import { checkExtraSize, extraOf, mergeExtra, splitDocument } from '../domain/kazoo-document.ts';
 import { coerceDocumentBody } from '../http/kazoo-documents.ts';
-import { checkUrlTarget, parseAllowList } from '../delivery/ssrf.ts';
+import { checkUrlTarget } from '../delivery/ssrf.ts';
 import { envelope } from '../http/envelope.ts';
 import { fieldError, notFound, validationError } from '../http/errors.ts';
 import { ListQuery, pageSizeOf, decodeCursor, pageOf } from '../http/pagination.ts';
@@ -38,8 +42,6 @@ import { documentOf, webhookSummary, webhookView, type WebhookRow } from '../sto
 import { circuitAt, type CircuitView } from '../delivery/scheduler/queue-state.ts';
 
 export const WebhookParams = Type.Object({ ...AccountParams.properties, webhookId: IdParam });
-
-const DEFAULT_SECRET_GRACE_MS = 24 * 60 * 60 * 1000;
 
 const tags = ['webhooks'];
 
@@ -64,7 +66,7 @@ async function coerceWebhookBody(request: FastifyRequest): Promise<void> {
 
 export function webhookRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
   const { stores } = ctx;
-  const allow = parseAllowList(ctx.config.allowedTargets);
+  const allow = ctx.config.allowList;
 
   /**
    * Schema rules, then the rules the schema cannot say, the configured sizes, then the SSRF
@@ -349,7 +351,7 @@ export function webhookRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
         const graceMs =
           data.grace_period_seconds !== undefined
             ? data.grace_period_seconds * 1000
-            : DEFAULT_SECRET_GRACE_MS;
+            : DEFAULT_ROTATION_GRACE_MS;
         return envelope(
           request,
           secretView(await stores.webhooks.rotateSecret(row, graceMs, data.secret)),
