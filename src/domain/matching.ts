@@ -1,5 +1,6 @@
 import { manages } from './tenancy.ts';
-import { ALL_HOOK, hookEntry, hookOf, kazooFields, twinOf } from './catalogue.ts';
+import { ALL_HOOK, hookEntry, kazooFields } from './catalogue/hooks.ts';
+import { hookOf, twinOf } from './catalogue/names.ts';
 import { dialectCarries, dialectOf } from './dialects/dialect.ts';
 
 export interface MatchableEvent {

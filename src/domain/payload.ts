@@ -1,12 +1,6 @@
-import {
-  ALL_HOOK,
-  callPhaseOf,
-  hookOf,
-  kazooFields,
-  kazooNameOf,
-  twinOf,
-  voipbinNameOf,
-} from './catalogue.ts';
+import { callPhaseOf } from './catalogue/event-types.ts';
+import { ALL_HOOK, kazooFields } from './catalogue/hooks.ts';
+import { hookOf, kazooNameOf, twinOf, voipbinNameOf } from './catalogue/names.ts';
 import { customDataFilterKeys } from './matching.ts';
 import { gregorianSeconds } from './kazoo-time.ts';
 import { lookup, type CallPhase, type ReadCall } from './call-model.ts';

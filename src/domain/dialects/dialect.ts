@@ -1,5 +1,7 @@
 import type { FieldProblems } from '../errors.ts';
-import { ALL_HOOK, EVENT_TYPES, callPhaseOf, hookOf } from '../catalogue.ts';
+import { EVENT_TYPE_NAMES, callPhaseOf } from '../catalogue/event-types.ts';
+import { ALL_HOOK, eventTypesOfHook } from '../catalogue/hooks.ts';
+import { hookOf } from '../catalogue/names.ts';
 import { JAXL_EVENT, jaxlPk } from './jaxl-call.ts';
 
 /**
@@ -102,7 +104,7 @@ export function dialectsCarrying(type: string): Dialect[] {
 }
 
 export function typesCarriedBy(dialect: Dialect): string[] {
-  return EVENT_TYPES.map((entry) => entry.type).filter((type) => DIALECTS[dialect].carries(type));
+  return EVENT_TYPE_NAMES.filter((type) => DIALECTS[dialect].carries(type));
 }
 
 /**
@@ -164,7 +166,7 @@ export function checkDialect(doc: Record<string, unknown>): FieldProblems | unde
 
 /** A hook is carried when at least one event type of that hook is. */
 function hookCarried(rule: DialectRule, hook: string): boolean {
-  return EVENT_TYPES.some((entry) => hookOf(entry.type) === hook && rule.carries(entry.type));
+  return eventTypesOfHook(hook).some((type) => rule.carries(type));
 }
 
 function isDialect(value: unknown): value is Dialect {
