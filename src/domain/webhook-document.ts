@@ -1,6 +1,6 @@
 import type { Limits } from '../config.ts';
 import type { FieldProblem, FieldProblems } from './errors.ts';
-import { checkDialect } from './dialects/dialect.ts';
+import { checkDialect } from './dialects/checks.ts';
 
 /** A webhook as the API speaks it (Kazoo's field names). */
 export interface WebhookDocument {

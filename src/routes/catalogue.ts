@@ -9,7 +9,7 @@ import {
   sampleInDialect,
   samples,
 } from '../domain/catalogue/render.ts';
-import { DIALECT_NAMES, typesCarriedBy } from '../domain/dialects/dialect.ts';
+import { DIALECT_NAMES, typesCarriedBy } from '../domain/dialects/registry.ts';
 import { envelope } from '../http/envelope.ts';
 import { StringEnum } from '../schemas/common.ts';
 import { fieldError, notFound } from '../http/errors.ts';

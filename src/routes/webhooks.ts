@@ -8,7 +8,7 @@ import {
   type PreviousSecret,
 } from '../domain/signing.ts';
 import { unmaskPassword } from '../domain/uri.ts';
-import { spellDialect } from '../domain/dialects/dialect.ts';
+import { spellDialect } from '../domain/dialects/checks.ts';
 import {
   checkDocument,
   checkDocumentLimits,

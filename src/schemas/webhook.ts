@@ -2,7 +2,7 @@ import { Type, type Static, type TOptional, type TSchema } from '@sinclair/typeb
 import { HOOK_IDS } from '../domain/catalogue/hooks.ts';
 import { EVENT_TYPE_NAMES } from '../domain/catalogue/event-types.ts';
 import { Nullable, StringEnum } from './common.ts';
-import { DIALECT_NAMES } from '../domain/dialects/dialect.ts';
+import { DIALECT_NAMES } from '../domain/dialects/registry.ts';
 
 const SCALAR_TYPES = ['string', 'number', 'boolean'];
 /** A modifier value: a scalar ("equals") or a list of scalars ("one of"); one schema, so one clear error. */

@@ -116,6 +116,18 @@ export const KAZOO_HOOKS: readonly KazooHookEntry[] = [
   { id: ALL_HOOK, name: ALL_HOOK, description: 'Every event, whatever its hook or type' },
 ];
 
+/** Kazoo's object hook treats these custom_data keys as filters, not as extra payload. */
+export const OBJECT_FILTER_KEYS = ['type', 'action'] as const;
+/** Kazoo's notifications hook treats custom_data.type as a filter on the notification's name. */
+export const NOTIFICATION_FILTER_KEYS = ['type'] as const;
+
+/** The custom_data keys that are filters for `hook`, and so never payload. */
+export function customDataFilterKeys(hook: string | null): readonly string[] {
+  if (hook === 'object') return OBJECT_FILTER_KEYS;
+  if (hook === 'notifications') return NOTIFICATION_FILTER_KEYS;
+  return [];
+}
+
 const hooksById = new Map(KAZOO_HOOKS.map((hook) => [hook.id, hook]));
 
 /** Every value the webhook field `hook` accepts, `all` included. */

@@ -5,8 +5,8 @@ import {
   DIALECTS,
   dialectsCarrying,
   typesCarriedBy,
-  type Dialect,
-} from '../dialects/dialect.ts';
+  type DialectName,
+} from '../dialects/registry.ts';
 import { shapePayload } from '../payload.ts';
 
 /**
@@ -139,7 +139,7 @@ const SAMPLE_TIME = new Date('2026-01-01T12:00:00.000Z');
  */
 export function sampleInDialect(
   id: string,
-  dialect: Dialect,
+  dialect: DialectName,
 ): Record<string, unknown> | 'not_carried' | undefined {
   const event = sampleEvent(id);
   if (!event) return undefined;
@@ -153,8 +153,8 @@ export function sampleInDialect(
   });
 }
 
-function requiredExamples(dialect: Dialect): Record<string, unknown> | null {
-  const required = Object.entries(DIALECTS[dialect].requiredCustomData ?? {});
+function requiredExamples(dialect: DialectName): Record<string, unknown> | null {
+  const required = Object.entries(DIALECTS[dialect].requiredCustomData);
   return required.length > 0
     ? Object.fromEntries(required.map(([key, need]) => [key, need.example]))
     : null;
