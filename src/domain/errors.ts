@@ -6,8 +6,14 @@ export abstract class DomainError extends Error {
   abstract readonly category: 'invalid' | 'limit_reached';
 }
 
-/** What the rules say about one field: Kazoo validation codes, each with a message (and target). */
-export type FieldProblem = Record<string, { message: string; target?: unknown }>;
+/** What is said under one validation code: a message, and what was expected (the target). */
+export interface ProblemDetail {
+  message: string;
+  target?: unknown;
+}
+
+/** What the rules say about one field: Kazoo validation codes, each with its detail. */
+export type FieldProblem = Record<string, ProblemDetail>;
 
 /**
  * Kazoo's validation detail, by dotted field path:
@@ -15,14 +21,19 @@ export type FieldProblem = Record<string, { message: string; target?: unknown }>
  */
 export type FieldProblems = Record<string, FieldProblem>;
 
-/** One field's problem under one code; the target only when there is one. */
+/** What is said under one code: the message, and the target only when there is one. */
+export function problemDetail(message: string, target?: unknown): ProblemDetail {
+  return target === undefined ? { message } : { message, target };
+}
+
+/** One field's problem under one code. */
 export function fieldProblem(
   field: string,
   code: string,
   message: string,
   target?: unknown,
 ): FieldProblems {
-  return { [field]: { [code]: target === undefined ? { message } : { message, target } } };
+  return { [field]: { [code]: problemDetail(message, target) } };
 }
 
 /** Values the rules refuse, each named by its dotted field path and a Kazoo validation code. */
