@@ -135,6 +135,12 @@ function rootKey(env: Env): string | undefined {
   return key;
 }
 
+/** Decimal digits only (no sign, point or exponent) of a safe integer; else undefined. */
+function wholeNumber(text: string): number | undefined {
+  const value = /^\d+$/.test(text) ? Number(text) : NaN;
+  return Number.isSafeInteger(value) ? value : undefined;
+}
+
 /** The integers a setting accepts: `min` and `max` included. */
 interface Range {
   min: number;
@@ -153,12 +159,8 @@ function rangeText({ min, max }: Range): string {
 function int(env: Env, name: string, fallback: number, range: Range = { min: 0 }): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  const value = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
-  if (
-    !Number.isSafeInteger(value) ||
-    value < range.min ||
-    (range.max !== undefined && value > range.max)
-  ) {
+  const value = wholeNumber(raw.trim());
+  if (value === undefined || value < range.min || (range.max !== undefined && value > range.max)) {
     throw new ConfigError(`${name} must be ${rangeText(range)}, got "${raw}"`);
   }
   return value;
@@ -195,12 +197,12 @@ function allowList(env: Env): AllowList {
 
 export function loadConfig(env: Env = process.env): Config {
   const scheduleText = list(env, 'SWITCHBOARD_RETRY_SCHEDULE_MS');
-  if (scheduleText.some((n) => !/^\d+$/.test(n) || !Number.isSafeInteger(Number(n)))) {
+  const schedule = scheduleText.map(wholeNumber).filter((ms) => ms !== undefined);
+  if (schedule.length !== scheduleText.length) {
     throw new ConfigError(
       'SWITCHBOARD_RETRY_SCHEDULE_MS must be a comma-separated list of milliseconds (integers ≥ 0)',
     );
   }
-  const schedule = scheduleText.map(Number);
   return {
     port: int(env, 'PORT', 3000, { min: 0, max: 65_535 }),
     host: env.HOST || '127.0.0.1',
