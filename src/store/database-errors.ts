@@ -26,9 +26,19 @@ export function isDuplicateDatabase(error: unknown): boolean {
   return databaseErrorCode(error) === '42P04';
 }
 
+/** The error's own code: Prisma's (P2025…) for Prisma's errors, the SQLSTATE for pg's. */
+function ownCode(error: unknown): unknown {
+  return (error as DatabaseErrorShape | null | undefined)?.code;
+}
+
 /** Prisma's P2025: the row to update or delete is not there (deleted in between). */
 export function isRowGone(error: unknown): boolean {
-  return databaseErrorCode(error) === 'P2025';
+  return ownCode(error) === 'P2025';
+}
+
+/** A row others still reference (Prisma's P2003, Postgres's 23503): a restricting foreign key. */
+export function isForeignKeyViolation(error: unknown): boolean {
+  return ownCode(error) === 'P2003' || databaseErrorCode(error) === '23503';
 }
 
 /**

@@ -3,6 +3,7 @@ import {
   databaseErrorCode,
   isDataException,
   isDuplicateDatabase,
+  isForeignKeyViolation,
   isRowGone,
   isUniqueViolation,
 } from '../../src/store/database-errors.ts';
@@ -28,6 +29,9 @@ describe('database errors', () => {
     ['unique violation', viaPrisma('23505'), { unique: true }],
     ['database exists', { code: '42P04' }, { duplicateDatabase: true }],
     ['row gone', { code: 'P2025' }, { rowGone: true }],
+    ['still referenced (Prisma)', { code: 'P2003' }, { foreignKey: true }],
+    ['still referenced (over the adapter)', viaPrisma('23503'), { foreignKey: true }],
+    ['still referenced (pg)', { code: '23503' }, { foreignKey: true }],
     ['invalid text', viaPrisma('22P02'), { data: true }],
     ['numeric out of range', { code: '22003' }, { data: true }],
     ['something else', { code: '42601' }, {}],
@@ -36,11 +40,13 @@ describe('database errors', () => {
       unique: isUniqueViolation(error),
       duplicateDatabase: isDuplicateDatabase(error),
       rowGone: isRowGone(error),
+      foreignKey: isForeignKeyViolation(error),
       data: isDataException(error),
     }).toEqual({
       unique: false,
       duplicateDatabase: false,
       rowGone: false,
+      foreignKey: false,
       data: false,
       ...expected,
     });
