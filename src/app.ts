@@ -12,7 +12,6 @@ import { createIngest, type Ingest } from './delivery/ingest.ts';
 import { fanOutStoredEvents, pushOrLeave } from './delivery/fanout.ts';
 import { createHttpClient } from './delivery/http-client.ts';
 import { createInvoker, type Invoker } from './delivery/invoke.ts';
-import { parseAllowList } from './delivery/ssrf.ts';
 import { INVOKE_TIMEOUT_BOUNDS } from './domain/call-control.ts';
 import { validatorCompiler } from './http/validation.ts';
 import { frameworkErrors, installErrorHandlers } from './http/error-handler.ts';
@@ -97,7 +96,7 @@ function documentResponses(app: FastifyInstance): void {
  */
 function invokeHttpClient(app: FastifyInstance, config: Config) {
   const http = createHttpClient({
-    allow: parseAllowList(config.allowedTargets),
+    allow: config.allowList,
     timeoutMs: INVOKE_TIMEOUT_BOUNDS.max,
     responseBodyLimit: config.invoke.answerLimitBytes,
     followRedirects: config.delivery.followRedirects,

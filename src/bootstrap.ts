@@ -2,6 +2,7 @@ import { ALL_SCOPES } from './domain/scopes.ts';
 import type { Database } from './store/db.ts';
 import { stores as storesOf } from './store/stores.ts';
 import { scopedAccount } from './store/scoped.ts';
+import { ADVISORY_LOCKS, holdingAdvisoryLock } from './store/advisory-locks.ts';
 
 /**
  * The root account and its key exist from set-up. With SWITCHBOARD_ROOT_KEY that key is the root
@@ -16,24 +17,24 @@ export async function ensureRootAccount(
 ) {
   const client = await db.pool.connect();
   try {
-    await client.query('SELECT pg_advisory_lock(72707370)');
-    const stores = storesOf(db);
-    const root = (await stores.accounts.findRoot()) ?? (await stores.accounts.createRoot('root'));
-    if (rootKey) {
-      const retired = await stores.apiKeys.replaceRootKey(root.id, rootKey);
-      if (retired > 0) await announceRetired();
-      return { root, generatedKey: undefined, retired };
-    }
-    if (await stores.apiKeys.hasRootKey()) return { root, generatedKey: undefined, retired: 0 };
-    // Set-up acts for the platform itself: the root account is its own.
-    const { key } = await stores.apiKeys.create(scopedAccount(root), {
-      name: 'root (generated)',
-      scopes: ALL_SCOPES,
-      rootKey: true,
+    return await holdingAdvisoryLock(client, ADVISORY_LOCKS.rootAccount, async () => {
+      const stores = storesOf(db);
+      const root = (await stores.accounts.findRoot()) ?? (await stores.accounts.createRoot('root'));
+      if (rootKey) {
+        const retired = await stores.apiKeys.replaceRootKey(root.id, rootKey);
+        if (retired > 0) await announceRetired();
+        return { root, generatedKey: undefined, retired };
+      }
+      if (await stores.apiKeys.hasRootKey()) return { root, generatedKey: undefined, retired: 0 };
+      // Set-up acts for the platform itself: the root account is its own.
+      const { key } = await stores.apiKeys.create(scopedAccount(root), {
+        name: 'root (generated)',
+        scopes: ALL_SCOPES,
+        rootKey: true,
+      });
+      return { root, generatedKey: key, retired: 0 };
     });
-    return { root, generatedKey: key, retired: 0 };
   } finally {
-    await client.query('SELECT pg_advisory_unlock(72707370)').catch(() => {});
     client.release();
   }
 }

@@ -1,6 +1,7 @@
 /** Every setting of Switchboard, read from the environment once, with local defaults. */
 
 import { INVOKE_TIMEOUT_BOUNDS } from './domain/call-control.ts';
+import { parseAllowList, type AllowList } from './delivery/ssrf.ts';
 
 export interface Config {
   port: number;
@@ -12,6 +13,8 @@ export interface Config {
   rootKey: string | undefined;
   /** Hosts or CIDRs exempt from the SSRF guard (e.g. 127.0.0.1/32 for local receivers). */
   allowedTargets: string[];
+  /** allowedTargets parsed, once for every HTTP client of the process (a typo stops the start). */
+  allowList: AllowList;
   /**
    * Origins whose browser pages may call the API (CORS): `*` (the default) or exact origins such
    * as `https://ui.example.com`. Any origin is safe by default because the API authenticates by a
@@ -138,12 +141,48 @@ function rootKey(env: Env): string | undefined {
   return key;
 }
 
-function int(env: Env, name: string, fallback: number): number {
+/** Decimal digits only (no sign, point or exponent) of a safe integer; else undefined. */
+function wholeNumber(text: string): number | undefined {
+  const value = /^\d+$/.test(text) ? Number(text) : NaN;
+  return Number.isSafeInteger(value) ? value : undefined;
+}
+
+/** The integers a setting accepts: `min` and `max` included. */
+interface Range {
+  min: number;
+  max?: number;
+}
+
+function rangeText({ min, max }: Range): string {
+  return max === undefined ? `an integer ≥ ${min}` : `an integer from ${min} to ${max}`;
+}
+
+/**
+ * An integer setting, or `fallback` when unset. A fraction, a sign, any other text, or a value
+ * outside `range` stops the start with the setting's name and what it accepts: silently rounding
+ * or clamping would run with a value nobody chose.
+ */
+function int(env: Env, name: string, fallback: number, range: Range = { min: 0 }): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = wholeNumber(raw.trim());
+  if (value === undefined || value < range.min || (range.max !== undefined && value > range.max)) {
+    throw new ConfigError(`${name} must be ${rangeText(range)}, got "${raw}"`);
+  }
+  return value;
+}
+
+/** Counts, sizes and durations that 0 would make useless (no slot, no byte, no wait). */
+const AT_LEAST_ONE: Range = { min: 1 };
+
+/** A fraction setting (0 to 1), or `fallback` when unset. */
+function fraction(env: Env, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0)
-    throw new ConfigError(`${name} must be a non-negative number, got "${raw}"`);
+  if (raw.trim() === '' || !Number.isFinite(value) || value < 0 || value > 1) {
+    throw new ConfigError(`${name} must be a number from 0 to 1, got "${raw}"`);
+  }
   return value;
 }
 
@@ -154,73 +193,75 @@ function list(env: Env, name: string): string[] {
     .filter(Boolean);
 }
 
-function invokeTimeout(env: Env): number {
-  const value = int(env, 'SWITCHBOARD_INVOKE_TIMEOUT_MS', 3_000);
-  const { min, max } = INVOKE_TIMEOUT_BOUNDS;
-  if (value < min || value > max)
-    throw new ConfigError(`SWITCHBOARD_INVOKE_TIMEOUT_MS must be between ${min} and ${max}`);
-  return value;
+function allowList(env: Env): AllowList {
+  try {
+    return parseAllowList(list(env, 'SWITCHBOARD_ALLOWED_TARGETS'));
+  } catch (error) {
+    throw new ConfigError(`SWITCHBOARD_ALLOWED_TARGETS: ${(error as Error).message}`);
+  }
 }
 
 export function loadConfig(env: Env = process.env): Config {
-  const schedule = list(env, 'SWITCHBOARD_RETRY_SCHEDULE_MS').map(Number);
-  if (schedule.some((n) => !Number.isFinite(n) || n < 0)) {
+  const scheduleText = list(env, 'SWITCHBOARD_RETRY_SCHEDULE_MS');
+  const schedule = scheduleText.map(wholeNumber).filter((ms) => ms !== undefined);
+  if (schedule.length !== scheduleText.length) {
     throw new ConfigError(
-      'SWITCHBOARD_RETRY_SCHEDULE_MS must be a comma-separated list of milliseconds',
+      'SWITCHBOARD_RETRY_SCHEDULE_MS must be a comma-separated list of milliseconds (integers ≥ 0)',
     );
   }
   return {
-    port: int(env, 'PORT', 3000),
+    port: int(env, 'PORT', 3000, { min: 0, max: 65_535 }),
     host: env.HOST || '127.0.0.1',
     databaseUrl: env.DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/switchboard',
     redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
     redisPrefix: env.SWITCHBOARD_REDIS_PREFIX || 'switchboard',
     rootKey: rootKey(env),
     allowedTargets: list(env, 'SWITCHBOARD_ALLOWED_TARGETS'),
+    allowList: allowList(env),
     corsOrigins: list(env, 'SWITCHBOARD_CORS_ORIGINS').length
       ? list(env, 'SWITCHBOARD_CORS_ORIGINS')
       : ['*'],
     logLevel: env.LOG_LEVEL || 'info',
     metricsToken: env.SWITCHBOARD_METRICS_TOKEN || undefined,
-    bodyLimit: int(env, 'SWITCHBOARD_BODY_LIMIT', 8 * 1024 * 1024),
-    maxPayloadBytes: int(env, 'SWITCHBOARD_MAX_PAYLOAD_BYTES', 256 * 1024),
+    bodyLimit: int(env, 'SWITCHBOARD_BODY_LIMIT', 8 * 1024 * 1024, AT_LEAST_ONE),
+    maxPayloadBytes: int(env, 'SWITCHBOARD_MAX_PAYLOAD_BYTES', 256 * 1024, AT_LEAST_ONE),
     limits: {
-      maxJsonDepth: int(env, 'SWITCHBOARD_MAX_JSON_DEPTH', 32),
+      maxJsonDepth: int(env, 'SWITCHBOARD_MAX_JSON_DEPTH', 32, AT_LEAST_ONE),
       maxCustomDataBytes: int(env, 'SWITCHBOARD_MAX_CUSTOM_DATA_BYTES', 8 * 1024),
       maxModifiersBytes: int(env, 'SWITCHBOARD_MAX_MODIFIERS_BYTES', 8 * 1024),
       maxExtraPropertiesBytes: int(env, 'SWITCHBOARD_MAX_EXTRA_PROPERTIES_BYTES', 16 * 1024),
-      maxUriLength: int(env, 'SWITCHBOARD_MAX_URI_LENGTH', 2048),
+      maxUriLength: int(env, 'SWITCHBOARD_MAX_URI_LENGTH', 2048, { min: 1, max: 2048 }),
       maxWebhooksPerAccount: int(env, 'SWITCHBOARD_MAX_WEBHOOKS_PER_ACCOUNT', 100),
-      maxAccountDepth: int(env, 'SWITCHBOARD_MAX_ACCOUNT_DEPTH', 8),
-      maxPageSize: int(env, 'SWITCHBOARD_MAX_PAGE_SIZE', 1000),
-      maxUnpagedResults: int(env, 'SWITCHBOARD_MAX_UNPAGED_RESULTS', 1000),
+      maxAccountDepth: int(env, 'SWITCHBOARD_MAX_ACCOUNT_DEPTH', 8, AT_LEAST_ONE),
+      maxPageSize: int(env, 'SWITCHBOARD_MAX_PAGE_SIZE', 1000, AT_LEAST_ONE),
+      maxUnpagedResults: int(env, 'SWITCHBOARD_MAX_UNPAGED_RESULTS', 1000, AT_LEAST_ONE),
     },
     delivery: {
-      attemptTimeoutMs: int(env, 'SWITCHBOARD_ATTEMPT_TIMEOUT_MS', 5_000),
+      attemptTimeoutMs: int(env, 'SWITCHBOARD_ATTEMPT_TIMEOUT_MS', 5_000, AT_LEAST_ONE),
       retryScheduleMs: schedule.length > 0 ? schedule : [5_000, 30_000, 120_000, 600_000],
-      retryJitter: int(env, 'SWITCHBOARD_RETRY_JITTER', 0.2),
+      retryJitter: fraction(env, 'SWITCHBOARD_RETRY_JITTER', 0.2),
       autoDisableThreshold: int(env, 'SWITCHBOARD_AUTO_DISABLE_FAILURES', 6),
-      autoDisableWindowMs: int(env, 'SWITCHBOARD_AUTO_DISABLE_WINDOW_MS', 60_000),
-      concurrency: int(env, 'SWITCHBOARD_WORKER_CONCURRENCY', 200),
-      webhookMaxInFlight: Math.max(1, int(env, 'SWITCHBOARD_WEBHOOK_MAX_IN_FLIGHT', 32)),
-      accountMaxInFlight: Math.max(1, int(env, 'SWITCHBOARD_ACCOUNT_MAX_IN_FLIGHT', 128)),
-      circuitFailures: Math.max(1, int(env, 'SWITCHBOARD_CIRCUIT_FAILURES', 5)),
+      autoDisableWindowMs: int(env, 'SWITCHBOARD_AUTO_DISABLE_WINDOW_MS', 60_000, AT_LEAST_ONE),
+      concurrency: int(env, 'SWITCHBOARD_WORKER_CONCURRENCY', 200, AT_LEAST_ONE),
+      webhookMaxInFlight: int(env, 'SWITCHBOARD_WEBHOOK_MAX_IN_FLIGHT', 32, AT_LEAST_ONE),
+      accountMaxInFlight: int(env, 'SWITCHBOARD_ACCOUNT_MAX_IN_FLIGHT', 128, AT_LEAST_ONE),
+      circuitFailures: int(env, 'SWITCHBOARD_CIRCUIT_FAILURES', 5, AT_LEAST_ONE),
       circuitOpenMs: int(env, 'SWITCHBOARD_CIRCUIT_OPEN_MS', 30_000),
       circuitMaxOpenMs: int(env, 'SWITCHBOARD_CIRCUIT_MAX_OPEN_MS', 600_000),
       followRedirects: env.SWITCHBOARD_FOLLOW_REDIRECTS === 'true',
       responseBodyLimit: int(env, 'SWITCHBOARD_RESPONSE_BODY_LIMIT', 8 * 1024),
-      reconcileIntervalMs: int(env, 'SWITCHBOARD_RECONCILE_INTERVAL_MS', 15_000),
+      reconcileIntervalMs: int(env, 'SWITCHBOARD_RECONCILE_INTERVAL_MS', 15_000, AT_LEAST_ONE),
       reconcileGraceMs: int(env, 'SWITCHBOARD_RECONCILE_GRACE_MS', 30_000),
       retentionDays: int(env, 'SWITCHBOARD_RETENTION_DAYS', 30),
-      schedulerPartitions: Math.max(1, int(env, 'SWITCHBOARD_SCHEDULER_PARTITIONS', 16)),
+      schedulerPartitions: int(env, 'SWITCHBOARD_SCHEDULER_PARTITIONS', 16, AT_LEAST_ONE),
     },
     invoke: {
-      timeoutMs: invokeTimeout(env),
-      answerLimitBytes: Math.max(1, int(env, 'SWITCHBOARD_INVOKE_ANSWER_LIMIT_BYTES', 64 * 1024)),
+      timeoutMs: int(env, 'SWITCHBOARD_INVOKE_TIMEOUT_MS', 3_000, INVOKE_TIMEOUT_BOUNDS),
+      answerLimitBytes: int(env, 'SWITCHBOARD_INVOKE_ANSWER_LIMIT_BYTES', 64 * 1024, AT_LEAST_ONE),
     },
     intake: {
       queue: env.SWITCHBOARD_INTAKE_QUEUE || 'switchboard-events',
-      concurrency: Math.max(1, int(env, 'SWITCHBOARD_INTAKE_CONCURRENCY', 256)),
+      concurrency: int(env, 'SWITCHBOARD_INTAKE_CONCURRENCY', 256, AT_LEAST_ONE),
       failedKeep: int(env, 'SWITCHBOARD_INTAKE_FAILED_KEEP', 10_000),
       board: env.SWITCHBOARD_ADMIN_QUEUES !== 'off',
       lockMs: Math.max(1_000, int(env, 'SWITCHBOARD_INTAKE_LOCK_MS', 30_000)),

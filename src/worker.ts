@@ -14,7 +14,6 @@ import { reconcilerCursorKey, startHousekeeping } from './housekeeping/housekeep
 import { startIntakeWorker } from './intake/intake-worker.ts';
 import { openDatabase } from './store/db.ts';
 import { createScheduler } from './delivery/scheduler/scheduler.ts';
-import { parseAllowList } from './delivery/ssrf.ts';
 import { redisConnection } from './redis.ts';
 
 export interface RunningWorker {
@@ -41,7 +40,7 @@ export async function startWorker(
   const scheduler = createScheduler(redis, config.redisPrefix, settings);
   const push = pushOrLeave(scheduler, logger);
   const http = createHttpClient({
-    allow: parseAllowList(config.allowedTargets),
+    allow: config.allowList,
     timeoutMs: settings.attemptTimeoutMs,
     responseBodyLimit: settings.responseBodyLimit,
     followRedirects: settings.followRedirects,

@@ -1,12 +1,11 @@
 import { encodeRequest, eventNameFor, shapePayload } from '../domain/payload.ts';
 import {
   activeSecrets,
-  jambonzSignature,
   redactHeaders,
   signatureHeader,
   voipbinSignatures,
 } from '../domain/signing.ts';
-import { dialectOf } from '../domain/dialects/dialect.ts';
+import { dialectFor } from '../domain/dialects/registry.ts';
 import type { LeasedDelivery } from '../store/deliveries.ts';
 import type { WebhookForDelivery } from '../store/webhook-targets.ts';
 import { VERSION } from '../version.ts';
@@ -56,13 +55,14 @@ export function prepareAttempt(
     ),
     // Repeated lines only during a rotation; a single value otherwise.
     'x-voipbin-signature': voipbin.length === 1 ? voipbin[0] : voipbin,
+    // The dialect's own signature, if it has one (jambonz's).
+    ...dialectFor(webhook).signatureHeaders({
+      secrets,
+      timestamp,
+      method: encoded.method,
+      body: encoded.body,
+    }),
   };
-  if (dialectOf(webhook) === 'jambonz') {
-    // jambonz's verifier HMACs JSON.stringify(req.body): our compact JSON body, or for a GET the
-    // empty object Express's JSON parser leaves on a request without a body.
-    const content = encoded.method === 'GET' ? '{}' : encoded.body;
-    headers['jambonz-signature'] = jambonzSignature(secrets, timestamp, content);
-  }
   if (encoded.contentType) headers['content-type'] = encoded.contentType;
   return {
     request: {

@@ -6,27 +6,46 @@ export abstract class DomainError extends Error {
   abstract readonly category: 'invalid' | 'limit_reached' | 'not_found' | 'conflict' | 'forbidden';
 }
 
-/** A value the rules refuse, named by its dotted field path and a Kazoo validation code. */
-export class InvalidInput extends DomainError {
-  readonly category = 'invalid';
-  constructor(
-    readonly field: string,
-    readonly code: string,
-    message: string,
-    readonly target?: unknown,
-  ) {
-    super(message);
-  }
+/** What is said under one validation code: a message, and what was expected (the target). */
+export interface ProblemDetail {
+  message: string;
+  target?: unknown;
 }
 
-/** Kazoo's validation detail: {"<dotted.field>": {"<code>": {"message": "…", "target"?: …}}}. */
-export type FieldProblems = Record<string, Record<string, { message: string; target?: unknown }>>;
+/** What the rules say about one field: Kazoo validation codes, each with its detail. */
+export type FieldProblem = Record<string, ProblemDetail>;
 
-/** A document the rules refuse, with every field found wrong. */
-export class InvalidFields extends DomainError {
+/**
+ * Kazoo's validation detail, by dotted field path:
+ * {"<dotted.field>": {"<code>": {"message": "…", "target"?: …}}}.
+ */
+export type FieldProblems = Record<string, FieldProblem>;
+
+/** What is said under one code: the message, and the target only when there is one. */
+export function problemDetail(message: string, target?: unknown): ProblemDetail {
+  return target === undefined ? { message } : { message, target };
+}
+
+/** One field's problem under one code. */
+export function fieldProblem(
+  field: string,
+  code: string,
+  message: string,
+  target?: unknown,
+): FieldProblems {
+  return { [field]: { [code]: problemDetail(message, target) } };
+}
+
+/** Values the rules refuse, each named by its dotted field path and a Kazoo validation code. */
+export class InvalidInput extends DomainError {
   readonly category = 'invalid';
   constructor(readonly problems: FieldProblems) {
     super('validation error');
+  }
+
+  /** A single field's problem, e.g. InvalidInput.of('secret', 'format', '…'). */
+  static of(field: string, code: string, message: string, target?: unknown): InvalidInput {
+    return new InvalidInput(fieldProblem(field, code, message, target));
   }
 }
 

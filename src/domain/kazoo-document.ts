@@ -7,6 +7,8 @@
  * The fields we know keep their own rules: this only decides what reaches them.
  */
 
+import { fieldProblem, type FieldProblems } from './errors.ts';
+
 interface FieldSchema {
   type?: unknown;
 }
@@ -84,17 +86,15 @@ export function extraBytes(extra: Record<string, unknown>): number {
 export function checkExtraSize(
   extra: Record<string, unknown>,
   max: number,
-): Record<string, Record<string, { message: string; target?: unknown }>> | undefined {
+): FieldProblems | undefined {
   const bytes = extraBytes(extra);
   if (bytes <= max) return undefined;
-  return {
-    [Object.keys(extra)[0] ?? 'data']: {
-      maxSize: {
-        message: `properties the API does not know take ${bytes} bytes of JSON; at most ${max} are kept`,
-        target: max,
-      },
-    },
-  };
+  return fieldProblem(
+    Object.keys(extra)[0] ?? 'data',
+    'maxSize',
+    `properties the API does not know take ${bytes} bytes of JSON; at most ${max} are kept`,
+    max,
+  );
 }
 
 /** A stored extra column as an object (anything else reads as none). */

@@ -1,6 +1,7 @@
 import { manages } from './tenancy.ts';
-import { ALL_HOOK, hookEntry, hookOf, kazooFields, twinOf } from './catalogue.ts';
-import { dialectCarries, dialectOf } from './dialects/dialect.ts';
+import { ALL_HOOK, OBJECT_FILTER_KEYS, hookEntry, kazooFields } from './catalogue/hooks.ts';
+import { hookOf, twinOf } from './catalogue/names.ts';
+import { dialectCarries, dialectOf } from './dialects/registry.ts';
 
 export interface MatchableEvent {
   type: string;
@@ -20,18 +21,6 @@ export interface MatchableWebhook {
   enabled: boolean;
   /** The dialect it names (absent or null: the default for hook / event_types). */
   dialect?: string | null;
-}
-
-/** Kazoo's object hook treats these custom_data keys as filters, not as extra payload. */
-export const OBJECT_FILTER_KEYS = ['type', 'action'] as const;
-/** Kazoo's notifications hook treats custom_data.type as a filter on the notification's name. */
-export const NOTIFICATION_FILTER_KEYS = ['type'] as const;
-
-/** The custom_data keys that are filters for `hook`, and so never payload. */
-export function customDataFilterKeys(hook: string | null): readonly string[] {
-  if (hook === 'object') return OBJECT_FILTER_KEYS;
-  if (hook === 'notifications') return NOTIFICATION_FILTER_KEYS;
-  return [];
 }
 
 /**

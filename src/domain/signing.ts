@@ -148,7 +148,7 @@ export function rotateSecret(
   newSecret: string = generateSecret(),
 ): { secret: string; previousSecrets: PreviousSecret[] } {
   if (!isValidSecret(newSecret)) {
-    throw new InvalidInput(
+    throw InvalidInput.of(
       'secret',
       'format',
       'secret must be "whsec_" followed by canonical base64 of 24 to 64 bytes',

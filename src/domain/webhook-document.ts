@@ -1,6 +1,6 @@
 import type { Limits } from '../config.ts';
-import type { ValidationDetails } from '../http/errors.ts';
-import { checkDialect } from './dialects/dialect.ts';
+import type { FieldProblem, FieldProblems } from './errors.ts';
+import { checkDialect } from './dialects/checks.ts';
 
 /** A webhook as the API speaks it (Kazoo's field names). */
 export interface WebhookDocument {
@@ -77,8 +77,8 @@ export function mergePatch(
  * Rules the JSON schema cannot say: name and uri present, uri absolute http(s), and exactly one
  * of `hook` (Kazoo) or `event_types` (VoIPBIN).
  */
-export function checkDocument(doc: Record<string, unknown>): ValidationDetails | undefined {
-  const details: ValidationDetails = {};
+export function checkDocument(doc: Record<string, unknown>): FieldProblems | undefined {
+  const details: FieldProblems = {};
   for (const field of ['name', 'uri']) {
     if (doc[field] === undefined)
       details[field] = { required: { message: 'Field is required but missing' } };
@@ -134,7 +134,7 @@ const RESERVED_HEADERS = new Set([
   'x-account-id',
 ]);
 
-function refusedHeaderName(name: string): ValidationDetails[string] | undefined {
+function refusedHeaderName(name: string): FieldProblem | undefined {
   if (!HEADER_NAME.test(name))
     return { format: { message: 'not an HTTP header name', target: 'header name' } };
   if (RESERVED_HEADERS.has(name.toLowerCase()))
@@ -158,8 +158,8 @@ function isHttpUrl(value: string): boolean {
 export function checkDocumentLimits(
   doc: WebhookDocument,
   limits: Pick<Limits, 'maxUriLength' | 'maxCustomDataBytes' | 'maxModifiersBytes'>,
-): ValidationDetails | undefined {
-  const details: ValidationDetails = {};
+): FieldProblems | undefined {
+  const details: FieldProblems = {};
   if (doc.uri.length > limits.maxUriLength) {
     details.uri = {
       maxLength: {

@@ -27,9 +27,12 @@ declare module 'fastify' {
 export function tokenOf(request: FastifyRequest): string | undefined {
   const header = request.headers['x-auth-token'];
   if (typeof header === 'string' && header !== '') return header;
-  const authorization = request.headers.authorization;
-  const match = authorization ? /^Bearer\s+(\S+)$/i.exec(authorization) : null;
-  return match?.[1];
+  return bearerToken(request.headers.authorization);
+}
+
+/** The token of an `Authorization: Bearer <token>` header; undefined for any other header. */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  return authorization ? /^Bearer\s+(\S+)$/i.exec(authorization)?.[1] : undefined;
 }
 
 /**

@@ -3,14 +3,14 @@ import {
   Conflict,
   DomainError,
   Forbidden,
-  InvalidFields,
   InvalidInput,
   LimitReached,
   NotFound,
+  type FieldProblems,
 } from '../domain/errors.ts';
 import { ApiError } from './errors.ts';
 import { toValidationDetails } from './validation.ts';
-import { isDatabaseUnavailable } from '../store/db.ts';
+import { isDataException, isDatabaseUnavailable, isRowGone } from '../store/database-errors.ts';
 
 function send(
   reply: FastifyReply,
@@ -38,24 +38,16 @@ const CLIENT_ERRORS: Record<string, [number, string]> = {
   FST_ERR_CTP_INVALID_TYPE: [400, 'invalid content-type'],
   FST_ERR_BAD_URL: [400, 'malformed url: invalid percent-encoding'],
   FST_ERR_ASYNC_CONSTRAINT: [400, 'bad request'],
-  // A row deleted by another request between our read and our write.
-  P2025: [404, 'bad identifier'],
 };
+
+/** The 400 of every validation failure (the domain's, the schema's): its problems by field. */
+function sendInvalid(reply: FastifyReply, request: FastifyRequest, problems: FieldProblems) {
+  return send(reply, request, 400, 'validation error', problems);
+}
 
 /** Each category of rule error, as HTTP. */
 function sendDomainError(reply: FastifyReply, request: FastifyRequest, error: DomainError) {
-  if (error instanceof InvalidInput) {
-    const detail =
-      error.target === undefined
-        ? { message: error.message }
-        : { message: error.message, target: error.target };
-    return send(reply, request, 400, 'validation error', {
-      [error.field]: { [error.code]: detail },
-    });
-  }
-  if (error instanceof InvalidFields) {
-    return send(reply, request, 400, 'validation error', error.problems);
-  }
+  if (error instanceof InvalidInput) return sendInvalid(reply, request, error.problems);
   if (error instanceof LimitReached) {
     return send(reply, request, 409, error.message, { limit: error.limit, max: error.max });
   }
@@ -65,20 +57,6 @@ function sendDomainError(reply: FastifyReply, request: FastifyRequest, error: Do
   if (error instanceof Conflict) return send(reply, request, 409, error.message);
   if (error instanceof Forbidden) return send(reply, request, 403, error.message, error.details);
   return send(reply, request, 400, error.message);
-}
-
-/**
- * Postgres's class 22 ("data exception": a value it cannot hold or compare) comes from a value the
- * client sent. Input is screened before it reaches the database, so this is a safety net, logged
- * as the missed validation it is — still the client's 400, never a 500.
- */
-function isDataException(error: unknown): boolean {
-  const e = error as {
-    code?: unknown;
-    meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } };
-  };
-  const code = e.meta?.driverAdapterError?.cause?.originalCode ?? e.code;
-  return typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code);
 }
 
 /** Errors the router raises before any route runs (a URL that cannot be decoded), in the envelope. */
@@ -96,20 +74,22 @@ export function installErrorHandlers(app: FastifyInstance): void {
       return send(reply, request, error.statusCode, error.message, error.data);
     if (error instanceof DomainError) return sendDomainError(reply, request, error);
     if (error.validation) {
-      return send(
+      return sendInvalid(
         reply,
         request,
-        400,
-        'validation error',
         toValidationDetails(error.validation as never, error.validationContext),
       );
     }
     const known = error.code ? CLIENT_ERRORS[error.code] : undefined;
     if (known) return send(reply, request, known[0], known[1]);
+    // A row deleted by another request between our read and our write.
+    if (isRowGone(error)) return send(reply, request, 404, 'bad identifier');
     if (error instanceof SyntaxError) return send(reply, request, 400, 'invalid json');
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       return send(reply, request, error.statusCode, error.message);
     }
+    // Input is screened before it reaches the database, so a value Postgres cannot hold is a
+    // missed validation: logged as such, and still the client's 400, never a 500.
     if (isDataException(error)) {
       request.log.warn({ err: error }, 'a value reached the database unscreened');
       return send(reply, request, 400, 'invalid value');

@@ -2,12 +2,7 @@
  * Crossbar-style errors. Every failure leaves the API as
  * {"status":"error","error":"<code>","message":"…","data":{…},"request_id":"…"}.
  */
-
-/** Kazoo's validation detail: {"<dotted.field>": {"<code>": {"message": "…", "target"?: …}}}. */
-export type ValidationDetails = Record<
-  string,
-  Record<string, { message: string; target?: unknown }>
->;
+import { InvalidInput, fieldProblem, type FieldProblems } from '../domain/errors.ts';
 
 export class ApiError extends Error {
   constructor(
@@ -19,8 +14,9 @@ export class ApiError extends Error {
   }
 }
 
-export function validationError(details: ValidationDetails): ApiError {
-  return new ApiError(400, 'validation error', details);
+/** Problems with several fields: the domain's InvalidInput, which the error handler sends as 400. */
+export function validationError(problems: FieldProblems): InvalidInput {
+  return new InvalidInput(problems);
 }
 
 /** A single-field validation error, e.g. fieldError('re-enable', 'required', 'Field is required'). */
@@ -29,10 +25,8 @@ export function fieldError(
   code: string,
   message: string,
   target?: unknown,
-): ApiError {
-  return validationError({
-    [field]: { [code]: target === undefined ? { message } : { message, target } },
-  });
+): InvalidInput {
+  return InvalidInput.of(field, code, message, target);
 }
 
 export const unauthorized = () => new ApiError(401, 'invalid_credentials');
@@ -49,9 +43,11 @@ export function ensurePayloadFits(payload: unknown, maxBytes: number, field = 'p
   const json = JSON.stringify(payload);
   const bytes = Buffer.byteLength(json);
   if (bytes > maxBytes) {
-    throw new ApiError(413, 'payload too large', {
-      [field]: { maxLength: { message: `payload is ${bytes} bytes`, target: maxBytes } },
-    });
+    throw new ApiError(
+      413,
+      'payload too large',
+      fieldProblem(field, 'maxLength', `payload is ${bytes} bytes`, maxBytes),
+    );
   }
   return json;
 }

@@ -3,13 +3,14 @@ import type { FastifyRequest } from 'fastify';
 import type { RouteContext } from '../app.ts';
 import { within } from '../time-limit.ts';
 import { readIntakeStats } from '../intake/intake-queue.ts';
+import { bearerToken } from './auth.ts';
 
 /** How long one count of pending deliveries serves scrapes: a scrape must not cost a COUNT. */
 const PENDING_COUNT_TTL_MS = 15_000;
 
 /** Does the request carry `Authorization: Bearer <token>`? (constant-time comparison) */
 export function bearerMatches(request: FastifyRequest, token: string): boolean {
-  const given = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+  const given = bearerToken(request.headers.authorization);
   if (given === undefined) return false;
   const digest = (text: string) => createHash('sha256').update(text).digest();
   return timingSafeEqual(digest(given), digest(token));

@@ -30,7 +30,7 @@ export function screenRequests(app: FastifyInstance, maxJsonDepth: number): void
     for (const [part, value] of parts) {
       const problem = screenJson(value, maxJsonDepth);
       if (problem) {
-        throw new InvalidInput(
+        throw InvalidInput.of(
           fieldOf(part, problem.path),
           problem.code,
           problem.message,

@@ -3,7 +3,7 @@ import addFormats from 'ajv-formats';
 import { fullFormats } from 'ajv-formats/dist/formats.js';
 import { parseStorableDate } from '../domain/dates.ts';
 import type { FastifySchemaCompiler } from 'fastify';
-import type { ValidationDetails } from './errors.ts';
+import { problemDetail, type FieldProblems } from '../domain/errors.ts';
 
 /**
  * Request bodies are validated strictly (no type coercion, no silent removal of unknown fields:
@@ -108,9 +108,9 @@ function targetOf(error: ErrorObject): unknown {
 export function toValidationDetails(
   errors: ErrorObject[],
   part: string | undefined,
-): ValidationDetails {
+): FieldProblems {
   // No prototype: a field named "constructor" or "toString" is a field like any other.
-  const details: ValidationDetails = Object.create(null);
+  const details: FieldProblems = Object.create(null);
   for (const error of errors) {
     if (error.keyword === 'anyOf' || error.keyword === 'oneOf' || error.keyword === 'if') continue;
     const segments = error.instancePath.split('/').slice(1).map(unescape);
@@ -122,8 +122,10 @@ export function toValidationDetails(
     const message = kazooMessage(error);
     const target = targetOf(error);
     details[field] ??= Object.create(null);
-    details[field][CODE_BY_KEYWORD[error.keyword] ?? error.keyword] =
-      target === undefined ? { message } : { message, target };
+    details[field][CODE_BY_KEYWORD[error.keyword] ?? error.keyword] = problemDetail(
+      message,
+      target,
+    );
   }
   for (const codes of Object.values(details)) {
     if (codes.type) for (const code of Object.keys(codes)) if (code !== 'type') delete codes[code];

@@ -3,7 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.ts';
 import type { Ingest } from '../delivery/ingest.ts';
 import type { RedisClient } from '../redis.ts';
-import { isDatabaseUnavailable } from '../store/db.ts';
+import { isDatabaseUnavailable } from '../store/database-errors.ts';
 import type { Stores } from '../store/stores.ts';
 import { bullPrefix, refusalsKey } from './intake-queue.ts';
 import { readIntakeJob, Refusal } from './intake-job.ts';

@@ -2,37 +2,19 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { RouteContext } from '../app.ts';
 import {
+  DIALECT_LISTING,
+  EVENT_TYPE_LISTING,
   INSTALLABLE_HOOKS,
-  SUBSCRIBABLE_EVENT_TYPES,
   sampleFor,
+  sampleInDialect,
   samples,
-} from '../domain/catalogue.ts';
-import {
-  DIALECT_NAMES,
-  DIALECTS,
-  dialectsCarrying,
-  typesCarriedBy,
-} from '../domain/dialects/dialect.ts';
+} from '../domain/catalogue/render.ts';
+import { DIALECT_NAMES, typesCarriedBy } from '../domain/dialects/registry.ts';
 import { envelope } from '../http/envelope.ts';
 import { StringEnum } from '../schemas/common.ts';
 import { fieldError, notFound } from '../http/errors.ts';
-import { sampleInDialect } from '../domain/dialects/samples.ts';
 
 const tags = ['webhooks catalogue'];
-
-/** Each event type with the dialects that can carry it. */
-const EVENT_TYPES_WITH_DIALECTS = SUBSCRIBABLE_EVENT_TYPES.map((entry) => ({
-  ...entry,
-  dialects: dialectsCarrying(entry.id),
-}));
-
-const DIALECT_LISTING = DIALECT_NAMES.map((name) => ({
-  id: name,
-  description: DIALECTS[name].description,
-  http_verbs: DIALECTS[name].verbs,
-  formats: DIALECTS[name].formats,
-  event_types: typesCarriedBy(name),
-}));
 
 /** Kazoo's GET /v2/webhooks and /v2/webhooks/samples: public, no auth. */
 export function catalogueRoutes(_ctx: RouteContext): FastifyPluginAsyncTypebox {
@@ -56,7 +38,7 @@ export function catalogueRoutes(_ctx: RouteContext): FastifyPluginAsyncTypebox {
           summary: "The event types a webhook may list in `event_types` (VoIPBIN's, and Kazoo's)",
         },
       },
-      async (request) => envelope(request, EVENT_TYPES_WITH_DIALECTS),
+      async (request) => envelope(request, EVENT_TYPE_LISTING),
     );
     app.get(
       '/webhooks/dialects',

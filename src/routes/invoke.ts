@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { RouteContext } from '../app.ts';
 import type { InvokeResult } from '../delivery/invoke.ts';
+import { fieldProblem } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
 import { envelope } from '../http/envelope.ts';
 import { ApiError, ensurePayloadFits } from '../http/errors.ts';
@@ -36,9 +37,11 @@ export function invokeRoutes(ctx: RouteContext): FastifyPluginAsyncTypebox {
         // Silently answering again would hide that the receivers were not asked this time; the
         // first invoke's answers are in the attempts log.
         if (outcome.kind === 'duplicate') {
-          throw new ApiError(409, 'event already exists', {
-            id: { unique: { message: 'an event with this id was already published or invoked' } },
-          });
+          throw new ApiError(
+            409,
+            'event already exists',
+            fieldProblem('id', 'unique', 'an event with this id was already published or invoked'),
+          );
         }
         return envelope(request, { event_id: id, results: outcome.results.map(resultView) });
       },

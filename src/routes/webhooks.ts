@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { RouteContext } from '../app.ts';
-import { spellDialect } from '../domain/dialects/dialect.ts';
+import { spellDialect } from '../domain/dialects/checks.ts';
 import { coerceDocumentBody } from '../http/kazoo-documents.ts';
 import { envelope } from '../http/envelope.ts';
 import { ListQuery, pageSizeOf, decodeCursor, pageOf } from '../http/pagination.ts';

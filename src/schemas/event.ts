@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { EVENT_TYPES } from '../domain/catalogue.ts';
+import { EVENT_TYPE_NAMES } from '../domain/catalogue/event-types.ts';
 import { StringEnum } from './common.ts';
 
 export const MAX_EVENTS_PER_REQUEST = 1000;
@@ -9,7 +9,7 @@ export const EVENT_ID_PATTERN = '^[A-Za-z0-9._@+=-]{1,128}$';
 
 export const EventInput = Type.Object(
   {
-    type: StringEnum(EVENT_TYPES.map((e) => e.type)),
+    type: StringEnum(EVENT_TYPE_NAMES),
     id: Type.Optional(
       Type.String({
         pattern: EVENT_ID_PATTERN,

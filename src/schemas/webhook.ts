@@ -1,12 +1,8 @@
 import { Type, type Static, type TOptional, type TSchema } from '@sinclair/typebox';
-import { HOOKS, subscribableEventTypes } from '../domain/catalogue.ts';
+import { HOOK_IDS } from '../domain/catalogue/hooks.ts';
+import { EVENT_TYPE_NAMES } from '../domain/catalogue/event-types.ts';
 import { Nullable, StringEnum } from './common.ts';
-import { DIALECT_NAMES } from '../domain/dialects/dialect.ts';
-
-/** Hook ids a webhook may subscribe with `hook` (Kazoo), from the catalogue. */
-export const HOOK_IDS = [
-  ...new Set([...HOOKS.filter((h) => h.kind === 'hook').map((h) => h.id), 'all']),
-] as string[];
+import { DIALECT_NAMES } from '../domain/dialects/registry.ts';
 
 const SCALAR_TYPES = ['string', 'number', 'boolean'];
 /** A modifier value: a scalar ("equals") or a list of scalars ("one of"); one schema, so one clear error. */
@@ -53,7 +49,7 @@ export const webhookFields = {
       "the receiver's schema and signatures: kazoo, voipbin, standard (Standard Webhooks), jambonz, jaxl; absent: kazoo for hook, voipbin for event_types. Also accepted as `profile`",
   }),
   hook: StringEnum(HOOK_IDS, { description: 'a hook id from GET /v2/webhooks, or "all"' }),
-  event_types: Type.Array(StringEnum(subscribableEventTypes()), {
+  event_types: Type.Array(StringEnum(EVENT_TYPE_NAMES), {
     minItems: 1,
     maxItems: 100,
     uniqueItems: true,

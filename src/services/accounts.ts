@@ -82,7 +82,7 @@ export function accountService({ config, stores, scheduler, log, accessChanged }
       const replace = mode === 'replace';
       const nothing = webhook_defaults === undefined && Object.keys(given).length === 0;
       if (name === undefined && (replace || nothing))
-        throw new InvalidInput('name', 'required', 'Field is required but missing');
+        throw InvalidInput.of('name', 'required', 'Field is required but missing');
       const extra = replace ? given : bounded(mergeExtra(extraOf(account.extra), given));
       const updated = await stores.accounts.update(account, {
         ...(name !== undefined ? { name } : {}),

@@ -3,7 +3,7 @@ import type { Config } from '../config.ts';
 import type { Scheduler } from '../delivery/scheduler/scheduler.ts';
 import type { Ingest } from '../delivery/ingest.ts';
 import type { PushDeliveries } from '../delivery/fanout.ts';
-import { InvalidFields, type FieldProblems } from '../domain/errors.ts';
+import { InvalidInput, type FieldProblems } from '../domain/errors.ts';
 import type { Stores } from '../store/stores.ts';
 
 /** What every service is built from: the settings, the stores, the scheduler and a logger. */
@@ -24,6 +24,6 @@ export interface ServiceDeps {
 }
 
 /** The problems a document check found, as the error a service throws. */
-export function validationFailure(problems: FieldProblems): InvalidFields {
-  return new InvalidFields(problems);
+export function validationFailure(problems: FieldProblems): InvalidInput {
+  return new InvalidInput(problems);
 }

@@ -76,7 +76,7 @@ export function replayService({ stores, push }: ServiceDeps) {
       if (webhook.callControl)
         throw new Conflict('a call-control webhook is reached only by invoke: nothing to recover');
       if (since > until)
-        throw new InvalidInput(
+        throw InvalidInput.of(
           'since',
           'maximum',
           'since must not be after until',

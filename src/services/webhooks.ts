@@ -1,4 +1,8 @@
-import { activeSecrets, type PreviousSecret } from '../domain/signing.ts';
+import {
+  activeSecrets,
+  DEFAULT_ROTATION_GRACE_MS,
+  type PreviousSecret,
+} from '../domain/signing.ts';
 import { unmaskPassword } from '../domain/uri.ts';
 import {
   checkDocument,
@@ -10,15 +14,12 @@ import {
 } from '../domain/webhook-document.ts';
 import { checkExtraSize, extraOf, mergeExtra, splitDocument } from '../domain/kazoo-document.ts';
 import { InvalidInput, NotFound } from '../domain/errors.ts';
-import { checkUrlTarget, parseAllowList } from '../delivery/ssrf.ts';
+import { checkUrlTarget } from '../delivery/ssrf.ts';
 import type { CircuitView } from '../delivery/scheduler/queue-state.ts';
 import { webhookFields } from '../schemas/webhook.ts';
 import { documentOf, type WebhookRow } from '../store/webhooks.ts';
 import type { ScopedAccount } from '../store/scoped.ts';
 import { validationFailure, type ServiceDeps } from './deps.ts';
-
-/** How long a rotated-out secret keeps signing, unless the rotation names its own grace period. */
-export const DEFAULT_SECRET_GRACE_MS = 24 * 60 * 60 * 1000;
 
 const KNOWN_FIELDS = new Set(Object.keys(webhookFields));
 const READ_ONLY = new Set(WEBHOOK_READ_ONLY);
@@ -33,7 +34,7 @@ export type WebhookInput = Record<string, unknown>;
  * does not answer: the reconciler and the next delivery repair it).
  */
 export function webhookService({ config, stores, scheduler, log }: ServiceDeps) {
-  const allow = parseAllowList(config.allowedTargets);
+  const allow = config.allowList;
 
   /**
    * Schema rules, then the rules the schema cannot say, the configured sizes, then the SSRF
@@ -49,7 +50,7 @@ export function webhookService({ config, stores, scheduler, log }: ServiceDeps) 
     const tooLarge = checkDocumentLimits(doc, config.limits);
     if (tooLarge) throw validationFailure(tooLarge);
     const target = checkUrlTarget(new URL(doc.uri), allow);
-    if (!target.ok) throw new InvalidInput('uri', 'blocked_target', target.reason);
+    if (!target.ok) throw InvalidInput.of('uri', 'blocked_target', target.reason);
     return doc;
   }
 
@@ -190,7 +191,7 @@ export function webhookService({ config, stores, scheduler, log }: ServiceDeps) 
       const graceMs =
         rotation.graceSeconds !== undefined
           ? rotation.graceSeconds * 1000
-          : DEFAULT_SECRET_GRACE_MS;
+          : DEFAULT_ROTATION_GRACE_MS;
       return secretsOf(await stores.webhooks.rotateSecret(account, row, graceMs, rotation.secret));
     },
 

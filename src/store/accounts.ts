@@ -1,5 +1,6 @@
 import { Prisma, type Account } from '../generated/prisma/client.ts';
 import type { Database } from './db.ts';
+import { isForeignKeyViolation } from './database-errors.ts';
 import { newId } from '../domain/ids.ts';
 import { childTree } from '../domain/tenancy.ts';
 import { managedBy } from './tenancy.ts';
@@ -95,8 +96,7 @@ export function accountStore({ prisma }: Database) {
         await prisma.account.deleteMany({ where: { id } });
         return true;
       } catch (error) {
-        if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2003')
-          return false;
+        if (isForeignKeyViolation(error)) return false;
         throw error;
       }
     },

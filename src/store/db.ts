@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client.ts';
+import { isDatabaseUnavailable } from './database-errors.ts';
 
 /**
  * One pg pool per process, shared by Prisma (the management API) and the raw SQL of the delivery
@@ -66,44 +67,6 @@ export function openDatabase(
  */
 export function preparedStatement(name: string, text: string) {
   return (values: unknown[]): pg.QueryConfig => ({ name, text, values });
-}
-
-/**
- * Postgres unreachable, restarting or shutting down (class 08 "connection exception", class 57P
- * "operator intervention", a connection cut mid-query, or no socket at all): the statement did not
- * take effect, and trying again shortly will work.
- */
-export function isDatabaseUnavailable(error: unknown): boolean {
-  const e = error as {
-    code?: unknown;
-    message?: unknown;
-    meta?: { driverAdapterError?: { cause?: { originalCode?: unknown; kind?: unknown } } };
-  };
-  const cause = e?.meta?.driverAdapterError?.cause;
-  if (cause?.kind === 'DatabaseNotReachable') return true;
-  const code = cause?.originalCode ?? e?.code;
-  // Prisma says P1001 ("can't reach database server") / P1017 ("server closed the connection");
-  // pg says only "Connection terminated…" when the server goes away in the middle of a query, and
-  // "timeout exceeded when trying to connect" when its pool could not open a connection in time.
-  // 53300: every connection slot is taken, for now.
-  return (
-    (typeof code === 'string' &&
-      (/^08[0-9A-Z]{3}$/.test(code) ||
-        /^57P0[1-3]$/.test(code) ||
-        [
-          '53300',
-          'ECONNREFUSED',
-          'ECONNRESET',
-          'ETIMEDOUT',
-          'EHOSTUNREACH',
-          'ENETUNREACH',
-          'EAI_AGAIN',
-          'P1001',
-          'P1017',
-        ].includes(code))) ||
-    (typeof e?.message === 'string' &&
-      /^(Connection terminated|timeout exceeded when trying to connect)/.test(e.message))
-  );
 }
 
 /**

@@ -3,6 +3,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { PROJECT_ROOT } from '../paths.ts';
+import { isDuplicateDatabase, isUniqueViolation } from './database-errors.ts';
+import { ADVISORY_LOCKS, holdingAdvisoryLock } from './advisory-locks.ts';
 
 /**
  * Applies prisma/migrations/<name>/migration.sql in order and records each one in
@@ -22,9 +24,6 @@ const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
   "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(),
   "applied_steps_count" INTEGER NOT NULL DEFAULT 0
 )`;
-
-// Any constant works: it only serialises concurrent migrators (API and worker starting together).
-const LOCK_ID = 72707369;
 
 export async function listMigrations(
   dir = MIGRATIONS_DIR,
@@ -47,41 +46,41 @@ export async function migrate(databaseUrl: string, dir = MIGRATIONS_DIR): Promis
   await client.connect();
   const applied: string[] = [];
   try {
-    await client.query('SELECT pg_advisory_lock($1)', [LOCK_ID]);
-    await client.query(CREATE_TABLE);
-    const { rows } = await client.query<{ migration_name: string; checksum: string }>(
-      'SELECT migration_name, checksum FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
-    );
-    const done = new Map(rows.map((r) => [r.migration_name, r.checksum]));
-    for (const { name, sql } of await listMigrations(dir)) {
-      const checksum = createHash('sha256').update(sql).digest('hex');
-      const recorded = done.get(name);
-      if (recorded !== undefined) {
-        if (recorded !== checksum)
-          throw new Error(`migration ${name} was modified after it was applied`);
-        continue;
+    await holdingAdvisoryLock(client, ADVISORY_LOCKS.migrations, async () => {
+      await client.query(CREATE_TABLE);
+      const { rows } = await client.query<{ migration_name: string; checksum: string }>(
+        'SELECT migration_name, checksum FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+      );
+      const done = new Map(rows.map((r) => [r.migration_name, r.checksum]));
+      for (const { name, sql } of await listMigrations(dir)) {
+        const checksum = createHash('sha256').update(sql).digest('hex');
+        const recorded = done.get(name);
+        if (recorded !== undefined) {
+          if (recorded !== checksum)
+            throw new Error(`migration ${name} was modified after it was applied`);
+          continue;
+        }
+        const id = randomUUID();
+        await client.query('BEGIN');
+        try {
+          await client.query(
+            'INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at) VALUES ($1, $2, $3, now())',
+            [id, checksum, name],
+          );
+          await client.query(sql);
+          await client.query(
+            'UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1',
+            [id],
+          );
+          await client.query('COMMIT');
+        } catch (err) {
+          await client.query('ROLLBACK');
+          throw new Error(`migration ${name} failed: ${(err as Error).message}`);
+        }
+        applied.push(name);
       }
-      const id = randomUUID();
-      await client.query('BEGIN');
-      try {
-        await client.query(
-          'INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at) VALUES ($1, $2, $3, now())',
-          [id, checksum, name],
-        );
-        await client.query(sql);
-        await client.query(
-          'UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1',
-          [id],
-        );
-        await client.query('COMMIT');
-      } catch (err) {
-        await client.query('ROLLBACK');
-        throw new Error(`migration ${name} failed: ${(err as Error).message}`);
-      }
-      applied.push(name);
-    }
+    });
   } finally {
-    await client.query('SELECT pg_advisory_unlock($1)', [LOCK_ID]).catch(() => {});
     await client.end();
   }
   return applied;
@@ -101,8 +100,7 @@ export async function createDatabase(databaseUrl: string): Promise<boolean> {
       await client.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
     } catch (error) {
       // Another process starting at the same moment created it first: that is what we wanted.
-      const code = (error as { code?: string }).code;
-      if (code === '42P04' || code === '23505') return false;
+      if (isDuplicateDatabase(error) || isUniqueViolation(error)) return false;
       throw error;
     }
     return true;

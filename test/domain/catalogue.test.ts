@@ -1,16 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import {
   EVENT_TYPES,
-  HOOKS,
-  hookOf,
+  EVENT_TYPE_NAMES,
   isEventType,
+} from '../../src/domain/catalogue/event-types.ts';
+import {
+  HOOK_IDS,
+  eventTypesOfHook,
   isHookId,
   kazooFields,
-  sampleFor,
-  samples,
-  subscribableEventTypes,
-  twinOf,
-} from '../../src/domain/catalogue.ts';
+} from '../../src/domain/catalogue/hooks.ts';
+import { SAMPLE_PAYLOADS } from '../../src/domain/catalogue/samples.ts';
+import { hookOf, twinOf } from '../../src/domain/catalogue/names.ts';
+import { SUBSCRIBABLE_LISTING, sampleFor, samples } from '../../src/domain/catalogue/render.ts';
 
 const KAZOO_HOOKS = [
   'channel_create',
@@ -71,8 +73,10 @@ const VOIPBIN_TYPES = [
 
 describe('GET /v2/webhooks listing', () => {
   it('lists the Kazoo hooks (with all) as kind "hook", then every other subscribable type', () => {
-    expect(HOOKS.filter((h) => h.kind === 'hook').map((h) => h.id)).toEqual(KAZOO_HOOKS);
-    expect(HOOKS.filter((h) => h.kind === 'event_type').map((h) => h.id)).toEqual([
+    expect(SUBSCRIBABLE_LISTING.filter((h) => h.kind === 'hook').map((h) => h.id)).toEqual(
+      KAZOO_HOOKS,
+    );
+    expect(SUBSCRIBABLE_LISTING.filter((h) => h.kind === 'event_type').map((h) => h.id)).toEqual([
       'doc_created',
       'doc_edited',
       'doc_deleted',
@@ -81,15 +85,15 @@ describe('GET /v2/webhooks listing', () => {
   });
 
   it('has unique ids, and every row has a name and a description', () => {
-    expect(new Set(HOOKS.map((h) => h.id)).size).toBe(HOOKS.length);
-    for (const row of HOOKS) {
+    expect(new Set(SUBSCRIBABLE_LISTING.map((h) => h.id)).size).toBe(SUBSCRIBABLE_LISTING.length);
+    for (const row of SUBSCRIBABLE_LISTING) {
       expect(row.name).toBe(row.id);
       expect(row.description.length).toBeGreaterThan(0);
     }
   });
 
   it('describes the object hook modifiers in Kazoo shape', () => {
-    const object = HOOKS.find((h) => h.id === 'object');
+    const object = SUBSCRIBABLE_LISTING.find((h) => h.id === 'object');
     expect(object).toEqual({
       id: 'object',
       name: 'object',
@@ -122,18 +126,20 @@ describe('GET /v2/webhooks listing', () => {
   });
 
   it('shows a VoIPBIN type with its Kazoo twin, and a doc event with its hook', () => {
-    expect(HOOKS.find((h) => h.id === 'call_hungup')).toEqual({
+    expect(SUBSCRIBABLE_LISTING.find((h) => h.id === 'call_hungup')).toEqual({
       id: 'call_hungup',
       name: 'call_hungup',
       description: 'The call has ended',
       kind: 'event_type',
       twin: 'channel_destroy',
     });
-    expect(HOOKS.find((h) => h.id === 'doc_edited')).toMatchObject({ hook: 'object' });
+    expect(SUBSCRIBABLE_LISTING.find((h) => h.id === 'doc_edited')).toMatchObject({
+      hook: 'object',
+    });
   });
 
   it('does not leak internal fields (modifierFields) into the listing', () => {
-    const notifications = HOOKS.find((h) => h.id === 'notifications');
+    const notifications = SUBSCRIBABLE_LISTING.find((h) => h.id === 'notifications');
     expect(Object.keys(notifications ?? {}).sort()).toEqual([
       'description',
       'id',
@@ -147,7 +153,7 @@ describe('GET /v2/webhooks listing', () => {
 describe('publishable event types', () => {
   it('are the Kazoo event types then every VoIPBIN type of the catalogue', () => {
     expect(EVENT_TYPES.map((e) => e.type)).toEqual([...KAZOO_EVENT_TYPES, ...VOIPBIN_TYPES]);
-    expect(subscribableEventTypes()).toEqual([...KAZOO_EVENT_TYPES, ...VOIPBIN_TYPES]);
+    expect(EVENT_TYPE_NAMES).toEqual([...KAZOO_EVENT_TYPES, ...VOIPBIN_TYPES]);
   });
 
   it.each([
@@ -282,7 +288,7 @@ describe('samples', () => {
 
   it('samples() gives one sample per listed id except all', () => {
     const ids = samples().map((s) => s.id);
-    expect(ids).toEqual(HOOKS.map((h) => h.id).filter((id) => id !== 'all'));
+    expect(ids).toEqual(SUBSCRIBABLE_LISTING.map((h) => h.id).filter((id) => id !== 'all'));
     expect(samples().find((s) => s.id === 'parking')?.sample).toMatchObject({
       event_name: 'PARK_PARKED',
       parking_slot: 1,
@@ -296,5 +302,27 @@ describe('samples', () => {
     expect((sampleFor('call_created') as { data: Record<string, unknown> }).data.status).toBe(
       'dialing',
     );
+  });
+});
+
+describe('one table each', () => {
+  it('every event type has a sample payload, and every sample payload an event type', () => {
+    expect(Object.keys(SAMPLE_PAYLOADS)).toEqual([...EVENT_TYPE_NAMES]);
+  });
+
+  it('HOOK_IDS are the Kazoo hooks, all included', () => {
+    expect(HOOK_IDS).toEqual(KAZOO_HOOKS);
+  });
+
+  it.each([
+    ['channel_create', ['channel_create', 'call_created']],
+    ['channel_destroy', ['channel_destroy', 'call_hungup']],
+    ['channel_bridge', ['channel_bridge']],
+    ['object', ['doc_created', 'doc_edited', 'doc_deleted']],
+    ['notifications', ['notifications']],
+    ['all', []],
+    ['nope', []],
+  ])('the %j hook covers %j', (hook, types) => {
+    expect(eventTypesOfHook(hook)).toEqual(types);
   });
 });

@@ -5,12 +5,8 @@ import { readVoipbinCall, writeVoipbinCall } from '../../src/domain/dialects/voi
 import { readJambonzCall, writeJambonzCall } from '../../src/domain/dialects/jambonz-call.ts';
 import { sourceShapeOf } from '../../src/domain/dialects/read-call.ts';
 import { jaxlCallId, writeJaxlRequest } from '../../src/domain/dialects/jaxl-call.ts';
-import {
-  checkDialect,
-  dialectCarries,
-  dialectOf,
-  typesCarriedBy,
-} from '../../src/domain/dialects/dialect.ts';
+import { checkDialect } from '../../src/domain/dialects/checks.ts';
+import { dialectCarries, dialectOf, typesCarriedBy } from '../../src/domain/dialects/registry.ts';
 import { shapePayload, toQueryString, type ShapeInput } from '../../src/domain/payload.ts';
 import type { CanonicalCall } from '../../src/domain/call-model.ts';
 

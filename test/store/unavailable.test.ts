@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isDatabaseUnavailable, retryWhileUnavailable } from '../../src/store/db.ts';
+import { isDatabaseUnavailable } from '../../src/store/database-errors.ts';
+import { retryWhileUnavailable } from '../../src/store/db.ts';
 
 /** A write that meets a database restart is tried again; anything else fails at once. */
 describe('database unavailability', () => {

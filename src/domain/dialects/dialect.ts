@@ -1,191 +1,96 @@
-import type { ValidationDetails } from '../../http/errors.ts';
-import { ALL_HOOK, EVENT_TYPES, callPhaseOf, hookOf } from '../catalogue.ts';
-import { JAXL_EVENT, jaxlPk } from './jaxl-call.ts';
+import type { CallPhase, ReadCall } from '../call-model.ts';
 
 /**
- * Dialects (docs/dialects.md): the body shape and signatures a webhook's receiver expects. One
- * entry per dialect says which verbs and formats it can be sent with and which events it can carry;
- * the shaping and signing code reads these rules, never the dialect's name.
+ * A dialect (docs/dialects.md): the body shape and signatures a webhook's receiver expects. Each
+ * is one object (dialects/<name>.ts) saying which verbs and formats it is sent with, which events
+ * it carries, what a webhook of it must hold, how it names and shapes an event, the signature it
+ * adds and, for the platforms that publish calls, how it reads theirs. registry.ts collects them;
+ * the code that shapes, signs and checks looks the object up and never asks for a name.
  */
 
-export const DIALECT_NAMES = ['kazoo', 'voipbin', 'standard', 'jambonz', 'jaxl'] as const;
-export type Dialect = (typeof DIALECT_NAMES)[number];
+export type Verb = 'get' | 'post' | 'put';
+export type Format = 'json' | 'form-data';
 
-type Verb = 'get' | 'post' | 'put';
-type Format = 'json' | 'form-data';
+export interface ShapeInput {
+  event: {
+    id: string;
+    type: string;
+    accountId: string;
+    payload: Record<string, unknown>;
+    created: Date;
+  };
+  webhook: {
+    hook: string | null;
+    eventTypes: string[];
+    customData: Record<string, unknown> | null;
+    /** The dialect the webhook names; null or absent: the default for hook / event_types. */
+    dialect?: string | null;
+  };
+}
 
-export interface DialectRule {
-  name: Dialect;
+export type ShapedEvent = ShapeInput['event'];
+export type Subscriber = ShapeInput['webhook'];
+
+/** A call event read into the call model, with the name of the dialect it was published in. */
+export interface CallEvent extends ReadCall {
+  phase: CallPhase;
+  shape: string;
+}
+
+export interface ShapeContext extends ShapeInput {
+  /** The event read into the call model; undefined for events that are not about a call. */
+  call: CallEvent | undefined;
+}
+
+/** What a dialect's own signature covers, for one try of a request. */
+export interface SignatureInput {
+  /** The keys to sign with: the current one first, then those still in their grace period. */
+  secrets: string[];
+  /** Unix seconds of the try. */
+  timestamp: number;
+  method: 'GET' | 'POST' | 'PUT';
+  /** The body as sent ('' for GET). */
+  body: string;
+}
+
+/** How a platform's published call payloads are recognised and read into the call model. */
+export interface CallSource {
+  recognises(payload: Record<string, unknown>): boolean;
+  read(payload: Record<string, unknown>, phase: CallPhase): ReadCall;
+}
+
+/** custom_data a dialect needs: what makes a value acceptable, and a value a sample may show. */
+export interface RequiredCustomData {
+  valid: (value: unknown) => boolean;
+  message: string;
+  example: unknown;
+}
+
+export interface Dialect {
+  name: string;
   description: string;
   verbs: readonly Verb[];
   /** Formats a POST/PUT may use (GET sends a query string whatever the format). */
   formats: readonly Format[];
   /** Can a receiver of this dialect be sent this event type? */
   carries(type: string): boolean;
+  /** custom_data keys this dialect's body needs (checked when a webhook is written). */
+  requiredCustomData: Readonly<Record<string, RequiredCustomData>>;
   /**
-   * custom_data keys this dialect's body needs: what makes a value acceptable, and a value a
-   * sample may show.
+   * The event's name as this dialect's subscriber knows it: in the body, and as the attempt
+   * log's hook_event.
    */
-  requiredCustomData?: Record<
-    string,
-    { valid: (value: unknown) => boolean; message: string; example: unknown }
-  >;
+  eventName(type: string, webhook: Subscriber): string;
+  /** The body a subscriber receives, before it is encoded for the webhook's verb and format. */
+  shape(context: ShapeContext): Record<string, unknown>;
+  /**
+   * Headers of this dialect's own signature, added to those every request carries (Standard
+   * Webhooks', VoIPBIN's); none for most dialects.
+   */
+  signatureHeaders(input: SignatureInput): Record<string, string>;
+  /** Set for the platforms whose call payloads a producer may publish. */
+  callSource?: CallSource;
 }
 
-const everything = () => true;
-const callEvents = (type: string) => callPhaseOf(type) !== undefined;
-const jaxlEvents = (type: string) => {
-  const phase = callPhaseOf(type);
-  return phase !== undefined && JAXL_EVENT[phase] !== undefined;
-};
-
-export const DIALECTS: Record<Dialect, DialectRule> = {
-  kazoo: {
-    name: 'kazoo',
-    description: "Kazoo's flat payload: JSON, form-data or a GET query string",
-    verbs: ['get', 'post', 'put'],
-    formats: ['json', 'form-data'],
-    carries: everything,
-  },
-  voipbin: {
-    name: 'voipbin',
-    description: "VoIPBIN's {type, data} envelope, call events as VoIPBIN's call resource",
-    verbs: ['get', 'post', 'put'],
-    formats: ['json', 'form-data'],
-    carries: everything,
-  },
-  standard: {
-    name: 'standard',
-    description: 'Standard Webhooks JSON envelope {type, timestamp, data}',
-    verbs: ['post', 'put'],
-    formats: ['json'],
-    carries: everything,
-  },
-  jambonz: {
-    name: 'jambonz',
-    description: "jambonz's call-status payload, POST JSON or GET query, with Jambonz-Signature",
-    verbs: ['post', 'get'],
-    formats: ['json'],
-    carries: callEvents,
-  },
-  jaxl: {
-    name: 'jaxl',
-    description: "Jaxl's webhook request {pk, event, state, option, data}, POST JSON",
-    verbs: ['post'],
-    formats: ['json'],
-    carries: jaxlEvents,
-    // jaxl-python's request model requires an integer pk: the flow id the receiver expects.
-    requiredCustomData: {
-      pk: {
-        valid: (value) => jaxlPk(value) !== undefined,
-        message: "the jaxl dialect needs custom_data.pk, the receiver's Jaxl flow id (an integer)",
-        example: 1,
-      },
-    },
-  },
-};
-
-/** The dialect a webhook speaks: the one it names, else kazoo for `hook`, voipbin for `event_types`. */
-export function dialectOf(webhook: { dialect?: string | null; hook?: string | null }): Dialect {
-  const named = DIALECT_NAMES.find((name) => name === webhook.dialect);
-  if (named) return named;
-  return webhook.hook !== null && webhook.hook !== undefined ? 'kazoo' : 'voipbin';
-}
-
-export function dialectCarries(dialect: Dialect, type: string): boolean {
-  return DIALECTS[dialect].carries(type);
-}
-
-/** The event types each dialect can carry, for the catalogue. */
-export function dialectsCarrying(type: string): Dialect[] {
-  return DIALECT_NAMES.filter((name) => DIALECTS[name].carries(type));
-}
-
-export function typesCarriedBy(dialect: Dialect): string[] {
-  return EVENT_TYPES.map((entry) => entry.type).filter((type) => DIALECTS[dialect].carries(type));
-}
-
-/**
- * A webhook document's dialect against its verb, format and subscription: a clear 400 for what
- * the dialect's receivers cannot take (jambonz only POST JSON or GET, Jaxl only POST JSON, jambonz
- * and Jaxl only call events).
- */
-export function checkDialect(doc: Record<string, unknown>): ValidationDetails | undefined {
-  if (doc.dialect === undefined || doc.dialect === null) return undefined;
-  const rule = DIALECTS[dialectOf(doc as { dialect?: string; hook?: string })];
-  const details: ValidationDetails = {};
-  const verb = (doc.http_verb ?? 'post') as Verb;
-  const format = (doc.format ?? 'json') as Format;
-  if (!rule.verbs.includes(verb)) {
-    details.http_verb = {
-      enum: {
-        message: `the ${rule.name} dialect is sent with ${rule.verbs.join(' or ')}`,
-        target: [...rule.verbs],
-      },
-    };
-  } else if (verb !== 'get' && !rule.formats.includes(format)) {
-    details.format = {
-      enum: {
-        message: `the ${rule.name} dialect is sent as ${rule.formats.join(' or ')}`,
-        target: [...rule.formats],
-      },
-    };
-  }
-  const types = Array.isArray(doc.event_types) ? (doc.event_types as string[]) : [];
-  const refused = types.filter((type) => !rule.carries(type));
-  if (refused.length > 0) {
-    details.event_types = {
-      not_allowed: {
-        message: `the ${rule.name} dialect cannot carry ${refused.join(', ')}`,
-        target: typesCarriedBy(rule.name),
-      },
-    };
-  }
-  const hook = typeof doc.hook === 'string' ? doc.hook : undefined;
-  if (hook !== undefined && hook !== ALL_HOOK && !hookCarried(rule, hook)) {
-    details.hook = {
-      not_allowed: {
-        message: `the ${rule.name} dialect cannot carry the ${hook} hook's events`,
-        target: typesCarriedBy(rule.name).filter((type) => hookOf(type) === type),
-      },
-    };
-  }
-  const customData =
-    doc.custom_data !== null && typeof doc.custom_data === 'object'
-      ? (doc.custom_data as Record<string, unknown>)
-      : {};
-  for (const [key, need] of Object.entries(rule.requiredCustomData ?? {})) {
-    if (!Object.hasOwn(customData, key) || !need.valid(customData[key])) {
-      details[`custom_data.${key}`] = { required: { message: need.message } };
-    }
-  }
-  return Object.keys(details).length > 0 ? details : undefined;
-}
-
-/** A hook is carried when at least one event type of that hook is. */
-function hookCarried(rule: DialectRule, hook: string): boolean {
-  return EVENT_TYPES.some((entry) => hookOf(entry.type) === hook && rule.carries(entry.type));
-}
-
-function isDialect(value: unknown): value is Dialect {
-  return typeof value === 'string' && (DIALECT_NAMES as readonly string[]).includes(value);
-}
-
-/**
- * Other spellings of `dialect` in a webhook document, as integrations name it: `profile`, or a
- * dialect's name in `format` (`"format": "jambonz"` is a JSON webhook of that dialect). Written
- * as `dialect` (and `format: "json"`) before the schema judges the document; a spelling that
- * contradicts an explicit `dialect` is left alone for the schema to refuse.
- */
-export function spellDialect(data: Record<string, unknown>): Record<string, unknown> {
-  const out = { ...data };
-  if (isDialect(out.profile) && (out.dialect === undefined || out.dialect === out.profile)) {
-    out.dialect = out.profile;
-    delete out.profile;
-  }
-  if (isDialect(out.format) && (out.dialect === undefined || out.dialect === out.format)) {
-    out.dialect = out.format;
-    out.format = 'json';
-  }
-  return out;
-}
+/** A dialect whose platform publishes calls. */
+export type CallSourceDialect = Dialect & { callSource: CallSource };

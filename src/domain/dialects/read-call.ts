@@ -1,38 +1,56 @@
-import type { CallPhase, ReadCall } from '../call-model.ts';
-import { inPhase } from '../call-model.ts';
-import { isJambonzCall, readJambonzCall } from './jambonz-call.ts';
-import { isKazooCall, readKazooCall } from './kazoo-call.ts';
-import { isVoipbinCall, readVoipbinCall } from './voipbin-call.ts';
-
-/** The platforms whose call payloads a producer may publish. */
-export type SourceShape = 'kazoo' | 'voipbin' | 'jambonz';
+import { inPhase, lookup, type CallPhase } from '../call-model.ts';
+import { callPhaseOf } from '../catalogue/event-types.ts';
+import { hookOf } from '../catalogue/names.ts';
+import type { CallEvent, CallSourceDialect, ShapedEvent } from './dialect.ts';
+import { CALL_SOURCES, DIALECTS } from './registry.ts';
 
 /**
- * Which platform's shape a call payload is in, by the fields only that platform uses: jambonz's
- * call_sid, VoIPBIN's source/destination objects, Kazoo's call_id with caller/callee fields.
- * `fallback` (from the event type's platform) decides when the payload says nothing.
+ * The platform whose shape a call payload is in, by the fields only that platform uses
+ * (CALL_SOURCES' order); undefined when the payload says nothing.
  */
-export function sourceShapeOf(
-  payload: Record<string, unknown>,
-  fallback: SourceShape,
-): SourceShape {
-  if (isJambonzCall(payload)) return 'jambonz';
-  if (isVoipbinCall(payload)) return 'voipbin';
-  if (isKazooCall(payload)) return 'kazoo';
-  return fallback;
+function recognisedSource(payload: Record<string, unknown>): CallSourceDialect | undefined {
+  return CALL_SOURCES.find((dialect) => dialect.callSource.recognises(payload));
 }
 
-/** A published call payload read into the model, with its status filled from the event's phase. */
-export function readCall(
-  payload: Record<string, unknown>,
-  shape: SourceShape,
-  phase: CallPhase,
-): ReadCall {
-  const read =
-    shape === 'jambonz'
-      ? readJambonzCall(payload)
-      : shape === 'voipbin'
-        ? readVoipbinCall(payload)
-        : readKazooCall(payload, phase === 'hungup');
-  return { call: inPhase(read.call, phase), extras: read.extras };
+/** The name of the platform whose shape a call payload is in, else `fallback`. */
+export function sourceShapeOf(payload: Record<string, unknown>, fallback: string): string {
+  return recognisedSource(payload)?.name ?? fallback;
+}
+
+/** The platform whose vocabulary an event type belongs to, when its payload does not tell. */
+function platformOfType(type: string): CallSourceDialect {
+  return hookOf(type) === type ? DIALECTS.kazoo : DIALECTS.voipbin;
+}
+
+/** The time a phase stamps on the call. */
+const PHASE_MOMENT: Partial<
+  Record<CallPhase, 'createdAt' | 'ringingAt' | 'answeredAt' | 'endedAt'>
+> = {
+  created: 'createdAt',
+  ringing: 'ringingAt',
+  progressing: 'answeredAt',
+  answered: 'answeredAt',
+  hungup: 'endedAt',
+};
+
+/** A call event read into the call model; undefined for events that are not about a call. */
+export function readCallEvent(event: ShapedEvent): CallEvent | undefined {
+  const phase = callPhaseOf(event.type);
+  if (phase === undefined) return undefined;
+  // The event type's platform decides when the payload does not tell.
+  const source = recognisedSource(event.payload) ?? platformOfType(event.type);
+  const read = source.callSource.read(event.payload, phase);
+  // The status comes from the event's phase; the call's tenant is the event's account when the
+  // payload does not name one, and the moment of the phase is the event's time when the payload
+  // has none (as Kazoo's timestamp is).
+  const inItsPhase = inPhase(read.call, phase);
+  const at = event.created.toISOString();
+  const moment = lookup(PHASE_MOMENT, phase);
+  const call = {
+    ...inItsPhase,
+    accountId: inItsPhase.accountId ?? event.accountId,
+    updatedAt: inItsPhase.updatedAt ?? at,
+    ...(moment ? { [moment]: inItsPhase[moment] ?? at } : {}),
+  };
+  return { call, extras: read.extras, phase, shape: source.name };
 }

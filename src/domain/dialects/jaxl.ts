@@ -1,0 +1,38 @@
+import type { Dialect } from './dialect.ts';
+import { JAXL_EVENT, jaxlPk, writeJaxlRequest } from './jaxl-call.ts';
+import { listedName } from './shaping.ts';
+import { callPhaseOf } from '../catalogue/event-types.ts';
+import { kazooNameOf } from '../catalogue/names.ts';
+
+/**
+ * Jaxl: `{pk, event, state, option, data}`. custom_data.pk is the Jaxl flow id the receiver
+ * expects; the rest of custom_data and the payload's unmapped fields go in state.metadata.
+ */
+export const jaxl: Dialect = {
+  name: 'jaxl',
+  description: "Jaxl's webhook request {pk, event, state, option, data}, POST JSON",
+  verbs: ['post'],
+  formats: ['json'],
+  carries: (type) => {
+    const phase = callPhaseOf(type);
+    return phase !== undefined && JAXL_EVENT[phase] !== undefined;
+  },
+  // jaxl-python's request model requires an integer pk: the flow id the receiver expects.
+  requiredCustomData: {
+    pk: {
+      valid: (value) => jaxlPk(value) !== undefined,
+      message: "the jaxl dialect needs custom_data.pk, the receiver's Jaxl flow id (an integer)",
+      example: 1,
+    },
+  },
+  eventName: (type, webhook) => listedName(type, webhook, kazooNameOf),
+  shape({ event, webhook, call }) {
+    const { pk, ...customData } = webhook.customData ?? {};
+    const extras = call?.extras ?? event.payload;
+    return writeJaxlRequest(call?.call ?? {}, call?.phase ?? 'created', {
+      pk,
+      metadata: { ...extras, ...customData },
+    });
+  },
+  signatureHeaders: () => ({}),
+};

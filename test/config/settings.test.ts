@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.ts';
+
+/** Settings that are refused rather than rounded or clamped, with what each accepts. */
+describe('integer settings', () => {
+  it.each<[string, string, string]>([
+    ['SWITCHBOARD_WORKER_CONCURRENCY', '2.5', 'an integer ≥ 1'],
+    ['SWITCHBOARD_WORKER_CONCURRENCY', '-3', 'an integer ≥ 1'],
+    ['SWITCHBOARD_WORKER_CONCURRENCY', '0', 'an integer ≥ 1'],
+    ['SWITCHBOARD_WORKER_CONCURRENCY', 'lots', 'an integer ≥ 1'],
+    ['SWITCHBOARD_WORKER_CONCURRENCY', '1e3', 'an integer ≥ 1'],
+    ['SWITCHBOARD_WEBHOOK_MAX_IN_FLIGHT', '0', 'an integer ≥ 1'],
+    ['SWITCHBOARD_ACCOUNT_MAX_IN_FLIGHT', '0', 'an integer ≥ 1'],
+    ['SWITCHBOARD_CIRCUIT_FAILURES', '0', 'an integer ≥ 1'],
+    ['SWITCHBOARD_SCHEDULER_PARTITIONS', '0', 'an integer ≥ 1'],
+    ['SWITCHBOARD_INVOKE_ANSWER_LIMIT_BYTES', '0', 'an integer ≥ 1'],
+    ['SWITCHBOARD_INTAKE_CONCURRENCY', '0', 'an integer ≥ 1'],
+    ['SWITCHBOARD_MAX_URI_LENGTH', '4096', 'an integer from 1 to 2048'],
+    ['SWITCHBOARD_INVOKE_TIMEOUT_MS', '50', 'an integer from 100 to 10000'],
+    ['SWITCHBOARD_INVOKE_TIMEOUT_MS', '20000', 'an integer from 100 to 10000'],
+    ['PORT', '70000', 'an integer from 0 to 65535'],
+    ['SWITCHBOARD_RETENTION_DAYS', '1.5', 'an integer ≥ 0'],
+    ['SWITCHBOARD_AUTO_DISABLE_FAILURES', '-1', 'an integer ≥ 0'],
+  ])('%s=%j is refused: it must be %s', (name, value, accepted) => {
+    const load = () => loadConfig({ [name]: value });
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(`${name} must be ${accepted}, got "${value}"`);
+  });
+
+  it.each<[string, string, (config: ReturnType<typeof loadConfig>) => number]>([
+    ['SWITCHBOARD_WORKER_CONCURRENCY', '1', (c) => c.delivery.concurrency],
+    ['SWITCHBOARD_AUTO_DISABLE_FAILURES', '0', (c) => c.delivery.autoDisableThreshold],
+    ['SWITCHBOARD_RETENTION_DAYS', '0', (c) => c.delivery.retentionDays],
+    ['SWITCHBOARD_MAX_URI_LENGTH', '2048', (c) => c.limits.maxUriLength],
+    ['SWITCHBOARD_INVOKE_TIMEOUT_MS', '100', (c) => c.invoke.timeoutMs],
+    ['SWITCHBOARD_SCHEDULER_PARTITIONS', ' 4 ', (c) => c.delivery.schedulerPartitions],
+  ])('%s=%j is taken as it is', (name, value, read) => {
+    expect(read(loadConfig({ [name]: value }))).toBe(Number(value));
+  });
+
+  it('an unset or empty setting is its default', () => {
+    const defaults = loadConfig({});
+    expect(loadConfig({ SWITCHBOARD_WORKER_CONCURRENCY: '' })).toEqual(defaults);
+    expect(defaults.delivery).toMatchObject({
+      concurrency: 200,
+      webhookMaxInFlight: 32,
+      accountMaxInFlight: 128,
+      circuitFailures: 5,
+      schedulerPartitions: 16,
+      retryJitter: 0.2,
+      retryScheduleMs: [5_000, 30_000, 120_000, 600_000],
+    });
+    expect(defaults.invoke).toEqual({ timeoutMs: 3_000, answerLimitBytes: 64 * 1024 });
+    expect(defaults.intake.concurrency).toBe(256);
+  });
+});
+
+describe('other numeric settings', () => {
+  it.each(['-0.1', '1.5', 'some'])('SWITCHBOARD_RETRY_JITTER=%j is refused', (value) => {
+    expect(() => loadConfig({ SWITCHBOARD_RETRY_JITTER: value })).toThrow(
+      `SWITCHBOARD_RETRY_JITTER must be a number from 0 to 1, got "${value}"`,
+    );
+  });
+
+  it('SWITCHBOARD_RETRY_JITTER takes a fraction', () => {
+    expect(loadConfig({ SWITCHBOARD_RETRY_JITTER: '0.5' }).delivery.retryJitter).toBe(0.5);
+  });
+
+  it.each(['100,2.5', '100,-5', '100,soon'])('SWITCHBOARD_RETRY_SCHEDULE_MS=%j is refused', (v) => {
+    expect(() => loadConfig({ SWITCHBOARD_RETRY_SCHEDULE_MS: v })).toThrow(
+      /SWITCHBOARD_RETRY_SCHEDULE_MS must be a comma-separated list of milliseconds/,
+    );
+  });
+});
+
+describe('SWITCHBOARD_ALLOWED_TARGETS', () => {
+  it('is parsed once, with the settings', () => {
+    const { allowList } = loadConfig({ SWITCHBOARD_ALLOWED_TARGETS: 'hooks.internal, 10.0.0.0/8' });
+    expect([...allowList.hosts]).toEqual(['hooks.internal']);
+    expect(allowList.blocks.check('10.1.2.3', 'ipv4')).toBe(true);
+    expect(allowList.blocks.check('192.168.0.1', 'ipv4')).toBe(false);
+  });
+
+  it.each(['10.0.0.0/33', 'bad host!'])('a malformed entry (%j) stops the start', (entry) => {
+    const load = () => loadConfig({ SWITCHBOARD_ALLOWED_TARGETS: entry });
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(/^SWITCHBOARD_ALLOWED_TARGETS: invalid allowed target/);
+  });
+});
