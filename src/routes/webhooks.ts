@@ -164,10 +164,11 @@ export function webhookRoutes({ config, services }: RouteContext): FastifyPlugin
         preValidation: coerceWebhookBody,
       },
       async (request) => {
-        const replaced = await webhooks.replace(
+        const replaced = await webhooks.update(
           request.account,
           request.params.webhookId,
           request.body.data,
+          'replace',
         );
         return envelope(request, withCircuit(replaced));
       },
@@ -187,10 +188,11 @@ export function webhookRoutes({ config, services }: RouteContext): FastifyPlugin
         preValidation: coerceWebhookBody,
       },
       async (request) => {
-        const patched = await webhooks.patch(
+        const patched = await webhooks.update(
           request.account,
           request.params.webhookId,
           request.body.data as Record<string, unknown>,
+          'merge',
         );
         return envelope(request, withCircuit(patched));
       },

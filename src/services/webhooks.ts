@@ -105,14 +105,25 @@ export function webhookService({ config, stores, scheduler, log }: ServiceDeps) 
     return circuits.get(row.id) ?? CLOSED;
   }
 
-  async function write(
+  /**
+   * POST ('replace'): the whole document replaced, its other properties too. PATCH ('merge'): what
+   * the input names is merged in; null removes it.
+   */
+  async function update(
     account: ScopedAccount,
-    current: WebhookRow,
-    candidate: Record<string, unknown>,
-    extra: Record<string, unknown>,
+    webhookId: string,
+    input: WebhookInput,
+    mode: 'replace' | 'merge',
   ) {
+    const current = await load(account, webhookId);
+    const { known, extra } = splitDocument(input, KNOWN_FIELDS, READ_ONLY);
+    const candidate =
+      mode === 'replace'
+        ? (documentFromInput(known) as unknown as Record<string, unknown>)
+        : mergePatch(documentOf(current), known);
+    const extras = mode === 'replace' ? extra : mergeExtra(extraOf(current.extra), extra);
     const doc = validDocument(candidate, current);
-    const row = await stores.webhooks.replace(account, current, doc, validExtra(extra));
+    const row = await stores.webhooks.replace(account, current, doc, validExtra(extras));
     await applyToDeliveries(row);
     return { row, circuit: await circuitOf(row) };
   }
@@ -139,29 +150,7 @@ export function webhookService({ config, stores, scheduler, log }: ServiceDeps) 
       return { row, circuit: await circuitOf(row) };
     },
 
-    /** POST: the whole document replaced, its other properties too. */
-    async replace(account: ScopedAccount, webhookId: string, input: WebhookInput) {
-      const current = await load(account, webhookId);
-      const { known, extra } = splitDocument(input, KNOWN_FIELDS, READ_ONLY);
-      return write(
-        account,
-        current,
-        documentFromInput(known) as unknown as Record<string, unknown>,
-        extra,
-      );
-    },
-
-    /** PATCH: what the patch names is merged in; null removes it. */
-    async patch(account: ScopedAccount, webhookId: string, input: WebhookInput) {
-      const current = await load(account, webhookId);
-      const { known, extra } = splitDocument(input, KNOWN_FIELDS, READ_ONLY);
-      return write(
-        account,
-        current,
-        mergePatch(documentOf(current), known),
-        mergeExtra(extraOf(current.extra), extra),
-      );
-    },
+    update,
 
     /** Deleted with its pending deliveries ended, in one transaction; then its line goes. */
     async delete(account: ScopedAccount, webhookId: string): Promise<WebhookRow> {
