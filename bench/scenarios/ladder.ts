@@ -91,7 +91,7 @@ export async function ladder(
     const group = ctx.group(`${name}.${rate}`);
     log(`${name}: ${rate}/s for ${S.stepSeconds} s`);
     const cpu = clusterCpu(ctx);
-    const before = await serverCounters(ctx.db, ctx.redisUrl);
+    const before = await serverCounters(ctx.db, ctx.redisNodes);
     const published = await ctx.load.paced(
       [{ account, rate, group }],
       S.stepSeconds,
@@ -104,7 +104,7 @@ export async function ladder(
       Math.max(0, deadline - now()) + 1000,
     );
     const cpuPerEvent = cpu.stop(accepted);
-    const after = await serverCounters(ctx.db, ctx.redisUrl);
+    const after = await serverCounters(ctx.db, ctx.redisNodes);
     // Minus the bench's own two counter reads (it reads nothing else from Postgres meanwhile).
     const commitsPerEvent = (after.commits - before.commits - 2) / accepted;
     const lat = latency(published, await ctx.receiver.arrivals(group), 1, deadline);
