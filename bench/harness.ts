@@ -25,6 +25,8 @@ export interface Settings {
   /** Offered rates of the intake scenario (BullMQ Queue.add), and seconds per step. */
   intakeLadder: number[];
   intakeSeconds: number;
+  /** Accounts the intake's events are spread over (each with one webhook): partitions/shards. */
+  intakeAccounts: number;
   /** `shared` (127.0.0.1:6379), `own` (a redis-server of the run's own) or `cluster` (3 masters). */
   redis: string;
   /** Steps of the `cold` scenario (no warm-up). */
@@ -198,7 +200,7 @@ export function intakeProducer(child: ChildProcess) {
     init: (redisUrl: string, prefix: string, queue: string) =>
       rpc(child, 'init', { redisUrl, prefix, queue }),
     paced: (opts: {
-      account: string;
+      accounts: string[];
       group: string;
       rate: number;
       seconds: number;

@@ -12,7 +12,8 @@
  *
  * IPC (rpc):
  * - init {redisUrl, prefix, queue}: opens the Queue (one Redis, or `redis+cluster://…`);
- * - paced {account, rate, seconds, group, maxInFlight}: open loop, one `add` per event; a send
+ * - paced {accounts, rate, seconds, group, maxInFlight}: open loop, one `add` per event, the
+ *   events spread round-robin over the accounts; a send
  *   that finds `maxInFlight` adds unanswered waits, and what still waits at the end is never sent.
  */
 import type { Queue as BullQueue } from 'bullmq';
@@ -60,10 +61,11 @@ function emptyLog(): PublishLog {
   };
 }
 
-async function add(out: PublishLog, account: string, group: string, due: number) {
+async function add(out: PublishLog, accounts: string[], group: string, due: number) {
   const seq = sequences.get(group) ?? 0;
   sequences.set(group, seq + 1);
   const id = `${group}-${seq}`;
+  const account = accounts[seq % accounts.length];
   const start = now();
   let status = 0;
   try {
@@ -88,7 +90,7 @@ async function add(out: PublishLog, account: string, group: string, due: number)
 }
 
 function paced(
-  account: string,
+  accounts: string[],
   group: string,
   rate: number,
   seconds: number,
@@ -113,7 +115,7 @@ function paced(
       while (head < waiting.length && inFlight < maxInFlight) {
         const due = waiting[head++];
         inFlight++;
-        void add(out, account, group, due).finally(() => {
+        void add(out, accounts, group, due).finally(() => {
           inFlight--;
           pump();
           maybeDone();
@@ -162,7 +164,7 @@ serveRpc({
   },
   paced: (m) =>
     paced(
-      m.account as string,
+      m.accounts as string[],
       m.group as string,
       m.rate as number,
       m.seconds as number,

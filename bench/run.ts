@@ -20,7 +20,9 @@
  *   throttle  a webhook with rate_limit 50 (bench/scenarios/throttle.ts)
  *   intake    events added with BullMQ's Queue.add, one job per call, by a producer process of
  *             its own, at rising rates (bench/scenarios/intake.ts; BENCH_INTAKE_LADDER,
- *             BENCH_INTAKE_SECONDS), with Redis commands and CPU per delivery
+ *             BENCH_INTAKE_SECONDS; spread over BENCH_INTAKE_ACCOUNTS accounts, default 8, so
+ *             that the scheduler's partitions spread over a cluster's shards), with Redis
+ *             commands and CPU per delivery
  *
  * Redis (BENCH_REDIS): `shared` (default) is the local server on 6379; `own` starts a redis-server
  * of the run's own on a free loopback port, and `cluster` a 3-master Redis Cluster of its own
@@ -117,6 +119,7 @@ const S: Settings = {
     .map(Number)
     .filter((n) => n > 0),
   intakeSeconds: Math.max(1, envInt('BENCH_INTAKE_SECONDS', 10)),
+  intakeAccounts: Math.max(1, envInt('BENCH_INTAKE_ACCOUNTS', 8)),
   redis: process.env.BENCH_REDIS ?? 'shared',
   coldLadder: envList('BENCH_COLD_LADDER', ['1000'])
     .map(Number)

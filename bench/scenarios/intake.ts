@@ -2,7 +2,9 @@
  * Intake ladder: events enqueued with BullMQ's own `Queue.add`, one job per call, by a producer
  * process of its own (bench/intake-producer.ts), at constant offered rates (500 … 3,000/s by
  * default, BENCH_INTAKE_LADDER, BENCH_INTAKE_SECONDS each) → the worker(s)' intake → delivery to
- * the loopback receiver. One tenant, one fast webhook: one delivery per event.
+ * the loopback receiver. The events are spread round-robin over BENCH_INTAKE_ACCOUNTS tenants
+ * (default 8), each with one fast webhook: one delivery per event, and on a cluster the
+ * scheduler's partitions (chosen per account) fall on every shard.
  *
  * Per step: offered and delivered rate, every event counted at the receiver, enqueue → arrival
  * p50 / p99 from each add's SCHEDULED time (an add held back by the in-flight limit counts its
@@ -64,14 +66,18 @@ export async function intake(ctx: Context): Promise<Section & { sustained: numbe
   if (!producer) throw new Error('intake: no producer process');
   const rates = S.intakeLadder;
   const seconds = S.intakeSeconds;
-  const account = await ctx.api.createTenant('bench-intake');
-  await ctx.api.webhook(account, 'intake', ctx.hookUri('/hook/intake/0'));
+  const accounts: string[] = [];
+  for (let i = 0; i < S.intakeAccounts; i++) {
+    const account = await ctx.api.createTenant(`bench-intake-${i}`);
+    await ctx.api.webhook(account, 'intake', ctx.hookUri(`/hook/intake/${i}`));
+    accounts.push(account);
+  }
   await producer.init(ctx.redisUrl, ctx.redisPrefix, 'switchboard-events');
 
   // Unreported warm-up of the intake path: 2 s at 100/s, every event delivered.
   const warmGroup = ctx.group('intake.warmup');
   const warm = await producer.paced({
-    account,
+    accounts,
     group: warmGroup,
     rate: 100,
     seconds: 2,
@@ -110,7 +116,7 @@ export async function intake(ctx: Context): Promise<Section & { sustained: numbe
     const redisBefore = await redisNodeStats(ctx.redisNodes);
     const t0 = now();
     const published = await producer.paced({
-      account,
+      accounts,
       group,
       rate,
       seconds,
@@ -229,7 +235,7 @@ export async function intake(ctx: Context): Promise<Section & { sustained: numbe
     .join(', ');
 
   return {
-    title: `Intake ladder (BullMQ Queue.add, one job per call → ${S.workers} worker(s); Redis: ${ctx.redisOwn ? `${nodes.length === 1 ? 'the bench’s own single server' : `the bench’s own ${nodes.length}-master cluster`}` : 'the shared server'})`,
+    title: `Intake ladder (BullMQ Queue.add, one job per call, ${S.intakeAccounts} accounts → ${S.workers} worker(s); Redis: ${ctx.redisOwn ? `${nodes.length === 1 ? 'the bench’s own single server' : `the bench’s own ${nodes.length}-master cluster`}` : 'the shared server'})`,
     body: [
       markdownTable(
         [
@@ -265,6 +271,21 @@ export async function intake(ctx: Context): Promise<Section & { sustained: numbe
       `Idle (no traffic, ${IDLE_SECONDS} s, the same processes): ${idleCallsPerSecond.toFixed(0)} commands/s, ${(idleCpuPerSecond * 100).toFixed(1)} % of a core${nodes.length > 1 ? ` (per node: ${idle.map((n) => `${n.node.split(':')[1]} ${(n.total / idleWall).toFixed(0)}/s, ${((n.cpu / idleWall) * 100).toFixed(1)} %`).join('; ')})` : ''}. Commands from INFO commandstats (a script's inner commands count as well as its EVALSHA), CPU = used_cpu_sys + used_cpu_user, over each step and its drain. ${ctx.redisOwn ? '' : '**The Redis is shared with other work: these figures include it.**'}`,
       '',
       shown ? `Commands per delivery at ${fmtInt(shown.rate)}/s: ${topCommands}.` : '',
+      ...(shown && nodes.length > 1
+        ? [
+            '',
+            `Per node at ${fmtInt(shown.rate)}/s (top commands per delivery): ${shown.redis
+              .map(
+                (n) =>
+                  `${n.node}: ${Object.entries(n.calls)
+                    .sort((a, b) => b[1] - a[1])
+                    .slice(0, 5)
+                    .map(([c, k]) => `${c} ${f2(k / Math.max(1, shown.delivered))}`)
+                    .join(', ')}`,
+              )
+              .join('; ')}.`,
+          ]
+        : []),
     ],
     targets: [
       {
