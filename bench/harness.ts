@@ -22,6 +22,13 @@ export interface Settings {
   burstEvents: number;
   burstWebhooks: number;
   ladder: number[];
+  /** Offered rates of the intake scenario (BullMQ Queue.add), and seconds per step. */
+  intakeLadder: number[];
+  intakeSeconds: number;
+  /** Accounts the intake's events are spread over (each with one webhook): partitions/shards. */
+  intakeAccounts: number;
+  /** `shared` (127.0.0.1:6379), `own` (a redis-server of the run's own) or `cluster` (3 masters). */
+  redis: string;
   /** Steps of the `cold` scenario (no warm-up). */
   coldLadder: number[];
   stepSeconds: number;
@@ -69,6 +76,14 @@ export interface Context {
   db: pg.Pool;
   dbName: string;
   redisUrl: string;
+  /** The Redis nodes (`host:port`) behind redisUrl: one, or every master of a cluster. */
+  redisNodes: string[];
+  /** SWITCHBOARD_REDIS_PREFIX of the cluster under test. */
+  redisPrefix: string;
+  /** Whether the Redis is the bench's own (its counters are this run's alone). */
+  redisOwn: boolean;
+  /** The intake producer (bench/intake-producer.ts), when the intake scenario is selected. */
+  producer?: IntakeProducer;
   /** Measured earlier in the run, when those scenarios ran. */
   ceilings?: Ceilings;
   singleEventIngest?: number;
@@ -174,6 +189,24 @@ export interface Arrivals {
   id: string[];
   at: number[];
   webhookId: string[];
+}
+
+export type IntakeProducer = ReturnType<typeof intakeProducer>;
+
+/** bench/intake-producer.ts: BullMQ `Queue.add`, one job per call, at a constant rate. */
+export function intakeProducer(child: ChildProcess) {
+  return {
+    child,
+    init: (redisUrl: string, prefix: string, queue: string) =>
+      rpc(child, 'init', { redisUrl, prefix, queue }),
+    paced: (opts: {
+      accounts: string[];
+      group: string;
+      rate: number;
+      seconds: number;
+      maxInFlight: number;
+    }) => rpc<PublishLog>(child, 'paced', opts, opts.seconds * 1000 + 120_000),
+  };
 }
 
 export type Receiver = ReturnType<typeof receiver>;
@@ -376,18 +409,78 @@ export const fmtCpuPer = (c: { api: number; workers: number; postgres: number })
     .join(' / ');
 
 /** Counters that tell how much work one delivery costs: Postgres transactions, Redis commands. */
-export async function serverCounters(db: pg.Pool, redisUrl: string) {
+export async function serverCounters(db: pg.Pool, redisNodes: string[]) {
   const { rows } = await db.query<{ commits: string }>(
     'SELECT xact_commit AS commits FROM pg_stat_database WHERE datname = current_database()',
   );
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-  try {
-    const info = await redis.info('stats');
-    return {
-      commits: Number(rows[0].commits),
-      commands: Number(/total_commands_processed:(\d+)/.exec(info)?.[1] ?? NaN),
-    };
-  } finally {
-    redis.disconnect();
+  let commands = 0;
+  for (const node of redisNodes) {
+    const colon = node.lastIndexOf(':');
+    const redis = new Redis({
+      host: node.slice(0, colon),
+      port: Number(node.slice(colon + 1)),
+      maxRetriesPerRequest: 1,
+    });
+    try {
+      const info = await redis.info('stats');
+      commands += Number(/total_commands_processed:(\d+)/.exec(info)?.[1] ?? NaN);
+    } finally {
+      redis.disconnect();
+    }
   }
+  return { commits: Number(rows[0].commits), commands };
 }
+
+// ---- Redis: commands and CPU per node ------------------------------------------------------------
+
+/** One Redis node's counters: calls per command (INFO commandstats) and CPU seconds (INFO cpu). */
+export interface RedisNodeStats {
+  node: string;
+  calls: Record<string, number>;
+  /** used_cpu_sys + used_cpu_user, seconds (the server's main thread and its helpers). */
+  cpu: number;
+}
+
+/** INFO commandstats and INFO cpu of each node (`host:port`), read at once. */
+export async function redisNodeStats(nodes: string[]): Promise<RedisNodeStats[]> {
+  return Promise.all(
+    nodes.map(async (node) => {
+      const [host, port] = [
+        node.slice(0, node.lastIndexOf(':')),
+        node.slice(node.lastIndexOf(':') + 1),
+      ];
+      const redis = new Redis({ host, port: Number(port), maxRetriesPerRequest: 1 });
+      try {
+        const stats = await redis.info('commandstats');
+        const cpu = await redis.info('cpu');
+        const calls: Record<string, number> = {};
+        for (const m of stats.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm))
+          calls[m[1]] = Number(m[2]);
+        const field = (name: string) =>
+          Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(cpu)?.[1] ?? NaN);
+        return { node, calls, cpu: field('used_cpu_sys') + field('used_cpu_user') };
+      } finally {
+        redis.disconnect();
+      }
+    }),
+  );
+}
+
+/** What each node did between two readings: calls per command, and CPU seconds. */
+export function redisDelta(before: RedisNodeStats[], after: RedisNodeStats[]) {
+  return after.map((a, i) => {
+    const b = before[i];
+    const calls: Record<string, number> = {};
+    for (const [cmd, n] of Object.entries(a.calls)) {
+      const d = n - (b.calls[cmd] ?? 0);
+      if (d > 0) calls[cmd] = d;
+    }
+    return {
+      node: a.node,
+      calls,
+      total: Object.values(calls).reduce((x, y) => x + y, 0),
+      cpu: a.cpu - b.cpu,
+    };
+  });
+}
+export type RedisNodeDelta = ReturnType<typeof redisDelta>[number];

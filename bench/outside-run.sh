@@ -5,11 +5,12 @@
 # SHAPE=split: `npm run start:api` + `npm run start:worker`, as `npm run bench` runs them.
 # LOG_LEVEL is passed through (npm start's default: info). Everything on 127.0.0.1; the database
 # switchboard_bench_outside and the Redis prefix sbbench-outside:* are this script's own.
+# OUTSIDE_DB overrides the database name (two runs on one machine must not share it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 label=$1
 shift
-db=switchboard_bench_outside
+db=${OUTSIDE_DB:-switchboard_bench_outside}
 prefix="sbbench-outside:$$"
 port=${PORT:-3917}
 key=${SWITCHBOARD_ROOT_KEY:-outside-harness-root-key-0123456789abcdef}

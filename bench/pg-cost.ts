@@ -4,7 +4,7 @@
  * each statement of a single event's life — publish (candidates, insert), worker (lease, webhook
  * read, outcome) — many times, as one event per statement: the worst case, where no group commit
  * or batch shares the cost. Run: `tsx bench/pg-cost.ts` (needs the local Postgres; uses its own
- * database, `switchboard_pgcost`, dropped and recreated).
+ * database, `switchboard_pgcost` or PGCOST_DB, dropped and recreated).
  */
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
@@ -14,7 +14,7 @@ import { migrate } from '../src/store/migrate.ts';
 import { stores } from '../src/store/stores.ts';
 
 const ADMIN_URL = process.env.PGCOST_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-const DB_NAME = 'switchboard_pgcost';
+const DB_NAME = process.env.PGCOST_DB ?? 'switchboard_pgcost';
 const ROUNDS = Number(process.env.PGCOST_ROUNDS ?? 3000);
 const TICK_MS = 1000 / 100; // USER_HZ is 100 on Linux.
 

@@ -18,6 +18,16 @@
  *   ladder    single events at rising rates (bench/scenarios/ladder.ts)
  *   noisy     a slow tenant's backlog beside three quiet tenants (bench/scenarios/noisy.ts)
  *   throttle  a webhook with rate_limit 50 (bench/scenarios/throttle.ts)
+ *   intake    events added with BullMQ's Queue.add, one job per call, by a producer process of
+ *             its own, at rising rates (bench/scenarios/intake.ts; BENCH_INTAKE_LADDER,
+ *             BENCH_INTAKE_SECONDS; spread over BENCH_INTAKE_ACCOUNTS accounts, default 8, so
+ *             that the scheduler's partitions spread over a cluster's shards), with Redis
+ *             commands and CPU per delivery
+ *
+ * Redis (BENCH_REDIS): `shared` (default) is the local server on 6379; `own` starts a redis-server
+ * of the run's own on a free loopback port, and `cluster` a 3-master Redis Cluster of its own
+ * (test/support/redis-cluster.ts), so that Redis's counters and CPU are this run's alone; both are
+ * stopped and deleted at the end. The ceilings scenario always uses the shared server.
  *
  * Traffic stays on 127.0.0.1: the receiver binds it, every webhook points at it, and Postgres
  * and Redis are the local ones. A fresh database switchboard_bench_<run> (ingest gets one of its
@@ -37,6 +47,7 @@ import { createDatabase, dropDatabase, migrate } from '../src/store/migrate.ts';
 import { ceilings } from './ceilings.ts';
 import {
   acceptedEvents,
+  intakeProducer,
   loadGenerator,
   managementApi,
   receiver as receiverClient,
@@ -70,14 +81,26 @@ import {
 } from './lib.ts';
 import { REPO_ROOT, startCluster, type Cluster, type Env } from './processes.ts';
 import { summarise } from './profile-summary.ts';
+import { startRedisCluster } from '../test/support/redis-cluster.ts';
+import { startOwnRedis } from './redis-server.ts';
 import { burst } from './scenarios/burst.ts';
 import { ingest } from './scenarios/ingest.ts';
+import { intake } from './scenarios/intake.ts';
 import { coldLadder, ladder } from './scenarios/ladder.ts';
 import { noisy } from './scenarios/noisy.ts';
 import { throttle } from './scenarios/throttle.ts';
 
-const ALL_SCENARIOS = ['ceilings', 'ingest', 'cold', 'burst', 'ladder', 'noisy', 'throttle'];
-const E2E_SCENARIOS = ['cold', 'burst', 'ladder', 'noisy', 'throttle'];
+const ALL_SCENARIOS = [
+  'ceilings',
+  'ingest',
+  'cold',
+  'burst',
+  'ladder',
+  'noisy',
+  'throttle',
+  'intake',
+];
+const E2E_SCENARIOS = ['cold', 'burst', 'ladder', 'noisy', 'throttle', 'intake'];
 
 const S: Settings = {
   scenarios: envList('BENCH_SCENARIOS', ALL_SCENARIOS),
@@ -92,6 +115,12 @@ const S: Settings = {
   ladder: envList('BENCH_LADDER', ['250', '500', '1000', '1500', '2000', '2500', '3000'])
     .map(Number)
     .filter((n) => n > 0),
+  intakeLadder: envList('BENCH_INTAKE_LADDER', ['500', '1000', '1500', '2000', '2500', '3000'])
+    .map(Number)
+    .filter((n) => n > 0),
+  intakeSeconds: Math.max(1, envInt('BENCH_INTAKE_SECONDS', 10)),
+  intakeAccounts: Math.max(1, envInt('BENCH_INTAKE_ACCOUNTS', 8)),
+  redis: process.env.BENCH_REDIS ?? 'shared',
   coldLadder: envList('BENCH_COLD_LADDER', ['1000'])
     .map(Number)
     .filter((n) => n > 0),
@@ -112,11 +141,18 @@ if (unknown.length) {
   log(`unknown scenario(s) ${unknown.join(', ')}; known: ${ALL_SCENARIOS.join(', ')}`);
   process.exit(2);
 }
+if (!['shared', 'own', 'cluster'].includes(S.redis)) {
+  log(`BENCH_REDIS=${S.redis}: expected shared, own or cluster`);
+  process.exit(2);
+}
 const selected = (name: string) => S.scenarios.includes(name);
 const WATCHDOG_MS = envInt('BENCH_WATCHDOG_SECONDS', 600) * 1000;
 
 // Local services only: nothing of the bench's goes anywhere but 127.0.0.1.
-const REDIS_URL = 'redis://127.0.0.1:6379';
+const SHARED_REDIS_URL = 'redis://127.0.0.1:6379';
+/** The Redis of the Switchboard processes under test (BENCH_REDIS), set in main(). */
+let REDIS_URL = SHARED_REDIS_URL;
+let redisNodes = ['127.0.0.1:6379'];
 const POSTGRES = 'postgresql://postgres@127.0.0.1:5432';
 const runId = `${Date.now().toString(36)}${process.pid.toString(36)}`;
 const dbName = `switchboard_bench_${runId}`;
@@ -135,7 +171,7 @@ const databases: string[] = [];
 let cleanedUp = false;
 
 async function deleteRedisKeys(match: string): Promise<number> {
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  const redis = new Redis(SHARED_REDIS_URL, { maxRetriesPerRequest: 1 });
   let deleted = 0;
   try {
     let cursor = '0';
@@ -164,6 +200,7 @@ async function cleanup() {
     }
   }
   const keys = await deleteRedisKeys(`${prefix}:*`).catch(() => -1);
+  await deleteRedisKeys(`{${prefix}}:*`).catch(() => -1);
   if (!S.keepDb)
     for (const url of databases)
       await dropDatabase(url).catch((err: Error) => log(`drop: ${err.message}`));
@@ -273,7 +310,7 @@ function git(args: string[]): string {
 async function versions(): Promise<{ postgres: string; redis: string }> {
   const client = new pg.Client({ connectionString: `${POSTGRES}/postgres` });
   await client.connect();
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  const redis = new Redis(SHARED_REDIS_URL, { maxRetriesPerRequest: 1 });
   try {
     return {
       postgres: (await client.query<{ v: string }>("SELECT current_setting('server_version') AS v"))
@@ -353,6 +390,20 @@ async function main(): Promise<string> {
     `run ${runId}: ${S.apis} API + ${S.workers} worker process(es); scenarios ${S.scenarios.join(', ')}; load average ${loadAtStart}`,
   );
 
+  if (S.redis === 'own') {
+    const own = await startOwnRedis();
+    closers.push(() => own.stop());
+    REDIS_URL = own.url;
+    redisNodes = [`127.0.0.1:${own.port}`];
+    log(`own Redis on 127.0.0.1:${own.port}`);
+  } else if (S.redis === 'cluster') {
+    const cluster = await startRedisCluster(3);
+    closers.push(() => cluster.stop());
+    REDIS_URL = cluster.url;
+    redisNodes = cluster.ports.map((p) => `127.0.0.1:${p}`);
+    log(`own Redis Cluster: ${REDIS_URL}`);
+  }
+
   const receiverChild = forkTs(path.join(import.meta.dirname, 'receiver.ts'));
   helpers.push(receiverChild);
   const { port } = await nextMessage<{ type: 'ready'; port: number }>(
@@ -366,6 +417,13 @@ async function main(): Promise<string> {
   await nextMessage(loadChild, 'ready', 30_000);
   const receiver = receiverClient(receiverChild, receiverOrigin);
   const load = loadGenerator(loadChild);
+  let producer: ReturnType<typeof intakeProducer> | undefined;
+  if (selected('intake')) {
+    const producerChild = forkTs(path.join(import.meta.dirname, 'intake-producer.ts'));
+    helpers.push(producerChild);
+    await nextMessage(producerChild, 'ready', 30_000);
+    producer = intakeProducer(producerChild);
+  }
 
   let measuredCeilings: Ceilings | undefined;
   let singleEventIngest: number | undefined;
@@ -373,7 +431,7 @@ async function main(): Promise<string> {
     const result = await measured('ceilings', undefined, async () => {
       const r = await ceilings({
         receiverOrigin,
-        redisUrl: REDIS_URL,
+        redisUrl: SHARED_REDIS_URL,
         prefix: `${prefix}:ceiling`,
         requests: S.ceilingRequests,
         jobs: S.ceilingJobs,
@@ -398,6 +456,10 @@ async function main(): Promise<string> {
       db,
       dbName: name,
       redisUrl: REDIS_URL,
+      redisNodes,
+      redisPrefix: name === ingestDbName ? `${prefix}:ingest` : prefix,
+      redisOwn: S.redis !== 'shared',
+      producer,
       ceilings: measuredCeilings,
       singleEventIngest,
       group: (g: string) => `r${runId}.${g}`,
@@ -452,6 +514,7 @@ async function main(): Promise<string> {
         ladder: () => ladder(ctx),
         noisy: () => noisy(ctx),
         throttle: () => throttle(ctx),
+        intake: () => intake(ctx),
       };
       for (const name of e2e.filter((n) => n !== 'cold')) {
         await measured(name, cluster, scenarios[name]);
@@ -490,6 +553,7 @@ function report(run: {
   out.push(
     `- Machine: ${os.availableParallelism()} cores (${cpus[0]?.model ?? 'unknown CPU'}), ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB RAM, Node ${process.version}, PostgreSQL ${run.versions.postgres}, Redis ${run.versions.redis}.`,
     `- Code: commit ${run.commit}.`,
+    `- Redis: ${S.redis === 'shared' ? 'the shared server on 127.0.0.1:6379' : S.redis === 'own' ? `a redis-server of this run's own (${redisNodes.join(', ')})` : `a 3-master Redis Cluster of this run's own (${redisNodes.join(', ')})`}.`,
     `- Processes: **${S.apis} API + ${S.workers} worker**, each its own process (the build's \`dist/src/server.js\`, \`dist/workers/delivery-worker.js\`); the load generator, the receiver and the orchestrator are three more. Engine settings: ${passedThrough.length ? passedThrough.join(', ') : "the engine's defaults"}${S.profile ? '; APIs and workers under --cpu-prof' : ''}.`,
     `- Load average (1, 5, 15 min): ${run.loadAtStart} at start, ${run.loadAtEnd} at end. Started ${run.startedAt.toISOString().slice(11, 19)} UTC, took ${((Date.now() - run.startedAt.getTime()) / 1000).toFixed(0)} s. The machine is shared: "other processes" below is CPU that none of this run's processes used.`,
     '',

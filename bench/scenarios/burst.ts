@@ -58,7 +58,7 @@ export async function burst(ctx: Context): Promise<Section> {
     return { total: NaN, delivered: arrived, ended: 0 };
   };
 
-  const before = await serverCounters(ctx.db, ctx.redisUrl);
+  const before = await serverCounters(ctx.db, ctx.redisNodes);
   const cpu = clusterCpu(ctx);
   log(`burst: ${webhooks} webhooks, publishing ${events} events in ${requests} batches of 100`);
   const publishing = ctx.load.count({
@@ -102,7 +102,7 @@ export async function burst(ctx: Context): Promise<Section> {
   await ctx.receiver.forget(group);
   // Postgres publishes a backend's counters within a second or so of its last transaction.
   await sleep(1500);
-  const after = await serverCounters(ctx.db, ctx.redisUrl);
+  const after = await serverCounters(ctx.db, ctx.redisNodes);
   const perDelivery = {
     // Minus this bench's own polls and the two counter reads.
     commits: (after.commits - before.commits - polls - 2) / expected,

@@ -20,6 +20,8 @@ import {
   clusterCpu,
   fmtCpuPer,
   latency,
+  redisDelta,
+  redisNodeStats,
   requestTimes,
   serverCounters,
   type Context,
@@ -51,6 +53,8 @@ interface Step {
   leftOver: number;
   cpuPerEvent?: { api: number; workers: number; postgres: number };
   commitsPerEvent: number;
+  /** Redis commands and CPU ms per delivery, summed over the nodes, and per node. */
+  redis: { commands: number; cpuMs: number; perNode: string };
   pass: boolean;
   why: string[];
 }
@@ -91,7 +95,8 @@ export async function ladder(
     const group = ctx.group(`${name}.${rate}`);
     log(`${name}: ${rate}/s for ${S.stepSeconds} s`);
     const cpu = clusterCpu(ctx);
-    const before = await serverCounters(ctx.db, ctx.redisUrl);
+    const before = await serverCounters(ctx.db, ctx.redisNodes);
+    const redisBefore = await redisNodeStats(ctx.redisNodes);
     const published = await ctx.load.paced(
       [{ account, rate, group }],
       S.stepSeconds,
@@ -104,7 +109,8 @@ export async function ladder(
       Math.max(0, deadline - now()) + 1000,
     );
     const cpuPerEvent = cpu.stop(accepted);
-    const after = await serverCounters(ctx.db, ctx.redisUrl);
+    const after = await serverCounters(ctx.db, ctx.redisNodes);
+    const redisSteps = redisDelta(redisBefore, await redisNodeStats(ctx.redisNodes));
     // Minus the bench's own two counter reads (it reads nothing else from Postgres meanwhile).
     const commitsPerEvent = (after.commits - before.commits - 2) / accepted;
     const lat = latency(published, await ctx.receiver.arrivals(group), 1, deadline);
@@ -133,6 +139,19 @@ export async function ladder(
       leftOver: 0,
       cpuPerEvent,
       commitsPerEvent,
+      redis: {
+        commands: redisSteps.reduce((a, n) => a + n.total, 0) / Math.max(1, lat.delivered),
+        cpuMs: (redisSteps.reduce((a, n) => a + n.cpu, 0) * 1000) / Math.max(1, lat.delivered),
+        perNode:
+          redisSteps.length > 1
+            ? redisSteps
+                .map(
+                  (n) =>
+                    `${n.node.split(':')[1]}: ${(n.total / Math.max(1, lat.delivered)).toFixed(1)} / ${((n.cpu * 1000) / Math.max(1, lat.delivered)).toFixed(3)}`,
+                )
+                .join('; ')
+            : '',
+      },
       pass: why.length === 0,
       why,
     };
@@ -172,6 +191,7 @@ export async function ladder(
     String(s.errors),
     s.cpuPerEvent ? fmtCpuPer(s.cpuPerEvent) : 'n/a',
     Number.isFinite(s.commitsPerEvent) ? s.commitsPerEvent.toFixed(1) : 'n/a',
+    `${s.redis.commands.toFixed(1)} / ${s.redis.cpuMs.toFixed(3)}${s.redis.perNode ? ` (${s.redis.perNode})` : ''}`,
     s.pass
       ? '✓'
       : `✗ ${s.why.join(', ')}${s.leftOver ? `; ${fmtInt(s.leftOver)} still undelivered ${S.settleSeconds} s later` : ''}`,
@@ -194,12 +214,13 @@ export async function ladder(
           'errors',
           'CPU ms per event: API / workers / Postgres',
           '≈ Postgres commits per event',
+          'Redis commands / CPU ms per delivery (per node)',
           'step',
         ],
         rows,
       ),
       '',
-      `Sustained single-event rate (highest step with everything delivered and p99 ≤ ${P99_TARGET_MS} ms): **${sustained ? `${fmtInt(sustained)}/s` : 'none of the steps'}**.${ingestRatio} Steps of ${S.stepSeconds} s, at most ${S.ladderInFlight} publishes in flight; "late" = sent more than 10 ms after its scheduled time. Latencies from each publish's scheduled send time, so waiting for a slot counts.`,
+      `Sustained single-event rate (highest step with everything delivered and p99 ≤ ${P99_TARGET_MS} ms): **${sustained ? `${fmtInt(sustained)}/s` : 'none of the steps'}**.${ingestRatio} Steps of ${S.stepSeconds} s, at most ${S.ladderInFlight} publishes in flight; "late" = sent more than 10 ms after its scheduled time. Latencies from each publish's scheduled send time, so waiting for a slot counts. Redis: INFO commandstats calls (a script's inner commands included) and used_cpu_sys + used_cpu_user over the step and its drain${ctx.redisOwn ? '' : ', on the shared server (other work included)'}.`,
     ],
     targets: [
       {
