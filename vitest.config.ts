@@ -45,10 +45,6 @@ export default defineConfig({
         test: {
           name: 'cluster',
           include: onCluster,
-          // Open problem: on a cluster, a worker started as a process of its own took deliveries
-          // the intake had stored and did not send them before it was killed (their claims then
-          // outlive the test's wait). Runs on one Redis; the cluster case is being investigated.
-          exclude: ['test/intake/intake-crash.test.ts'],
           globalSetup: ['test/support/global-setup.ts'],
           setupFiles: ['test/support/redis-env.ts'],
         },

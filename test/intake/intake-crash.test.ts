@@ -76,15 +76,17 @@ describe('the intake when its worker is killed', () => {
     });
     try {
       await eventually(async () => (await storedCount(tenant.account.id)) === TOTAL, 30_000);
+      // Deliveries the killed worker had taken wait out its claims and leases (attempt timeout +
+      // 30 s lease margin + 5 s), then the reconciler puts them back: allow for that, not less.
       await eventually(async () => {
         const ids = new Set(receiver.requests.map((r) => JSON.parse(r.body).event_id));
         return ids.size === TOTAL;
-      }, 30_000);
+      }, 75_000);
       const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
       expect(counts).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 0 });
     } finally {
       await worker.close();
     }
     // Two worker starts (one a process of its own) and 400 events: slow on a loaded 2-core machine.
-  }, 90_000);
+  }, 150_000);
 });
