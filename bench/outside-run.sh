@@ -26,6 +26,8 @@ stop() {
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
   redis-cli --scan --pattern "$prefix:*" | xargs -r -n 500 redis-cli DEL >/dev/null
+  # BullMQ's keys (intake, housekeeping) live under the braced prefix {<prefix>}.
+  redis-cli --scan --pattern "{$prefix}:*" | xargs -r -n 500 redis-cli DEL >/dev/null
   psql -q -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null
 }
 trap stop EXIT
