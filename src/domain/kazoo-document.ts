@@ -7,7 +7,7 @@
  * The fields we know keep their own rules: this only decides what reaches them.
  */
 
-import { fieldProblem, type FieldProblems } from './errors.ts';
+import { InvalidInput, fieldProblem, type FieldProblems } from './errors.ts';
 
 interface FieldSchema {
   type?: unknown;
@@ -95,6 +95,13 @@ export function checkExtraSize(
     `properties the API does not know take ${bytes} bytes of JSON; at most ${max} are kept`,
     max,
   );
+}
+
+/** `extra` itself when within `max` bytes; else the same problem, thrown as InvalidInput. */
+export function boundedExtra(extra: Record<string, unknown>, max: number): Record<string, unknown> {
+  const tooLarge = checkExtraSize(extra, max);
+  if (tooLarge) throw new InvalidInput(tooLarge);
+  return extra;
 }
 
 /** A stored extra column as an object (anything else reads as none). */

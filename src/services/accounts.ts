@@ -1,9 +1,9 @@
-import { checkExtraSize, extraOf, mergeExtra, splitDocument } from '../domain/kazoo-document.ts';
+import { boundedExtra, extraOf, mergeExtra, splitDocument } from '../domain/kazoo-document.ts';
 import { Conflict, Forbidden, InvalidInput } from '../domain/errors.ts';
 import { manages } from '../domain/tenancy.ts';
 import type { Account } from '../store/accounts.ts';
 import type { ScopedAccount } from '../store/scoped.ts';
-import { validationFailure, type ServiceDeps } from './deps.ts';
+import type { ServiceDeps } from './deps.ts';
 
 /** Fields only the server writes: echoed back in a write (Kazoo's UI posts its GET), ignored. */
 export const ACCOUNT_READ_ONLY = new Set(['id', 'parent_id', 'tree', 'created', 'modified']);
@@ -37,11 +37,8 @@ export function accountService({ config, stores, scheduler, log, accessChanged }
     return bounded(extra);
   }
 
-  function bounded(extra: Record<string, unknown>): Record<string, unknown> {
-    const tooLarge = checkExtraSize(extra, config.limits.maxExtraPropertiesBytes);
-    if (tooLarge) throw validationFailure(tooLarge);
-    return extra;
-  }
+  const bounded = (extra: Record<string, unknown>) =>
+    boundedExtra(extra, config.limits.maxExtraPropertiesBytes);
 
   /** New defaults reach the scheduler at once for every webhook of the account that inherits them. */
   async function applyDefaults(account: ScopedAccount): Promise<void> {

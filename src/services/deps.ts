@@ -3,7 +3,6 @@ import type { Config } from '../config.ts';
 import type { Scheduler } from '../delivery/scheduler/scheduler.ts';
 import type { Ingest } from '../delivery/ingest.ts';
 import type { PushDeliveries } from '../delivery/fanout.ts';
-import { InvalidInput, type FieldProblems } from '../domain/errors.ts';
 import type { Stores } from '../store/stores.ts';
 
 /** What every service is built from: the settings, the stores, the scheduler and a logger. */
@@ -21,9 +20,4 @@ export interface ServiceDeps {
    * that takes access away or changes an account (http/auth-cache.ts).
    */
   accessChanged(): Promise<void>;
-}
-
-/** The problems a document check found, as the error a service throws. */
-export function validationFailure(problems: FieldProblems): InvalidInput {
-  return new InvalidInput(problems);
 }

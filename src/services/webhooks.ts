@@ -12,14 +12,14 @@ import {
   WEBHOOK_READ_ONLY,
   type WebhookDocument,
 } from '../domain/webhook-document.ts';
-import { checkExtraSize, extraOf, mergeExtra, splitDocument } from '../domain/kazoo-document.ts';
+import { boundedExtra, extraOf, mergeExtra, splitDocument } from '../domain/kazoo-document.ts';
 import { InvalidInput, NotFound } from '../domain/errors.ts';
 import { checkUrlTarget } from '../delivery/ssrf.ts';
 import type { CircuitView } from '../delivery/scheduler/queue-state.ts';
 import { webhookFields } from '../schemas/webhook.ts';
 import { documentOf, type WebhookRow } from '../store/webhooks.ts';
 import type { ScopedAccount } from '../store/scoped.ts';
-import { validationFailure, type ServiceDeps } from './deps.ts';
+import type { ServiceDeps } from './deps.ts';
 
 const KNOWN_FIELDS = new Set(Object.keys(webhookFields));
 const READ_ONLY = new Set(WEBHOOK_READ_ONLY);
@@ -45,21 +45,18 @@ export function webhookService({ config, stores, scheduler, log }: ServiceDeps) 
       candidate.uri = unmaskPassword(candidate.uri, stored.uri);
     }
     const details = checkDocument(candidate);
-    if (details) throw validationFailure(details);
+    if (details) throw new InvalidInput(details);
     const doc = candidate as unknown as WebhookDocument;
     const tooLarge = checkDocumentLimits(doc, config.limits);
-    if (tooLarge) throw validationFailure(tooLarge);
+    if (tooLarge) throw new InvalidInput(tooLarge);
     const target = checkUrlTarget(new URL(doc.uri), allow);
     if (!target.ok) throw InvalidInput.of('uri', 'blocked_target', target.reason);
     return doc;
   }
 
   /** The document's properties that are not ours, kept within their size bound. */
-  function validExtra(extra: Record<string, unknown>): Record<string, unknown> {
-    const tooLarge = checkExtraSize(extra, config.limits.maxExtraPropertiesBytes);
-    if (tooLarge) throw validationFailure(tooLarge);
-    return extra;
-  }
+  const validExtra = (extra: Record<string, unknown>) =>
+    boundedExtra(extra, config.limits.maxExtraPropertiesBytes);
 
   async function load(account: ScopedAccount, webhookId: string): Promise<WebhookRow> {
     const row = await stores.webhooks.find(account, webhookId);
