@@ -6,6 +6,7 @@ import {
   InvalidInput,
   LimitReached,
   NotFound,
+  TooLarge,
   type FieldProblems,
 } from '../domain/errors.ts';
 import { ApiError } from './errors.ts';
@@ -48,6 +49,7 @@ function sendInvalid(reply: FastifyReply, request: FastifyRequest, problems: Fie
 /** Each category of rule error, as HTTP. */
 function sendDomainError(reply: FastifyReply, request: FastifyRequest, error: DomainError) {
   if (error instanceof InvalidInput) return sendInvalid(reply, request, error.problems);
+  if (error instanceof TooLarge) return send(reply, request, 413, error.message, error.problems);
   if (error instanceof LimitReached) {
     return send(reply, request, 409, error.message, { limit: error.limit, max: error.max });
   }
