@@ -10,7 +10,7 @@ import {
   type FieldProblems,
 } from '../domain/errors.ts';
 import { ApiError } from './errors.ts';
-import { toValidationDetails } from './validation.ts';
+import { problemsOfSchemaErrors } from './validation.ts';
 import { isDataException, isDatabaseUnavailable, isRowGone } from '../store/database-errors.ts';
 
 function send(
@@ -79,7 +79,7 @@ export function installErrorHandlers(app: FastifyInstance): void {
       return sendInvalid(
         reply,
         request,
-        toValidationDetails(error.validation as never, error.validationContext),
+        problemsOfSchemaErrors(error.validation as never, error.validationContext),
       );
     }
     const known = error.code ? CLIENT_ERRORS[error.code] : undefined;

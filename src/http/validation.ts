@@ -76,7 +76,7 @@ function targetOf(error: ErrorObject): unknown {
  * missing or unknown property included. A value of the wrong type reports only `type`, not the
  * rules it could not be checked against.
  */
-export function toValidationDetails(
+export function problemsOfSchemaErrors(
   errors: ErrorObject[],
   part: string | undefined,
 ): FieldProblems {
