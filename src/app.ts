@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -105,6 +105,19 @@ function invokeHttpClient(app: FastifyInstance, config: Config) {
   return http;
 }
 
+/** The access log: one line per answered request, with its request id (the logger's `reqId`). */
+async function logRequest(request: FastifyRequest, reply: FastifyReply) {
+  request.log.info(
+    {
+      method: request.method,
+      url: request.url,
+      statusCode: reply.statusCode,
+      responseTime: Math.round(reply.elapsedTime * 10) / 10,
+    },
+    'request completed',
+  );
+}
+
 /** Assembles the API: plugins, routes, one error handler. Does not listen. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -117,12 +130,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     ajv: { customOptions: { removeAdditional: false } },
     frameworkErrors,
+    // One line per request (logRequest below), not Fastify's two: at 1,000 requests/s the second
+    // line is measurable CPU on the API's one thread.
+    disableRequestLogging: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-ID', request.id);
   });
+  app.addHook('onResponse', logRequest);
   installErrorHandlers(app);
   await allowBrowserClients(app, deps.config.corsOrigins);
   acceptJsonOnly(app);

@@ -26,6 +26,8 @@ export interface Config {
   metricsToken: string | undefined;
   /** Largest accepted request body, bytes. */
   bodyLimit: number;
+  /** Requests the API runs through itself before it listens (0: none), so its code is warm. */
+  warmUpRequests: number;
   /** Largest accepted event payload (JSON bytes). */
   maxPayloadBytes: number;
   limits: Limits;
@@ -224,6 +226,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: env.LOG_LEVEL || 'info',
     metricsToken: env.SWITCHBOARD_METRICS_TOKEN || undefined,
     bodyLimit: int(env, 'SWITCHBOARD_BODY_LIMIT', 8 * 1024 * 1024, AT_LEAST_ONE),
+    warmUpRequests: int(env, 'SWITCHBOARD_WARM_UP_REQUESTS', 600, { min: 0, max: 100_000 }),
     maxPayloadBytes: int(env, 'SWITCHBOARD_MAX_PAYLOAD_BYTES', 256 * 1024, AT_LEAST_ONE),
     limits: {
       maxJsonDepth: int(env, 'SWITCHBOARD_MAX_JSON_DEPTH', 32, AT_LEAST_ONE),

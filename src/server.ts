@@ -5,6 +5,7 @@ import { loadConfigOrExit, type Config } from './config.ts';
 import { announceAccessChange } from './http/auth-cache.ts';
 import { redisConnection } from './redis.ts';
 import { openDatabase } from './store/db.ts';
+import { warmUp } from './http/warm-up.ts';
 
 /** The API process: bootstrap the root account, listen, and shut down gracefully. */
 export async function startApi(config: Config) {
@@ -23,6 +24,7 @@ export async function startApi(config: Config) {
   } else {
     app.log.info({ root: root.id }, 'root account ready');
   }
+  await warmUp(app, config.warmUpRequests);
   await app.listen({ port: config.port, host: config.host });
   return {
     app,

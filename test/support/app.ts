@@ -47,11 +47,14 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
  * Every app gets a database of its own, copied from the run's migrated template: reconcilers and
  * workers of test files running side by side must not see (and deliver) each other's rows.
  */
-export async function startTestApp(base: Config = testConfig()): Promise<TestApp> {
+export async function startTestApp(
+  base: Config = testConfig(),
+  logger: false | object = false,
+): Promise<TestApp> {
   const config = { ...base, databaseUrl: await copyOfTemplate(base.databaseUrl) };
   const db = openDatabase(config.databaseUrl, 5);
   const redis = redisConnection(config.redisUrl, false);
-  const app = await buildApp({ config, db, redis, logger: false });
+  const app = await buildApp({ config, db, redis, logger });
   await app.ready();
   return {
     app,
