@@ -26,6 +26,14 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      // One transaction mechanism: stores.inTransaction (docs/architecture.md).
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[property.name='$transaction']",
+          message: 'use stores.inTransaction (store/transaction.ts), the one transaction handle',
+        },
+      ],
     },
   },
   {
@@ -37,6 +45,13 @@ export default tseslint.config(
   },
   { files: ['src/delivery/**/*.ts'], rules: layer(HTTP, FASTIFY, SERVICES) },
   { files: ['src/services/**/*.ts'], rules: layer(HTTP, FASTIFY) },
+  // Entry points beside the API (BullMQ consumers): they reach the same rules, never HTTP.
+  {
+    files: ['src/intake/**/*.ts', 'src/housekeeping/**/*.ts'],
+    rules: layer(HTTP, FASTIFY, SERVICES),
+  },
+  // Schemas and their compiled validators serve routes and the intake alike.
+  { files: ['src/schemas/**/*.ts', 'src/domain/**/*.ts'], rules: layer(HTTP, FASTIFY, SERVICES) },
   {
     // Routes are schema → service → envelope; rows reach them as types, shaped by views/.
     files: ['src/routes/*.ts'],

@@ -3,7 +3,8 @@
  * category to a status and the Crossbar envelope in one place (http/error-handler.ts).
  */
 export abstract class DomainError extends Error {
-  abstract readonly category: 'invalid' | 'limit_reached' | 'not_found' | 'conflict' | 'forbidden';
+  abstract readonly category:
+    'invalid' | 'too_large' | 'limit_reached' | 'not_found' | 'conflict' | 'forbidden';
 }
 
 /** What is said under one validation code: a message, and what was expected (the target). */
@@ -46,6 +47,14 @@ export class InvalidInput extends DomainError {
   /** A single field's problem, e.g. InvalidInput.of('secret', 'format', '…'). */
   static of(field: string, code: string, message: string, target?: unknown): InvalidInput {
     return new InvalidInput(fieldProblem(field, code, message, target));
+  }
+}
+
+/** A value over its size limit (an event payload): the problems name the field and the limit. */
+export class TooLarge extends DomainError {
+  readonly category = 'too_large';
+  constructor(readonly problems: FieldProblems) {
+    super('payload too large');
   }
 }
 

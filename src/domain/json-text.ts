@@ -1,3 +1,4 @@
+import { fieldProblem, TooLarge } from './errors.ts';
 /**
  * Postgres text and jsonb cannot hold NUL (U+0000) nor a lone UTF-16 surrogate (half an emoji).
  * JSON.stringify writes exactly those as \u escapes (valid pairs stay raw characters), so they
@@ -70,4 +71,17 @@ export function screenJson(value: unknown, maxDepth: number): JsonProblem | unde
     }
   }
   return undefined;
+}
+
+/**
+ * The JSON text of an event payload, which the store takes as it is rather than serialise the
+ * payload again; TooLarge (413 over HTTP) when it is over `maxBytes`, `field` naming it.
+ */
+export function ensurePayloadFits(payload: unknown, maxBytes: number, field = 'payload'): string {
+  const json = JSON.stringify(payload);
+  const bytes = Buffer.byteLength(json);
+  if (bytes > maxBytes) {
+    throw new TooLarge(fieldProblem(field, 'maxLength', `payload is ${bytes} bytes`, maxBytes));
+  }
+  return json;
 }

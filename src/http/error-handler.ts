@@ -6,10 +6,11 @@ import {
   InvalidInput,
   LimitReached,
   NotFound,
+  TooLarge,
   type FieldProblems,
 } from '../domain/errors.ts';
 import { ApiError } from './errors.ts';
-import { toValidationDetails } from './validation.ts';
+import { problemsOfSchemaErrors } from './validation.ts';
 import { isDataException, isDatabaseUnavailable, isRowGone } from '../store/database-errors.ts';
 
 function send(
@@ -48,6 +49,7 @@ function sendInvalid(reply: FastifyReply, request: FastifyRequest, problems: Fie
 /** Each category of rule error, as HTTP. */
 function sendDomainError(reply: FastifyReply, request: FastifyRequest, error: DomainError) {
   if (error instanceof InvalidInput) return sendInvalid(reply, request, error.problems);
+  if (error instanceof TooLarge) return send(reply, request, 413, error.message, error.problems);
   if (error instanceof LimitReached) {
     return send(reply, request, 409, error.message, { limit: error.limit, max: error.max });
   }
@@ -77,7 +79,7 @@ export function installErrorHandlers(app: FastifyInstance): void {
       return sendInvalid(
         reply,
         request,
-        toValidationDetails(error.validation as never, error.validationContext),
+        problemsOfSchemaErrors(error.validation as never, error.validationContext),
       );
     }
     const known = error.code ? CLIENT_ERRORS[error.code] : undefined;

@@ -2,7 +2,7 @@
  * Crossbar-style errors. Every failure leaves the API as
  * {"status":"error","error":"<code>","message":"…","data":{…},"request_id":"…"}.
  */
-import { InvalidInput, fieldProblem, type FieldProblems } from '../domain/errors.ts';
+import { InvalidInput, type FieldProblems } from '../domain/errors.ts';
 
 export class ApiError extends Error {
   constructor(
@@ -34,20 +34,3 @@ export const forbidden = (message = 'forbidden') => new ApiError(403, message);
 export const notFound = (what = 'resource') =>
   new ApiError(404, 'bad identifier', { cause: `${what} not found` });
 export const conflict = (message: string) => new ApiError(409, message);
-
-/**
- * 413 when an event payload's JSON is over the limit (`field` names it in the details); else the
- * JSON text, which the store can take as it is rather than serialise the payload again.
- */
-export function ensurePayloadFits(payload: unknown, maxBytes: number, field = 'payload'): string {
-  const json = JSON.stringify(payload);
-  const bytes = Buffer.byteLength(json);
-  if (bytes > maxBytes) {
-    throw new ApiError(
-      413,
-      'payload too large',
-      fieldProblem(field, 'maxLength', `payload is ${bytes} bytes`, maxBytes),
-    );
-  }
-  return json;
-}

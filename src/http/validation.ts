@@ -1,36 +1,7 @@
-import { Ajv, type ErrorObject } from 'ajv';
-import addFormats from 'ajv-formats';
-import { fullFormats } from 'ajv-formats/dist/formats.js';
-import { parseStorableDate } from '../domain/dates.ts';
+import type { ErrorObject } from 'ajv';
+import { bodyAjv, paramAjv } from '../schemas/validator.ts';
 import type { FastifySchemaCompiler } from 'fastify';
 import { problemDetail, type FieldProblems } from '../domain/errors.ts';
-
-/**
- * Request bodies are validated strictly (no type coercion, no silent removal of unknown fields:
- * a wrong type or an unknown field is a 400). Query strings and path params arrive as text, so
- * they are coerced ("page_size=10" → 10).
- */
-function makeAjv(coerce: boolean): Ajv {
-  const ajv = new Ajv({
-    allErrors: true,
-    coerceTypes: coerce,
-    useDefaults: true,
-    removeAdditional: false,
-    strict: false,
-  });
-  addFormats.default(ajv);
-  // RFC 3339 allows "23:59:60" and years Postgres and Date disagree on: a date-time must also be
-  // an instant the rest of the stack can hold.
-  const rfc3339 = (fullFormats['date-time'] as { validate: (text: string) => boolean }).validate;
-  ajv.addFormat('date-time', {
-    type: 'string',
-    validate: (text: string) => rfc3339(text) && parseStorableDate(text) !== undefined,
-  });
-  return ajv;
-}
-
-const bodyAjv = makeAjv(false);
-const paramAjv = makeAjv(true);
 
 export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpPart }) =>
   (httpPart === 'body' ? bodyAjv : paramAjv).compile(schema) as ReturnType<
@@ -105,7 +76,7 @@ function targetOf(error: ErrorObject): unknown {
  * missing or unknown property included. A value of the wrong type reports only `type`, not the
  * rules it could not be checked against.
  */
-export function toValidationDetails(
+export function problemsOfSchemaErrors(
   errors: ErrorObject[],
   part: string | undefined,
 ): FieldProblems {
@@ -137,9 +108,4 @@ export function toValidationDetails(
 
 function unescape(segment: string): string {
   return segment.replaceAll('~1', '/').replaceAll('~0', '~');
-}
-
-/** A strict body validator for routes that normalise the body before checking it. */
-export function compileBodyValidator(schema: object) {
-  return bodyAjv.compile(schema);
 }

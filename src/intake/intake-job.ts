@@ -1,8 +1,8 @@
 import type { ErrorObject } from 'ajv';
-import { checkEventInput, storableEvent } from '../http/event-input.ts';
+import { checkEventInput, storableEvent } from '../schemas/event-input.ts';
 import { isId } from '../domain/ids.ts';
 import { screenJson } from '../domain/json-text.ts';
-import { ApiError } from '../http/errors.ts';
+import { TooLarge } from '../domain/errors.ts';
 import { EVENT_ID_PATTERN } from '../schemas/event.ts';
 import type { NewEvent } from '../store/events.ts';
 
@@ -106,7 +106,7 @@ export function readIntakeJob(
   try {
     return storableEvent(accountId, input, () => String(input.id), limits.maxPayloadBytes);
   } catch (error) {
-    if (!(error instanceof ApiError) || error.statusCode !== 413) throw error;
+    if (!(error instanceof TooLarge)) throw error;
     const bytes = Buffer.byteLength(JSON.stringify(input.payload));
     return new Refusal(
       'payload_too_large',

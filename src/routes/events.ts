@@ -3,9 +3,10 @@ import type { FastifySchemaCompiler } from 'fastify';
 import type { ErrorObject } from 'ajv';
 import type { RouteContext } from '../app.ts';
 import { newId } from '../domain/ids.ts';
-import { storableEvent } from '../http/event-input.ts';
+import { storableEvent } from '../schemas/event-input.ts';
 import { envelope } from '../http/envelope.ts';
-import { compileBodyValidator, validatorCompiler } from '../http/validation.ts';
+import { validatorCompiler } from '../http/validation.ts';
+import { compileBodyValidator } from '../schemas/validator.ts';
 import { AccountParams, SECURITY, AnswerOf, responsesOf } from '../schemas/common.ts';
 import { EventParams, PublishBody, RedeliverQuery } from '../schemas/event.ts';
 

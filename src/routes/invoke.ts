@@ -4,7 +4,8 @@ import type { InvokeResult } from '../delivery/invoke.ts';
 import { fieldProblem } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
 import { envelope } from '../http/envelope.ts';
-import { ApiError, ensurePayloadFits } from '../http/errors.ts';
+import { ApiError } from '../http/errors.ts';
+import { ensurePayloadFits } from '../domain/json-text.ts';
 import { AccountParams, AnswerOf, SECURITY, responsesOf } from '../schemas/common.ts';
 import { InvokeBody } from '../schemas/invoke.ts';
 

@@ -1,14 +1,16 @@
 import type pg from 'pg';
 
 /**
- * Postgres advisory locks, each a number of its own so two kinds of start-up work never wait for
- * each other: they serialise the processes (API, workers) that start at the same moment.
+ * Postgres advisory locks, each a number of its own so two kinds of work never wait for each
+ * other: start-up work serialises the processes (API, workers) that start at the same moment.
  */
 export const ADVISORY_LOCKS = {
   /** Applying migrations. */
   migrations: 72707369,
   /** Creating the root account and its key. */
   rootAccount: 72707370,
+  /** Counting an account's webhooks until a new one is committed (the per-account limit); paired with the account. */
+  webhooksOfAccount: 72707371,
 } as const;
 
 /** Runs `work` while this connection holds `lock` (waiting for it), and lets it go afterwards. */

@@ -3,6 +3,7 @@ import type { Database } from './db.ts';
 import { hashToken, keyPrefix, newId, newSecretToken } from '../domain/ids.ts';
 import { ALL_SCOPES, DEFAULT_KEY_SCOPES, type Scope } from '../domain/scopes.ts';
 import type { ScopedAccount } from './scoped.ts';
+import { inTransaction } from './transaction.ts';
 
 export type { ApiKey };
 
@@ -27,7 +28,7 @@ export interface NewKey {
   rootKey?: boolean;
 }
 
-export function apiKeyStore({ prisma }: Database) {
+export function apiKeyStore({ prisma, pool }: Database) {
   return {
     /** Creates a key; the returned `key` is the only time the secret exists in clear. */
     async create({ id: accountId }: ScopedAccount, options: NewKey = {}) {
@@ -52,27 +53,26 @@ export function apiKeyStore({ prisma }: Database) {
      */
     async replaceRootKey(accountId: string, key: string): Promise<number> {
       const hash = hashToken(key);
-      return prisma.$transaction(async (tx) => {
-        const retired = await tx.apiKey.findMany({
-          where: { rootKey: true, hash: { not: hash } },
-          select: { id: true },
-        });
-        const ids = retired.map((r) => r.id);
-        await tx.authToken.deleteMany({ where: { apiKeyId: { in: ids } } });
-        await tx.apiKey.deleteMany({ where: { id: { in: ids } } });
-        await tx.apiKey.upsert({
-          where: { hash },
-          update: { rootKey: true, scopes: ALL_SCOPES },
-          create: {
-            id: newId(),
+      return inTransaction(pool, async (client) => {
+        const { rows } = await client.query<{ id: string }>(
+          'DELETE FROM api_keys WHERE root_key AND hash <> $1 RETURNING id',
+          [hash],
+        );
+        const ids = rows.map((r) => r.id);
+        await client.query('DELETE FROM auth_tokens WHERE api_key_id = ANY($1::text[])', [ids]);
+        await client.query(
+          `INSERT INTO api_keys (id, account_id, name, prefix, hash, scopes, root_key)
+           VALUES ($1, $2, $3, $4, $5, $6, true)
+           ON CONFLICT (hash) DO UPDATE SET root_key = true, scopes = EXCLUDED.scopes`,
+          [
+            newId(),
             accountId,
-            name: 'root (SWITCHBOARD_ROOT_KEY)',
-            prefix: keyPrefix(key),
+            'root (SWITCHBOARD_ROOT_KEY)',
+            keyPrefix(key),
             hash,
-            scopes: ALL_SCOPES,
-            rootKey: true,
-          },
-        });
+            [...ALL_SCOPES],
+          ],
+        );
         return ids.length;
       });
     },

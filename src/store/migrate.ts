@@ -86,38 +86,44 @@ export async function migrate(databaseUrl: string, dir = MIGRATIONS_DIR): Promis
   return applied;
 }
 
-/** Creates the database named in the URL if it does not exist (connecting to `postgres`). */
-export async function createDatabase(databaseUrl: string): Promise<boolean> {
+/**
+ * Runs `work` on a connection to the server's `postgres` database, given the name of the database
+ * the URL points at (a database cannot be created or dropped from inside itself).
+ */
+async function onServer<T>(
+  databaseUrl: string,
+  work: (client: pg.Client, name: string, quoted: string) => Promise<T>,
+): Promise<T> {
   const url = new URL(databaseUrl);
   const name = decodeURIComponent(url.pathname.slice(1));
   url.pathname = '/postgres';
   const client = new pg.Client({ connectionString: url.toString() });
   await client.connect();
   try {
+    return await work(client, name, `"${name.replaceAll('"', '""')}"`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Creates the database named in the URL if it does not exist. */
+export function createDatabase(databaseUrl: string): Promise<boolean> {
+  return onServer(databaseUrl, async (client, name, quoted) => {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (rowCount) return false;
     try {
-      await client.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
+      await client.query(`CREATE DATABASE ${quoted}`);
     } catch (error) {
       // Another process starting at the same moment created it first: that is what we wanted.
       if (isDuplicateDatabase(error) || isUniqueViolation(error)) return false;
       throw error;
     }
     return true;
-  } finally {
-    await client.end();
-  }
+  });
 }
 
-export async function dropDatabase(databaseUrl: string): Promise<void> {
-  const url = new URL(databaseUrl);
-  const name = decodeURIComponent(url.pathname.slice(1));
-  url.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: url.toString() });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS "${name.replaceAll('"', '""')}" WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
+export function dropDatabase(databaseUrl: string): Promise<void> {
+  return onServer(databaseUrl, async (client, _name, quoted) => {
+    await client.query(`DROP DATABASE IF EXISTS ${quoted} WITH (FORCE)`);
+  });
 }

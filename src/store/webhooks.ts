@@ -7,6 +7,8 @@ import { LimitReached } from '../domain/errors.ts';
 import { managedBy } from './tenancy.ts';
 import type { ScopedAccount } from './scoped.ts';
 import type pg from 'pg';
+import { inTransaction } from './transaction.ts';
+import { ADVISORY_LOCKS } from './advisory-locks.ts';
 
 export type { WebhookRow };
 
@@ -14,34 +16,43 @@ export type { WebhookRow };
 export function webhookStore({ prisma, pool }: Database) {
   return {
     /**
-     * Creates a webhook unless the account already has `maxPerAccount` (LimitReached). The account
-     * row is locked meanwhile, so concurrent creates cannot both slip under the limit.
+     * Creates a webhook unless the account already has `maxPerAccount` (LimitReached). A lock per
+     * account is held from the count to the commit of the new row, so concurrent creates cannot
+     * both slip under the limit. All of it runs on one connection: a create waiting for the lock
+     * must not hold a connection that the lock's holder needs.
      */
-    create(
+    async create(
       { id: accountId }: ScopedAccount,
       doc: WebhookDocument,
       maxPerAccount = Infinity,
       extra: Record<string, unknown> = {},
     ): Promise<WebhookRow> {
-      return prisma.$transaction(async (tx) => {
-        await tx.$queryRaw`SELECT 1 FROM accounts WHERE id = ${accountId} FOR UPDATE`;
-        if ((await tx.webhook.count({ where: { accountId } })) >= maxPerAccount) {
+      const id = newId();
+      const fields = { ...rowFields(doc), id, accountId, secret: generateSecret(), extra };
+      const columns = Object.keys(fields) as (keyof typeof fields)[];
+      await inTransaction(pool, async (client) => {
+        await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [
+          ADVISORY_LOCKS.webhooksOfAccount,
+          accountId,
+        ]);
+        const { rows } = await client.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM webhooks WHERE account_id = $1',
+          [accountId],
+        );
+        if (rows[0].n >= maxPerAccount) {
           throw new LimitReached(
             'webhooks_per_account',
             maxPerAccount,
             `limit reached: an account may have at most ${maxPerAccount} webhooks`,
           );
         }
-        return tx.webhook.create({
-          data: {
-            id: newId(),
-            accountId,
-            secret: generateSecret(),
-            ...rowFields(doc),
-            extra: extra as Prisma.InputJsonObject,
-          },
-        });
+        await client.query(
+          `INSERT INTO webhooks (${columns.map((c) => `"${WEBHOOK_COLUMNS[c]}"`).join(', ')})
+           VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`,
+          columns.map((c) => sqlValue(fields[c])),
+        );
       });
+      return prisma.webhook.findUniqueOrThrow({ where: { id } });
     },
 
     find(account: ScopedAccount, id: string): Promise<WebhookRow | null> {
@@ -146,6 +157,42 @@ export function webhookStore({ prisma, pool }: Database) {
 }
 
 export type WebhookStore = ReturnType<typeof webhookStore>;
+
+/** The column of each field a create writes (a field added to rowFields must be named here). */
+const WEBHOOK_COLUMNS: Record<
+  keyof ReturnType<typeof rowFields> | 'id' | 'accountId' | 'secret' | 'extra',
+  string
+> = {
+  id: 'id',
+  accountId: 'account_id',
+  secret: 'secret',
+  extra: 'extra',
+  name: 'name',
+  uri: 'uri',
+  httpVerb: 'http_verb',
+  format: 'format',
+  dialect: 'dialect',
+  hook: 'hook',
+  eventTypes: 'event_types',
+  retries: 'retries',
+  customData: 'custom_data',
+  modifiers: 'modifiers',
+  customRequestHeaders: 'custom_request_headers',
+  includeSubaccounts: 'include_subaccounts',
+  includeInternalLegs: 'include_internal_legs',
+  enabled: 'enabled',
+  callControl: 'call_control',
+  rateLimit: 'rate_limit',
+  maxInFlight: 'max_in_flight',
+};
+
+/** A field as the pg driver takes it: JSON documents as text, Prisma's database null as NULL. */
+function sqlValue(value: unknown): unknown {
+  if (value === Prisma.DbNull) return null;
+  if (value !== null && typeof value === 'object' && !Array.isArray(value))
+    return JSON.stringify(value);
+  return value;
+}
 
 function rowFields(doc: WebhookDocument) {
   return {

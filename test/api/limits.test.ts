@@ -68,6 +68,17 @@ describe('limits', () => {
     expect(await t.db.prisma.webhook.count({ where: { accountId: A } })).toBe(3);
   });
 
+  it('webhooks per account: ten creates at once leave exactly the limit stored, the rest 409', async () => {
+    const other = await createTenant(t.db, 'racing');
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, n) =>
+        api(t.app, other.key).put(`/v2/accounts/${other.account.id}/webhooks`, hook(n)),
+      ),
+    );
+    expect(answers.map((r) => r.statusCode).sort()).toEqual([201, 201, 201, ...Array(7).fill(409)]);
+    expect(await t.db.prisma.webhook.count({ where: { accountId: other.account.id } })).toBe(3);
+  });
+
   it('page sizes are served at most at the limit; paginate=false at most its bound', async () => {
     const paged = await api(t.app, key).get(`/v2/accounts/${A}/webhooks?page_size=1000`);
     expect(expectSuccess(paged)).toHaveLength(2);

@@ -83,20 +83,40 @@ export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
   throw lastError;
 }
 
-function startNode(port: number): Node {
-  const dir = mkdtempSync(join(tmpdir(), `sbtest-redis-${port}-`));
+interface NodeMode {
+  cluster: boolean;
+  /** Keep every write in an append-only file fsync'd at once (survives a restart). */
+  appendOnly?: boolean;
+}
+
+function startNode(
+  port: number,
+  mode: NodeMode = { cluster: true },
+  dir = mkdtempSync(join(tmpdir(), `sbtest-redis-${port}-`)),
+): Node {
+  const cluster = mode.cluster
+    ? [
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        'nodes.conf',
+        '--cluster-node-timeout',
+        '5000',
+      ]
+    : [];
+  const persistence = mode.appendOnly
+    ? ['--appendonly', 'yes', '--appendfsync', 'always']
+    : ['--appendonly', 'no'];
   const child = spawn(
     'redis-server',
     [
       '--port', String(port),
       '--bind', '127.0.0.1',
       '--daemonize', 'no',
-      '--cluster-enabled', 'yes',
-      '--cluster-config-file', 'nodes.conf',
-      '--cluster-node-timeout', '5000',
+      ...cluster,
       '--dir', dir,
       '--save', '',
-      '--appendonly', 'no',
+      ...persistence,
       '--logfile', 'redis.log',
     ], // prettier-ignore
     { stdio: ['ignore', 'pipe', 'pipe'] },
@@ -112,6 +132,41 @@ function startNode(port: number): Node {
     child.on('exit', () => resolve());
   });
   return { port, dir, child, exited, output };
+}
+
+export interface RedisServer {
+  /** `redis://127.0.0.1:PORT`, for REDIS_URL. */
+  url: string;
+  /**
+   * Shuts the server down (SHUTDOWN: clients are cut) and starts it again on the same port and
+   * directory: with `appendOnly` it comes back with its data, else empty.
+   */
+  restart(): Promise<void>;
+  /** Stops it and deletes its directory; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** One plain redis-server of the test's own on a free loopback port (not the shared one). */
+export async function startRedisServer(mode: Omit<NodeMode, 'cluster'> = {}): Promise<RedisServer> {
+  const [port] = await freePorts(1);
+  let node = startNode(port, { ...mode, cluster: false });
+  track([node]);
+  await waitForPing(node);
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    async restart() {
+      await cli(port, 'shutdown');
+      await node.exited;
+      untrack([node]);
+      node = startNode(port, { ...mode, cluster: false }, node.dir);
+      track([node]);
+      await waitForPing(node);
+    },
+    stop: once(async () => {
+      await stopNode(node);
+      untrack([node]);
+    }),
+  };
 }
 
 function logOf(node: Node): string {

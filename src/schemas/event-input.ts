@@ -1,8 +1,8 @@
 import type { Static } from '@sinclair/typebox';
 import type { ValidateFunction } from 'ajv';
-import { ensurePayloadFits } from './errors.ts';
-import { compileBodyValidator } from './validation.ts';
-import { EventInput } from '../schemas/event.ts';
+import { ensurePayloadFits } from '../domain/json-text.ts';
+import { compileBodyValidator } from './validator.ts';
+import { EventInput } from './event.ts';
 import type { NewEvent } from '../store/events.ts';
 
 /**
@@ -18,8 +18,8 @@ export const checkEventInput = compileBodyValidator(
 ) as ValidateFunction<EventInputValue>;
 
 /**
- * A valid input made ready to store: its payload measured against `maxPayloadBytes` (an ApiError
- * 413 naming `field` when larger) and its id, or `fallbackId` when the producer chose none.
+ * A valid input made ready to store: its payload measured against `maxPayloadBytes` (TooLarge,
+ * 413 over HTTP, naming `field` when larger) and its id, or `fallbackId` when the producer chose none.
  */
 export function storableEvent(
   accountId: string,
