@@ -33,6 +33,7 @@ import { webhookRoutes } from './routes/webhooks.ts';
 import { attemptRoutes } from './routes/attempts.ts';
 import { eventRoutes } from './routes/events.ts';
 import { invokeRoutes } from './routes/invoke.ts';
+import { consolePageRoutes, consoleTokenRoutes } from './routes/console.ts';
 import { buildServices, type Services } from './services/services.ts';
 import { ErrorEnvelope, SuccessEnvelope } from './schemas/common.ts';
 import { Attempt } from './schemas/attempt.ts';
@@ -258,12 +259,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         attemptRoutes,
         eventRoutes,
         invokeRoutes,
+        consoleTokenRoutes,
       ]) {
         await accounts.register(routes(ctx));
       }
     },
     { prefix: '/v2' },
   );
+  await app.register(consolePageRoutes(ctx));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -34,6 +34,21 @@ export interface Config {
   delivery: DeliveryConfig;
   invoke: InvokeConfig;
   intake: IntakeConfig;
+  console: ConsoleConfig;
+}
+
+/** The web console served at /console (docs/console.md). */
+export interface ConsoleConfig {
+  /**
+   * Who may show the console in a frame: the CSP `frame-ancestors` sources, e.g.
+   * `https://portal.reseller.example` (a reseller embedding it). Default `'self'`.
+   */
+  frameAncestors: string[];
+  /**
+   * Where the console is reached from outside, for the links PUT …/console_tokens answers (e.g.
+   * `https://switchboard.example.com`). Unset: the scheme and host of the request that mints one.
+   */
+  publicUrl: string | undefined;
 }
 
 /** Events enqueued onto BullMQ by a platform (docs/intake.md). */
@@ -195,6 +210,44 @@ function list(env: Env, name: string): string[] {
     .filter(Boolean);
 }
 
+/**
+ * CSP source expressions for `frame-ancestors`: `'self'`, `'none'`, or a scheme/host source such
+ * as `https://*.example.com`. Anything else (a `;`, a quote, a path with spaces) could change the
+ * header's meaning, so it stops the start. Separated by commas or spaces.
+ */
+function frameAncestors(env: Env): string[] {
+  const name = 'SWITCHBOARD_CONSOLE_FRAME_ANCESTORS';
+  const sources = (env[name] ?? '').split(/[\s,]+/).filter(Boolean);
+  if (sources.length === 0) return ["'self'"];
+  const source =
+    /^(?:'self'|'none'|[a-z][a-z0-9+.-]*:|(?:[a-z][a-z0-9+.-]*:\/\/)?(?:\*\.)?[a-z0-9.-]+(?::(?:\d{1,5}|\*))?)$/i;
+  const bad = sources.find((s) => !source.test(s));
+  if (bad !== undefined) {
+    throw new ConfigError(
+      `${name} must list CSP sources ('self', 'none', https://portal.example.com…), got "${bad}"`,
+    );
+  }
+  if (sources.includes("'none'") && sources.length > 1) {
+    throw new ConfigError(`${name}: 'none' cannot be combined with other sources`);
+  }
+  return sources;
+}
+
+function publicUrl(env: Env): string | undefined {
+  const raw = env.SWITCHBOARD_PUBLIC_URL?.trim();
+  if (!raw) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !/^https?:$/.test(url.protocol)) {
+    throw new ConfigError(`SWITCHBOARD_PUBLIC_URL must be an http(s) URL, got "${raw}"`);
+  }
+  return url.origin + url.pathname.replace(/\/+$/, '');
+}
+
 function allowList(env: Env): AllowList {
   try {
     return parseAllowList(list(env, 'SWITCHBOARD_ALLOWED_TARGETS'));
@@ -269,6 +322,7 @@ export function loadConfig(env: Env = process.env): Config {
       board: env.SWITCHBOARD_ADMIN_QUEUES !== 'off',
       lockMs: Math.max(1_000, int(env, 'SWITCHBOARD_INTAKE_LOCK_MS', 30_000)),
     },
+    console: { frameAncestors: frameAncestors(env), publicUrl: publicUrl(env) },
   };
 }
 

@@ -93,7 +93,8 @@ export function apiKeyStore({ prisma, pool }: Database) {
 
     /** The credential an API key or auth token (given as its SHA-256) stands for, or null. */
     async findCredential(hash: string): Promise<Credential | null> {
-      // One round trip for keys and tokens alike; a token has its key's scopes.
+      // One round trip for keys and tokens alike; a token has its key's scopes, unless it is a
+      // console link with scopes of its own (never more than its key's: see issueConsoleToken).
       const rows = await prisma.$queryRaw<
         Array<
           Account & {
@@ -113,7 +114,9 @@ export function apiKeyStore({ prisma, pool }: Database) {
         SELECT a.id, a.name, a.parent_id AS "parentId", a.tree, a.created, a.modified,
                a.webhook_rate_limit AS "webhookRateLimit",
                a.webhook_max_in_flight AS "webhookMaxInFlight", a.extra,
-               k.id AS "keyId", k.scopes, 'token' AS kind, t.expires_at AS "expiresAt"
+               k.id AS "keyId",
+               CASE WHEN cardinality(t.scopes) > 0 THEN t.scopes ELSE k.scopes END AS scopes,
+               'token' AS kind, t.expires_at AS "expiresAt"
         FROM auth_tokens t JOIN api_keys k ON k.id = t.api_key_id JOIN accounts a ON a.id = t.account_id
         WHERE t.hash = ${hash} AND t.expires_at > now()
         LIMIT 1`;
@@ -138,6 +141,26 @@ export function apiKeyStore({ prisma, pool }: Database) {
       // Expired tokens are swept here rather than by a timer: issuing is rare, this keeps the table small.
       await prisma.authToken.deleteMany({ where: { expiresAt: { lt: new Date() } } });
       return { token, account: key.account, expiresAt };
+    },
+
+    /**
+     * A console link's token: it authenticates as `account` (which the minting key manages, so
+     * the link sees that account and its subtree, never above it) with `scopes`, until `ttlMs`
+     * from now. Revoking the minting key revokes it, as it does the key's other tokens.
+     */
+    async issueConsoleToken(
+      account: ScopedAccount,
+      apiKeyId: string,
+      scopes: Scope[],
+      ttlMs: number,
+    ) {
+      const token = newSecretToken('sbc');
+      const expiresAt = new Date(Date.now() + ttlMs);
+      await prisma.authToken.create({
+        data: { hash: hashToken(token), accountId: account.id, apiKeyId, scopes, expiresAt },
+      });
+      await prisma.authToken.deleteMany({ where: { expiresAt: { lt: new Date() } } });
+      return { token, expiresAt };
     },
   };
 }

@@ -17,8 +17,10 @@ function registeredRoutes(tree: string): string[] {
     stack.length = depth;
     const path = (stack[depth - 1] ?? '') + match[2];
     stack[depth] = path.endsWith('/') && depth > 0 ? path.slice(0, -1) : path;
-    // The queue board (bull-board, root only) is an operator's page, hidden from the document.
-    if (!match[3] || path.startsWith('/docs') || path.startsWith('/admin/queues')) continue;
+    // The queue board (bull-board, root only) is an operator's page, hidden from the document;
+    // so are the console's files (docs/console.md).
+    const page = ['/docs', '/admin/queues', '/console'].some((p) => path.startsWith(p));
+    if (!match[3] || page) continue;
     if (path === '/openapi.json') continue;
     for (const method of match[3].split(', ').filter((m) => m !== 'HEAD' && m !== 'OPTIONS'))
       routes.push(`${method} ${path}`);

@@ -87,3 +87,31 @@ describe('SWITCHBOARD_ALLOWED_TARGETS', () => {
     expect(load).toThrow(/^SWITCHBOARD_ALLOWED_TARGETS: invalid allowed target/);
   });
 });
+
+describe('console settings', () => {
+  it('frames the console only from its own origin unless told otherwise', () => {
+    expect(loadConfig({}).console).toEqual({ frameAncestors: ["'self'"], publicUrl: undefined });
+  });
+
+  it('takes the sources a reseller embeds it from, and the public URL of links', () => {
+    const config = loadConfig({
+      SWITCHBOARD_CONSOLE_FRAME_ANCESTORS:
+        "'self', https://portal.reseller.example https://*.acme.example:8443",
+      SWITCHBOARD_PUBLIC_URL: 'https://switchboard.example.com/',
+    });
+    expect(config.console).toEqual({
+      frameAncestors: ["'self'", 'https://portal.reseller.example', 'https://*.acme.example:8443'],
+      publicUrl: 'https://switchboard.example.com',
+    });
+  });
+
+  it.each([
+    ['SWITCHBOARD_CONSOLE_FRAME_ANCESTORS', 'https://a.example; script-src *'],
+    ['SWITCHBOARD_CONSOLE_FRAME_ANCESTORS', "'unsafe-inline'"],
+    ['SWITCHBOARD_CONSOLE_FRAME_ANCESTORS', "'none' https://a.example"],
+    ['SWITCHBOARD_PUBLIC_URL', 'ftp://files.example'],
+    ['SWITCHBOARD_PUBLIC_URL', 'not a url'],
+  ])('%s=%j stops the start', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+  });
+});

@@ -1,0 +1,52 @@
+/** The API's documents as the console reads them (docs/api-conventions.md). */
+export interface Account {
+  id: string;
+  name: string;
+  parent_id?: string;
+  tree: string[];
+}
+
+export interface WebhookSummary {
+  id: string;
+  name: string;
+  uri: string;
+  hook?: string;
+  event_types?: string[];
+  enabled: boolean;
+  disable_reason?: string;
+}
+
+export interface Webhook extends WebhookSummary {
+  http_verb: string;
+  format: string;
+  retries: number;
+  include_subaccounts?: boolean;
+  custom_data?: Record<string, unknown>;
+  circuit?: { state: string; until?: string; failures: number };
+  created: string;
+  modified: string;
+}
+
+export interface Attempt {
+  id: string;
+  hook_id: string;
+  hook_event: string;
+  event_id: string;
+  delivery_id: string;
+  uri: string;
+  method: string;
+  req_headers: Record<string, string>;
+  req_body: string;
+  resp_status_code: number | null;
+  resp_headers: Record<string, string> | null;
+  resp_body: string | null;
+  result: 'success' | 'failure';
+  reason?: string;
+  client_error?: string;
+  error_code?: string;
+  error_message?: string;
+  try: number;
+  retries_left: number;
+  duration_ms: number;
+  created: string;
+}
