@@ -6,14 +6,14 @@ import { parseStorableDate } from '../domain/dates.ts';
 import { parseTimeFilter } from '../domain/kazoo-time.ts';
 import { envelope } from '../http/envelope.ts';
 import { fieldError, notFound } from '../http/errors.ts';
-import { PageQuery, decodeCursor, pageOf, pageSizeOf } from '../http/pagination.ts';
+import { ListQuery, decodeCursor, pageOf, pageSizeOf } from '../http/pagination.ts';
 import { StringEnum, AccountParams, SECURITY } from '../schemas/common.ts';
 import { attemptView } from './views/attempt.ts';
 import { AttemptPage } from '../schemas/attempt.ts';
 import { WebhookParams } from './webhooks.ts';
 
 const AttemptQuery = Type.Object({
-  ...PageQuery.properties,
+  ...ListQuery.properties,
   created_from: Type.Optional(
     Type.String({ maxLength: 40, description: 'ISO 8601, Unix or Gregorian seconds' }),
   ),
@@ -24,6 +24,7 @@ const AttemptQuery = Type.Object({
 });
 type AttemptQuery = {
   page_size?: number;
+  paginate?: boolean;
   start_key?: string;
   created_from?: string;
   created_to?: string;
