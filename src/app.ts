@@ -38,7 +38,7 @@ import { ErrorEnvelope, SuccessEnvelope } from './schemas/common.ts';
 import { Attempt } from './schemas/attempt.ts';
 import { Webhook } from './schemas/webhook.ts';
 import { Account } from './schemas/account.ts';
-import { Event } from './schemas/event.ts';
+import { Event, EventSummary } from './schemas/event.ts';
 import { Invocation } from './schemas/invoke.ts';
 
 export interface AppDeps {
@@ -158,6 +158,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addSchema(Webhook);
   app.addSchema(Account);
   app.addSchema(Event);
+  app.addSchema(EventSummary);
   app.addSchema(Invocation);
   documentResponses(app);
 

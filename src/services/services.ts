@@ -1,5 +1,6 @@
 import type { ServiceDeps } from './deps.ts';
 import { accountService } from './accounts.ts';
+import { deliveryLogService } from './delivery-log.ts';
 import { eventService } from './events.ts';
 import { keyService } from './keys.ts';
 import { replayService } from './replays.ts';
@@ -9,6 +10,7 @@ import { webhookService } from './webhooks.ts';
 export function buildServices(deps: ServiceDeps) {
   return {
     accounts: accountService(deps),
+    deliveryLog: deliveryLogService(deps),
     events: eventService(deps),
     keys: keyService(deps),
     replays: replayService(deps),
