@@ -32,6 +32,7 @@ import { catalogueRoutes } from './routes/catalogue.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { attemptRoutes } from './routes/attempts.ts';
 import { eventRoutes } from './routes/events.ts';
+import { replayRoutes } from './routes/replays.ts';
 import { invokeRoutes } from './routes/invoke.ts';
 import { buildServices, type Services } from './services/services.ts';
 import { ErrorEnvelope, SuccessEnvelope } from './schemas/common.ts';
@@ -39,6 +40,7 @@ import { Attempt } from './schemas/attempt.ts';
 import { Webhook } from './schemas/webhook.ts';
 import { Account } from './schemas/account.ts';
 import { Event, EventSummary } from './schemas/event.ts';
+import { Replay } from './schemas/replay.ts';
 import { Invocation } from './schemas/invoke.ts';
 
 export interface AppDeps {
@@ -159,6 +161,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addSchema(Account);
   app.addSchema(Event);
   app.addSchema(EventSummary);
+  app.addSchema(Replay);
   app.addSchema(Invocation);
   documentResponses(app);
 
@@ -242,6 +245,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         attemptRoutes,
         eventRoutes,
         invokeRoutes,
+        replayRoutes,
       ]) {
         await accounts.register(routes(ctx));
       }

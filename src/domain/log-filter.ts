@@ -33,3 +33,34 @@ export interface NewestFirstCursor {
   created: Date;
   id: string;
 }
+
+/** A bulk replay's choice of deliveries: the log's filters, which webhooks, how deep. */
+export interface ReplayFilter extends LogFilter {
+  /** Only these webhooks (each under the account, or a descendant's with includeSubaccounts). */
+  webhookIds?: string[];
+  /** Also the failed deliveries of the account's descendants' webhooks. */
+  includeSubaccounts: boolean;
+}
+
+/** A replay's filter as stored (JSON: dates as ISO 8601). */
+export function replayFilterToJson(filter: ReplayFilter): Record<string, unknown> {
+  return {
+    ...filter,
+    ...(filter.createdFrom ? { createdFrom: filter.createdFrom.toISOString() } : {}),
+    ...(filter.createdTo ? { createdTo: filter.createdTo.toISOString() } : {}),
+  };
+}
+
+/** A stored replay filter read back. */
+export function replayFilterFromJson(json: unknown): ReplayFilter {
+  const stored = (json ?? {}) as Record<string, unknown> & ReplayFilter;
+  const date = (value: unknown) => (typeof value === 'string' ? new Date(value) : undefined);
+  const createdFrom = date(stored.createdFrom);
+  const createdTo = date(stored.createdTo);
+  return {
+    ...stored,
+    includeSubaccounts: stored.includeSubaccounts === true,
+    ...(createdFrom ? { createdFrom } : {}),
+    ...(createdTo ? { createdTo } : {}),
+  };
+}

@@ -3,8 +3,15 @@
  * placeholders, numbered here in order, so values always travel as parameters.
  */
 export class SqlConditions {
-  readonly params: unknown[] = [];
   private readonly parts: string[] = [];
+
+  /** `params`: those of an enclosing statement, when these conditions are a subquery's. */
+  constructor(readonly params: unknown[] = []) {}
+
+  /** Conditions of a subquery, numbered on with this statement's parameters. */
+  nested(): SqlConditions {
+    return new SqlConditions(this.params);
+  }
 
   /** A condition; each `$?` in it takes the next of `values`. */
   add(condition: string, ...values: unknown[]): this {

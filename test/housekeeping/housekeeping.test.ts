@@ -52,6 +52,7 @@ describe('housekeeping', () => {
     const schedulers = await queue.getJobSchedulers();
     expect(schedulers.map((s) => [s.key, s.every]).sort()).toEqual([
       ['reconcile', INTERVAL_MS],
+      ['replays', 1000],
       ['retention', 10 * 60 * 1000],
     ]);
   });

@@ -27,8 +27,8 @@ CREATE TABLE "replays" (
     "state" TEXT NOT NULL DEFAULT 'running',
     "matched" INTEGER NOT NULL DEFAULT 0,
     "queued" INTEGER NOT NULL DEFAULT 0,
-    "done" INTEGER NOT NULL DEFAULT 0,
-    "cursor" TEXT,
+    "cursor_created" TIMESTAMPTZ(3),
+    "cursor_id" TEXT,
     "created" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "modified" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     CONSTRAINT "replays_pkey" PRIMARY KEY ("id")
@@ -40,7 +40,6 @@ ALTER TABLE "replays" ADD CONSTRAINT "replays_account_id_fkey" FOREIGN KEY ("acc
 CREATE TABLE "replay_deliveries" (
     "replay_id" TEXT NOT NULL,
     "delivery_id" TEXT NOT NULL,
-    "state" TEXT NOT NULL DEFAULT 'queued',
     CONSTRAINT "replay_deliveries_pkey" PRIMARY KEY ("replay_id", "delivery_id")
 );
 CREATE INDEX "replay_deliveries_delivery_id_idx" ON "replay_deliveries"("delivery_id");
