@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { RouteContext } from '../app.ts';
-import { replayFilterToJson } from '../domain/log-filter.ts';
+import { replayFilterToJson, type ReplayFilter } from '../domain/log-filter.ts';
 import { envelope } from '../http/envelope.ts';
 import { fieldError } from '../http/errors.ts';
 import { logFilterOf } from '../http/log-filters.ts';
@@ -13,6 +13,23 @@ const oneReplay = responsesOf(AnswerOf('Replay'));
 
 /** The longest Idempotency-Key kept. */
 const MAX_IDEMPOTENCY_KEY = 256;
+
+/** A replay's filter in the words the request used. */
+function filterView(f: ReplayFilter) {
+  const json = replayFilterToJson(f);
+  return {
+    ...(json.createdFrom ? { created_from: json.createdFrom } : {}),
+    ...(json.createdTo ? { created_to: json.createdTo } : {}),
+    ...(f.eventType ? { event_type: f.eventType } : {}),
+    ...(f.eventId ? { event_id: f.eventId } : {}),
+    ...(f.callId ? { call_id: f.callId } : {}),
+    ...(f.result ? { result: f.result } : {}),
+    ...(f.statusCode !== undefined ? { status_code: f.statusCode } : {}),
+    ...(f.errorCode ? { error_code: f.errorCode } : {}),
+    ...(f.webhookIds ? { webhook_ids: f.webhookIds } : {}),
+    include_subaccounts: f.includeSubaccounts,
+  };
+}
 
 /** A replay as the API shows it: `completed` once every delivery it queued has ended again. */
 function replayView(r: ReplayRow) {
@@ -28,7 +45,7 @@ function replayView(r: ReplayRow) {
     matched: r.matched,
     queued: r.queued,
     done: r.done,
-    filter: replayFilterToJson(r.filter),
+    filter: filterView(r.filter),
     created: r.created.toISOString(),
     modified: r.modified.toISOString(),
   };

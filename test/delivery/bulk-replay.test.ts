@@ -116,7 +116,12 @@ describe('POST /v2/accounts/{A}/replays', () => {
     });
     const same = expectSuccess(again, 202);
     expect(same).toMatchObject({ state: 'completed', matched: 5, queued: 5, done: 5 });
-    expect(same.filter).toMatchObject({ webhookIds: [A.one] });
+    expect(same.filter).toEqual({
+      webhook_ids: [A.one],
+      result: 'failure',
+      status_code: 503,
+      include_subaccounts: false,
+    });
     const fresh = expectSuccess(
       await api(t.app, A.key).post(`/v2/accounts/${A.id}/replays`, { webhook_ids: [A.one] }),
       202,
