@@ -32,6 +32,7 @@ import { catalogueRoutes } from './routes/catalogue.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { attemptRoutes } from './routes/attempts.ts';
 import { eventRoutes } from './routes/events.ts';
+import { replayRoutes } from './routes/replays.ts';
 import { invokeRoutes } from './routes/invoke.ts';
 import { consolePageRoutes, consoleTokenRoutes } from './routes/console.ts';
 import { buildServices, type Services } from './services/services.ts';
@@ -39,7 +40,8 @@ import { ErrorEnvelope, SuccessEnvelope } from './schemas/common.ts';
 import { Attempt } from './schemas/attempt.ts';
 import { Webhook } from './schemas/webhook.ts';
 import { Account } from './schemas/account.ts';
-import { Event } from './schemas/event.ts';
+import { Event, EventSummary } from './schemas/event.ts';
+import { Replay } from './schemas/replay.ts';
 import { Invocation } from './schemas/invoke.ts';
 
 export interface AppDeps {
@@ -176,6 +178,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addSchema(Webhook);
   app.addSchema(Account);
   app.addSchema(Event);
+  app.addSchema(EventSummary);
+  app.addSchema(Replay);
   app.addSchema(Invocation);
   documentResponses(app);
 
@@ -260,6 +264,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         eventRoutes,
         invokeRoutes,
         consoleTokenRoutes,
+        replayRoutes,
       ]) {
         await accounts.register(routes(ctx));
       }

@@ -130,6 +130,10 @@ export interface DeliveryConfig {
   reconcileIntervalMs: number;
   /** How late a pending delivery or un-fanned event must be before the reconciler puts it back in line, ms. */
   reconcileGraceMs: number;
+  /** How often a worker moves bulk replays on (POST …/replays), ms. */
+  replayIntervalMs: number;
+  /** Failed deliveries a replay queues per page (one transaction each). */
+  replayPageSize: number;
   /** Events older than this, with their deliveries and attempts, are deleted once ended (0 keeps all). */
   retentionDays: number;
   /**
@@ -308,6 +312,8 @@ export function loadConfig(env: Env = process.env): Config {
       responseBodyLimit: int(env, 'SWITCHBOARD_RESPONSE_BODY_LIMIT', 8 * 1024),
       reconcileIntervalMs: int(env, 'SWITCHBOARD_RECONCILE_INTERVAL_MS', 15_000, AT_LEAST_ONE),
       reconcileGraceMs: int(env, 'SWITCHBOARD_RECONCILE_GRACE_MS', 30_000),
+      replayIntervalMs: int(env, 'SWITCHBOARD_REPLAY_INTERVAL_MS', 1_000, AT_LEAST_ONE),
+      replayPageSize: int(env, 'SWITCHBOARD_REPLAY_PAGE_SIZE', 1_000, AT_LEAST_ONE),
       retentionDays: int(env, 'SWITCHBOARD_RETENTION_DAYS', 30),
       schedulerPartitions: int(env, 'SWITCHBOARD_SCHEDULER_PARTITIONS', 16, AT_LEAST_ONE),
     },

@@ -10,6 +10,7 @@ import { fanOutStoredEvents, pushOrLeave } from './delivery/fanout.ts';
 import { createReconciler, cursorInRedis } from './delivery/reconciler.ts';
 import { purgeExpired, RETENTION_INTERVAL_MS } from './delivery/retention.ts';
 import { createIngest } from './delivery/ingest.ts';
+import { createReplayer } from './delivery/bulk-replay.ts';
 import { reconcilerCursorKey, startHousekeeping } from './housekeeping/housekeeping.ts';
 import { startIntakeWorker } from './intake/intake-worker.ts';
 import { openDatabase } from './store/db.ts';
@@ -82,16 +83,26 @@ export async function startWorker(
     settings.reconcileGraceMs,
     cursorInRedis(redis, reconcilerCursorKey(config.redisPrefix)),
   );
+  const replayer = createReplayer(stores, push, settings.replayPageSize);
   const housekeeping = startHousekeeping({
     config,
     connection: bull,
-    every: { reconcile: settings.reconcileIntervalMs, retention: RETENTION_INTERVAL_MS },
+    every: {
+      reconcile: settings.reconcileIntervalMs,
+      retention: RETENTION_INTERVAL_MS,
+      replays: settings.replayIntervalMs,
+    },
     tasks: {
       async reconcile() {
         const found = await reconciler.reconcileOnce();
         if (found.events || found.deliveries)
           logger.info(found, 'reconciler put lost work back in line');
         return found;
+      },
+      async replays() {
+        const moved = await replayer.advance();
+        if (moved.queued > 0) logger.info(moved, 'bulk replays queued failed deliveries again');
+        return moved;
       },
       async retention() {
         const deleted = await purgeExpired(stores.retention, settings.retentionDays);

@@ -160,8 +160,30 @@ export function inPhase(call: CanonicalCall, phase: CallPhase): CanonicalCall {
   return status === undefined ? call : { ...call, status };
 }
 
+/**
+ * The SIP status a call in `status` has when its source named none: jambonz sends one on every
+ * call-status hook — 100 while trying, 180/183 while ringing, 200 once answered, the final status
+ * on hang-up (200 for an answered call, 486 busy, 487 unanswered and cancelled, 503 failed).
+ */
+const SIP_STATUS_OF: Record<CallStatus, number> = {
+  trying: 100,
+  ringing: 180,
+  'early-media': 183,
+  'in-progress': 200,
+  completed: 200,
+  busy: 486,
+  'no-answer': 487,
+  failed: 503,
+};
+
+/** The call's SIP status: the source's own, else the one its status implies. */
+export function sipStatusOf(call: CanonicalCall): number | undefined {
+  return call.sipStatus ?? lookup(SIP_STATUS_OF, call.status);
+}
+
 /** Standard SIP reason phrases (RFC 3261 §21) for the codes calls commonly end with. */
 const SIP_REASONS: Record<number, string> = {
+  100: 'Trying',
   180: 'Ringing',
   183: 'Session Progress',
   200: 'OK',

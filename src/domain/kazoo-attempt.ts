@@ -31,6 +31,14 @@ const KAZOO_CLIENT_ERRORS: Record<ClientError | 'bad_payload' | 'bad_answer', st
   other: 'unknown',
 };
 
+/** Every error_code an attempt may carry (the attempts log's `error_code` filter). */
+export const ATTEMPT_ERROR_CODES = Object.keys(KAZOO_CLIENT_ERRORS);
+
+/** Kazoo's client_error names, each with our code: a filter may be given in either spelling. */
+export const ERROR_CODE_OF_KAZOO_NAME: ReadonlyMap<string, string> = new Map(
+  Object.entries(KAZOO_CLIENT_ERRORS).map(([ours, kazoo]) => [kazoo, ours]),
+);
+
 export function kazooClientError(code: string): string {
   return (KAZOO_CLIENT_ERRORS as Record<string, string>)[code] ?? 'unknown';
 }

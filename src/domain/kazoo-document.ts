@@ -7,7 +7,7 @@
  * The fields we know keep their own rules: this only decides what reaches them.
  */
 
-import { InvalidInput, fieldProblem, type FieldProblems } from './errors.ts';
+import { InvalidInput, fieldProblem, problemDetail, type FieldProblems } from './errors.ts';
 
 interface FieldSchema {
   type?: unknown;
@@ -46,14 +46,40 @@ export function isPrivateProperty(key: string): boolean {
 }
 
 /**
+ * Names every JavaScript object answers to (`constructor`, `toString`, `__proto__`,
+ * `hasOwnProperty`…). A kept property of such a name would be read back as the object's member
+ * by any client that indexes a document without an own-property check: refused, never stored.
+ */
+const OBJECT_MEMBER_NAMES: ReadonlySet<string> = new Set(
+  Object.getOwnPropertyNames(Object.prototype),
+);
+
+/** The 400 details for document properties named like Object.prototype members, or undefined. */
+export function checkPropertyNames(data: Record<string, unknown>): FieldProblems | undefined {
+  const named = Object.keys(data).filter((key) => OBJECT_MEMBER_NAMES.has(key));
+  if (named.length === 0) return undefined;
+  // fromEntries defines own properties: even `__proto__` becomes a plain key of the details.
+  return Object.fromEntries(
+    named.map((key) => [
+      key,
+      {
+        not_allowed: problemDetail(`a property may not be named ${key}, a member of every object`),
+      },
+    ]),
+  );
+}
+
+/**
  * Splits a document into the fields we know and the properties we only keep. Read-only and
- * private properties land in neither.
+ * private properties land in neither; a property named like an Object.prototype member is refused.
  */
 export function splitDocument(
   data: Record<string, unknown>,
   known: ReadonlySet<string>,
   readOnly: ReadonlySet<string>,
 ): { known: Record<string, unknown>; extra: Record<string, unknown> } {
+  const refused = checkPropertyNames(data);
+  if (refused) throw new InvalidInput(refused);
   const fields: Record<string, unknown> = {};
   const extra: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(data)) {

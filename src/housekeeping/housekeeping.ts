@@ -6,7 +6,8 @@ import { runEvery } from '../periodic.ts';
 import type { RedisClient } from '../redis.ts';
 
 /**
- * Periodic work done once per cluster, not once per worker: the reconciler and retention are BullMQ
+ * Periodic work done once per cluster, not once per worker: the reconciler, retention and bulk
+ * replays are BullMQ
  * job schedulers on this queue, and every worker process consumes it one job at a time. Whichever
  * worker is free takes a pass; a pass whose worker died is picked up by another once BullMQ finds
  * it stalled. Same prefix rule as the intake (intake-queue.ts).
@@ -17,6 +18,8 @@ export const HOUSEKEEPING_QUEUE = 'switchboard-housekeeping';
 export interface HousekeepingTasks {
   reconcile(): Promise<object>;
   retention(): Promise<object>;
+  /** Bulk replays (POST …/replays): their next pages. */
+  replays(): Promise<object>;
 }
 
 export interface HousekeepingDeps {

@@ -1,5 +1,28 @@
 import type { FastifyInstance } from 'fastify';
+import { InvalidInput } from '../domain/errors.ts';
 import { ApiError } from './errors.ts';
+
+/**
+ * Fastify's parser (secure-json-parse) refuses `__proto__`, and `constructor.prototype`, anywhere
+ * in a body as "invalid json". A body that is valid JSON was refused for that: the client is told
+ * which name, in the validation envelope, as for a document property named like any other
+ * Object.prototype member.
+ */
+function poisoningNamed(err: Error | null, text: string | Buffer): Error | null {
+  if ((err as { code?: string } | null)?.code !== 'FST_ERR_CTP_INVALID_JSON_BODY') return err;
+  const body = String(text);
+  try {
+    JSON.parse(body);
+  } catch {
+    return err;
+  }
+  const name = /"__proto__"\s*:/.test(body) ? '__proto__' : 'constructor';
+  return new InvalidInput({
+    [name]: {
+      not_allowed: { message: `a property may not be named ${name}, a member of every object` },
+    },
+  });
+}
 
 /** A body that may be JSON whatever its label says: it starts like a JSON object or array. */
 const LOOKS_LIKE_JSON = /^\s*[[{]/;
@@ -12,12 +35,14 @@ const LOOKS_LIKE_JSON = /^\s*[[{]/;
  * - A JSON body under another label, or none, is read as JSON: Kazoo's doc sends
  *   `curl -X PATCH -d '{"data":{"re-enable":true}}'` without a Content-Type, which curl labels
  *   application/x-www-form-urlencoded. A body that is not JSON under such a label is a 415.
- * - Prototype poisoning (`__proto__`, `constructor.prototype`) stays a 400.
+ * - Prototype poisoning (`__proto__`, `constructor.prototype`) stays a 400, naming the property.
  */
 export function acceptJsonOnly(app: FastifyInstance): void {
   app.removeContentTypeParser('text/plain');
   app.removeContentTypeParser('application/json');
-  const parseJson = app.getDefaultJsonParser('error', 'error');
+  const parseStrictJson = app.getDefaultJsonParser('error', 'error');
+  const parseJson: typeof parseStrictJson = (request, text, done) =>
+    parseStrictJson(request, text, (err, value) => done(poisoningNamed(err, text), value));
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (body === '') return done(null, undefined);
     return parseJson(request, body as string, done);

@@ -23,8 +23,8 @@ export type PageQuery = Static<typeof PageQuery>;
 export const DEFAULT_PAGE_SIZE = 50;
 
 /**
- * Lists whose rows are small and few per account (sub-accounts, webhooks) also take Kazoo's
- * paginate=false: one answer up to a bound (SWITCHBOARD_MAX_UNPAGED_RESULTS); past it,
+ * Lists that Kazoo's UI asks for whole (sub-accounts, webhooks, the attempts of a time range) also
+ * take paginate=false: one answer up to a bound (SWITCHBOARD_MAX_UNPAGED_RESULTS); past it,
  * next_start_key still leads on.
  */
 export const ListQuery = Type.Object({

@@ -1,3 +1,4 @@
+import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifySchemaCompiler } from 'fastify';
 import type { ErrorObject } from 'ajv';
@@ -8,9 +9,42 @@ import { envelope } from '../http/envelope.ts';
 import { validatorCompiler } from '../http/validation.ts';
 import { compileBodyValidator } from '../schemas/validator.ts';
 import { AccountParams, SECURITY, AnswerOf, responsesOf } from '../schemas/common.ts';
-import { EventParams, PublishBody, RedeliverQuery } from '../schemas/event.ts';
+import { EventPage, EventParams, PublishBody, RedeliverQuery } from '../schemas/event.ts';
+import { EventFilter, EventStateFilter, TimeRangeFilter } from '../schemas/log-filter.ts';
+import { logFilterOf, newestFirstCursorOf, newestFirstKey } from '../http/log-filters.ts';
+import { PageQuery, pageOf, pageSizeOf } from '../http/pagination.ts';
+import type { ListedEvent } from '../store/events.ts';
 
 const tags = ['events'];
+
+const EventListQuery = Type.Object({
+  ...PageQuery.properties,
+  ...TimeRangeFilter,
+  type: EventFilter.event_type,
+  call_id: EventFilter.call_id,
+  ...EventStateFilter,
+});
+
+/** An event of the list as the API shows it. */
+function eventSummary(e: ListedEvent) {
+  const state =
+    e.failed > 0 ? 'failed' : e.pending > 0 ? 'pending' : e.delivered > 0 ? 'delivered' : 'none';
+  return {
+    id: e.id,
+    type: e.type,
+    account_id: e.accountId,
+    ...(e.callId !== null ? { call_id: e.callId } : {}),
+    created: e.created.toISOString(),
+    fanned_out: e.fannedOutAt !== null,
+    state,
+    deliveries: {
+      pending: e.pending,
+      delivered: e.delivered,
+      failed: e.failed,
+      skipped: e.skipped,
+    },
+  };
+}
 
 /** Accepts {"data": {...}} as well as {"data": [...]}: one event is checked as a list of one. */
 const checkPublish = compileBodyValidator(PublishBody);
@@ -59,6 +93,32 @@ export function eventRoutes({ config, services }: RouteContext): FastifyPluginAs
         // Stored with their deliveries (and put in line) before the answer.
         const { ids, accepted, duplicates } = await services.events.publish(events);
         return reply.code(202).send(envelope(request, { ids, accepted, duplicates }));
+      },
+    );
+
+    app.get(
+      '/accounts/:accountId/events',
+      {
+        schema: {
+          tags,
+          security: SECURITY,
+          params: AccountParams,
+          querystring: EventListQuery,
+          response: responsesOf(EventPage),
+          summary: "The account's events, newest first, by type, time, call and delivery state",
+        },
+      },
+      async (request) => {
+        const { query } = request;
+        const pageSize = pageSizeOf(query, config.limits);
+        const rows = await services.deliveryLog.events(request.account, request.caller, {
+          filter: logFilterOf(query),
+          state: query.state,
+          after: newestFirstCursorOf(query.start_key),
+          take: pageSize + 1,
+        });
+        const { items, paging } = pageOf(rows, pageSize, query.start_key, newestFirstKey);
+        return envelope(request, items.map(eventSummary), paging);
       },
     );
 

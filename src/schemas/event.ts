@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { EVENT_TYPE_NAMES } from '../domain/catalogue/event-types.ts';
 import { StringEnum } from './common.ts';
 
@@ -94,3 +94,38 @@ export const Event = Type.Object(
   },
   { $id: 'Event' },
 );
+
+/** One event of the events list: what it is, and how its deliveries stand. */
+export const EventSummary = Type.Object(
+  {
+    id: Type.String(),
+    type: Type.String(),
+    account_id: Type.String(),
+    call_id: Type.Optional(Type.String({ description: 'the call the event is about, if any' })),
+    created: Type.String({ format: 'date-time' }),
+    fanned_out: Type.Boolean(),
+    state: StringEnum(['pending', 'delivered', 'failed', 'none'] as const, {
+      description:
+        'failed: a delivery failed; pending: none failed, one pending; delivered: all delivered; none: no delivery (or only skipped ones)',
+    }),
+    deliveries: Type.Object({
+      pending: Type.Integer(),
+      delivered: Type.Integer(),
+      failed: Type.Integer(),
+      skipped: Type.Integer(),
+    }),
+  },
+  { $id: 'EventSummary' },
+);
+
+/** The events list's answer: a page of event summaries in Crossbar's list envelope. */
+export const EventPage = Type.Object({
+  data: Type.Array(Type.Unsafe<Static<typeof EventSummary>>(Type.Ref('EventSummary'))),
+  status: Type.Literal('success'),
+  request_id: Type.String(),
+  revision: Type.String(),
+  timestamp: Type.String({ format: 'date-time' }),
+  page_size: Type.Integer(),
+  start_key: Type.Optional(Type.String()),
+  next_start_key: Type.Optional(Type.String()),
+});

@@ -171,7 +171,13 @@ export const Webhook = Type.Object(
 export const ReenableBody = Type.Object(
   {
     data: Type.Object(
-      { 're-enable': Type.Unsafe<true>({ enum: [true], description: 'must be true' }) },
+      {
+        're-enable': Type.Unsafe<true>({ enum: [true], description: 'must be true' }),
+        // Kazoo's UI sends its ui_metadata with every write, this one too: taken and ignored.
+        ui_metadata: Type.Optional(
+          Type.Unknown({ description: "Kazoo UI's metadata: accepted and ignored" }),
+        ),
+      },
       { required: ['re-enable'], additionalProperties: false },
     ),
   },

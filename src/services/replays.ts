@@ -5,6 +5,8 @@ import { withLimits } from '../delivery/fanout.ts';
 import { planDeliveries } from '../delivery/planner.ts';
 import type { Account } from '../store/accounts.ts';
 import { RECOVER_LIMIT, type NewDelivery } from '../store/deliveries.ts';
+import type { ReplayFilter } from '../domain/log-filter.ts';
+import type { ReplayRow } from '../store/replays.ts';
 import type { ScopedAccount } from '../store/scoped.ts';
 import type { ServiceDeps } from './deps.ts';
 
@@ -60,6 +62,41 @@ export function replayService({ stores, push }: ServiceDeps) {
       await stores.deliveries.insert(deliveries);
       await sendAgain(deliveries);
       return deliveries;
+    },
+
+    /**
+     * A bulk replay: every failed delivery of the account (and its descendants' with
+     * includeSubaccounts) matching `filter` goes again once, in the background (bulk-replay.ts).
+     * The same idempotency key answers the replay it made before. Named webhooks must be the
+     * account's (or, with includeSubaccounts, a descendant's): any other is not found.
+     */
+    async startBulk(
+      account: ScopedAccount,
+      idempotencyKey: string,
+      filter: ReplayFilter,
+    ): Promise<{ replay: ReplayRow; created: boolean }> {
+      if (filter.webhookIds) {
+        const known = await stores.webhooks.managedIds(
+          account,
+          filter.webhookIds,
+          filter.includeSubaccounts,
+        );
+        if (filter.webhookIds.some((id) => !known.has(id))) throw new NotFound('webhook');
+      }
+      return stores.replays.create(account, { id: newId(), idempotencyKey, filter });
+    },
+
+    async readBulk(account: ScopedAccount, replayId: string): Promise<ReplayRow> {
+      const replay = await stores.replays.find(account, replayId);
+      if (!replay) throw new NotFound('replay');
+      return replay;
+    },
+
+    /** Stops the replay from queueing more; what it already queued is delivered. */
+    async cancelBulk(account: ScopedAccount, replayId: string): Promise<ReplayRow> {
+      const replay = await stores.replays.cancel(account, replayId);
+      if (!replay) throw new NotFound('replay');
+      return replay;
     },
 
     /**

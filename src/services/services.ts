@@ -1,6 +1,7 @@
 import type { ServiceDeps } from './deps.ts';
 import { accountService } from './accounts.ts';
 import { consoleLinkService } from './console-links.ts';
+import { deliveryLogService } from './delivery-log.ts';
 import { eventService } from './events.ts';
 import { keyService } from './keys.ts';
 import { replayService } from './replays.ts';
@@ -11,6 +12,7 @@ export function buildServices(deps: ServiceDeps) {
   return {
     accounts: accountService(deps),
     consoleLinks: consoleLinkService(deps),
+    deliveryLog: deliveryLogService(deps),
     events: eventService(deps),
     keys: keyService(deps),
     replays: replayService(deps),

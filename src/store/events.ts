@@ -1,5 +1,9 @@
 import type pg from 'pg';
+import type { EventState, LogFilter, NewestFirstCursor } from '../domain/log-filter.ts';
 import { preparedStatement, type Database } from './db.ts';
+import { SqlConditions } from './sql-conditions.ts';
+import { managedBySql } from './tenancy.ts';
+import { callIdOf } from '../domain/dialects/read-call.ts';
 import { deliveryArrays, type NewDelivery } from './deliveries.ts';
 
 /** Events: stored once per (account, id), fanned out into deliveries. Raw SQL on the hot path. */
@@ -29,9 +33,10 @@ export interface StoredEvent {
 const insertEventsWithDeliveries = preparedStatement(
   'insert_events_with_deliveries',
   `WITH new_events AS (
-       INSERT INTO events (account_id, id, type, payload, fanned_out_at)
-       SELECT e.account_id, e.id, e.type, e.payload, now()
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[]) AS e(account_id, id, type, payload)
+       INSERT INTO events (account_id, id, type, payload, call_id, fanned_out_at)
+       SELECT e.account_id, e.id, e.type, e.payload, e.call_id, now()
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $11::text[])
+         AS e(account_id, id, type, payload, call_id)
        ON CONFLICT DO NOTHING
        RETURNING account_id, id
      ), new_deliveries AS (
@@ -42,6 +47,37 @@ const insertEventsWithDeliveries = preparedStatement(
      )
      SELECT account_id AS "accountId", id FROM new_events`,
 );
+
+/** One event of the events list, with its deliveries counted by status. */
+export interface ListedEvent {
+  accountId: string;
+  id: string;
+  type: string;
+  callId: string | null;
+  created: Date;
+  fannedOutAt: Date | null;
+  pending: number;
+  delivered: number;
+  failed: number;
+  skipped: number;
+}
+
+export interface EventListQuery {
+  accountId: string;
+  /** Deliveries count (and decide the state) only when `callerId` manages their webhook's account. */
+  callerId: string;
+  filter: LogFilter;
+  state?: EventState;
+  after?: NewestFirstCursor;
+  take: number;
+}
+
+/** The state filter as a condition on the page's counts (`c`). */
+const STATE_CONDITION: Record<EventState, string> = {
+  failed: 'c.failed > 0',
+  pending: 'c.failed = 0 AND c.pending > 0',
+  delivered: 'c.failed = 0 AND c.pending = 0 AND c.delivered > 0',
+};
 
 export function eventStore({ pool, prisma }: Database) {
   return {
@@ -63,6 +99,8 @@ export function eventStore({ pool, prisma }: Database) {
           events.map((e) => e.type),
           events.map((e) => e.payloadJson ?? JSON.stringify(e.payload)),
           ...deliveryArrays(deliveries),
+          // The call it is about, so the log can be searched by call (GET …/events?call_id=).
+          events.map((e) => callIdOf(e.type, e.payload) ?? null),
         ]),
       );
       return new Set(rows.map((r) => eventKey(r.accountId, r.id)));
@@ -99,6 +137,40 @@ export function eventStore({ pool, prisma }: Database) {
         `SELECT account_id AS "accountId", id AS "eventId" FROM events
      WHERE fanned_out_at IS NULL AND created < $1 ORDER BY created LIMIT $2`,
         [olderThan, limit],
+      );
+      return rows;
+    },
+
+    /**
+     * An account's events newest first, filtered, with their visible deliveries counted by status.
+     * Each event's deliveries are counted through deliveries(event_account_id, event_id).
+     */
+    async list(q: EventListQuery): Promise<ListedEvent[]> {
+      const where = new SqlConditions();
+      where.add('e.account_id = $?', q.accountId);
+      if (q.filter.createdFrom) where.add('e.created >= $?', q.filter.createdFrom);
+      if (q.filter.createdTo) where.add('e.created <= $?', q.filter.createdTo);
+      if (q.filter.eventType) where.add('e.type = $?', q.filter.eventType);
+      if (q.filter.eventId) where.add('e.id = $?', q.filter.eventId);
+      if (q.filter.callId) where.add('e.call_id = $?', q.filter.callId);
+      if (q.after) where.add('(e.created, e.id) < ($?, $?)', q.after.created, q.after.id);
+      if (q.state) where.add(STATE_CONDITION[q.state]);
+      const caller = where.param(q.callerId);
+      const { rows } = await pool.query<ListedEvent>(
+        `SELECT e.account_id AS "accountId", e.id, e.type, e.call_id AS "callId", e.created,
+                e.fanned_out_at AS "fannedOutAt", c.pending, c.delivered, c.failed, c.skipped
+         FROM events e
+         CROSS JOIN LATERAL (
+           SELECT count(*) FILTER (WHERE d.status = 'pending')::int AS pending,
+                  count(*) FILTER (WHERE d.status = 'delivered')::int AS delivered,
+                  count(*) FILTER (WHERE d.status = 'failed')::int AS failed,
+                  count(*) FILTER (WHERE d.status = 'skipped')::int AS skipped
+           FROM deliveries d JOIN accounts da ON da.id = d.account_id
+           WHERE d.event_account_id = e.account_id AND d.event_id = e.id
+             AND ${managedBySql('da', caller)}) c
+         WHERE ${where.sql()}
+         ORDER BY e.created DESC, e.id DESC LIMIT ${where.param(q.take)}`,
+        where.params,
       );
       return rows;
     },

@@ -8,6 +8,7 @@ import { autoDisableStore } from './auto-disable.ts';
 import { deliveryStore } from './deliveries.ts';
 import { eventStore } from './events.ts';
 import { outcomeStore } from './outcomes.ts';
+import { replayStore } from './replays.ts';
 import { retentionStore } from './retention.ts';
 import { webhookTargetStore } from './webhook-targets.ts';
 import { webhookStore } from './webhooks.ts';
@@ -27,6 +28,7 @@ export function stores(db: Database) {
     deliveries: deliveryStore(db),
     outcomes: outcomeStore(db),
     attempts: attemptStore(db),
+    replays: replayStore(db),
     autoDisable: autoDisableStore(db),
     retention: retentionStore(db),
     /** Runs `work` in one transaction; stores that take a client join it. */

@@ -59,6 +59,22 @@ export function webhookStore({ prisma, pool }: Database) {
       return prisma.webhook.findFirst({ where: { id, accountId: account.id } });
     },
 
+    /** Which of `ids` are webhooks of the account (or of its descendants too): their ids. */
+    async managedIds(
+      account: ScopedAccount,
+      ids: string[],
+      withDescendants: boolean,
+    ): Promise<Set<string>> {
+      const found = await prisma.webhook.findMany({
+        where: {
+          id: { in: ids },
+          ...(withDescendants ? { account: managedBy(account.id) } : { accountId: account.id }),
+        },
+        select: { id: true },
+      });
+      return new Set(found.map((w) => w.id));
+    },
+
     list(account: ScopedAccount, take: number, afterId?: string): Promise<WebhookRow[]> {
       return prisma.webhook.findMany({
         where: { accountId: account.id, ...(afterId ? { id: { gt: afterId } } : {}) },

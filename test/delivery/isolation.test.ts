@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, createTenant, api, type TestApp } from '../support/app.ts';
-import { eventually, startReceiver, type Receiver } from '../support/receiver.ts';
+import { eventually, gate, startReceiver, type Receiver } from '../support/receiver.ts';
 import { spawnWorkerProcess } from '../support/worker.ts';
 import { deliveryStack } from '../support/stack.ts';
 import { createWebhook, publish } from '../support/tenants.ts';
@@ -12,20 +12,32 @@ import { createWebhook, publish } from '../support/tenants.ts';
  * processes. Time bounds here are generous correctness bounds, not speed targets.
  */
 
-/** A receiver whose /slow/… answers late, counting how many requests it holds at once per path prefix. */
-async function startCountingReceiver(delays: Record<string, () => number>) {
+/**
+ * A receiver whose /<prefix>/… answers late — after a delay, or once a gate opens — counting how
+ * many requests it holds at once per path prefix.
+ */
+async function startCountingReceiver(delays: Record<string, () => number | Promise<unknown>>) {
   const inFlight = new Map<string, number>();
   const most = new Map<string, number>();
   const receiver = await startReceiver((req) => {
     const prefix = req.url.split('/')[1] ?? '';
-    const delayMs = delays[prefix]?.() ?? 0;
+    const delay = delays[prefix]?.() ?? 0;
     inFlight.set(prefix, (inFlight.get(prefix) ?? 0) + 1);
     most.set(prefix, Math.max(most.get(prefix) ?? 0, inFlight.get(prefix)!));
-    // Registered before the receiver's own timer of the same delay: it runs just before the answer.
-    setTimeout(() => inFlight.set(prefix, inFlight.get(prefix)! - 1), delayMs);
-    return { status: 200, delayMs };
+    const answered = () => inFlight.set(prefix, inFlight.get(prefix)! - 1);
+    // Registered before the receiver's own wait for the same moment: it runs just before the answer.
+    if (typeof delay === 'number') {
+      setTimeout(answered, delay);
+      return { status: 200, delayMs: delay };
+    }
+    const until = delay.then(answered);
+    return { status: 200, until };
   });
-  return { receiver, most: (prefix: string) => most.get(prefix) ?? 0 };
+  return {
+    receiver,
+    most: (prefix: string) => most.get(prefix) ?? 0,
+    inFlight: (prefix: string) => inFlight.get(prefix) ?? 0,
+  };
 }
 
 function events(prefix: string, n: number) {
@@ -49,43 +61,48 @@ async function statuses(
 
 describe('isolation between webhooks', () => {
   let counting: Awaited<ReturnType<typeof startCountingReceiver>>;
-  const stack = deliveryStack({ SWITCHBOARD_WEBHOOK_MAX_IN_FLIGHT: '3' }, async () => {
-    counting = await startCountingReceiver({ slow: () => 800 });
-    return counting.receiver;
-  });
+  const held = gate();
+  // Held requests must stay in flight until the test lets them go, not time out.
+  const stack = deliveryStack(
+    { SWITCHBOARD_WEBHOOK_MAX_IN_FLIGHT: '3', SWITCHBOARD_ATTEMPT_TIMEOUT_MS: '60000' },
+    async () => {
+      counting = await startCountingReceiver({ held: () => held.opened, slow: () => 800 });
+      return counting.receiver;
+    },
+  );
   let t: TestApp;
   let receiver: Receiver;
   beforeAll(() => ({ t, receiver } = stack));
 
-  it('a slow endpoint with a backlog holds only its cap; another tenant’s delivery goes out at once', async () => {
-    const slow = await createTenant(t.db, 'slow');
+  it('a stuck endpoint with a backlog holds only its cap; another tenant’s delivery goes out before any of it is answered', async () => {
+    const stuck = await createTenant(t.db, 'stuck');
     const quiet = await createTenant(t.db, 'quiet');
-    await createWebhook(t.app, slow.key, slow.account.id, {
-      uri: `${receiver.url}/slow`,
+    await createWebhook(t.app, stuck.key, stuck.account.id, {
+      uri: `${receiver.url}/held`,
       hook: 'sms',
     });
     await createWebhook(t.app, quiet.key, quiet.account.id, {
       uri: `${receiver.url}/quiet`,
       hook: 'sms',
     });
-    await publish(t.app, slow.key, slow.account.id, events('backlog', 24));
-    await eventually(async () => receiver.requests.filter((r) => r.url === '/slow').length >= 3);
+    await publish(t.app, stuck.key, stuck.account.id, events('backlog', 24));
+    await eventually(async () => counting.inFlight('held') === 3);
 
-    const sent = Date.now();
     await publish(t.app, quiet.key, quiet.account.id, { type: 'sms', id: 'quiet-1', payload: {} });
-    await eventually(async () => receiver.requests.some((r) => r.url === '/quiet'), 5_000);
-    const waited = receiver.requests.find((r) => r.url === '/quiet')!.at - sent;
+    await eventually(async () => receiver.requests.some((r) => r.url === '/quiet'));
+    // The quiet tenant's delivery went out while the backlog's first three were still held:
+    // exactly its cap arrived, none was answered, and the other 21 still wait.
+    expect(receiver.requests.filter((r) => r.url === '/held')).toHaveLength(3);
+    expect(counting.inFlight('held')).toBe(3);
 
-    // The backlog needs 8 rounds of 800 ms at its cap of 3 (6.4 s); the quiet tenant waits for
-    // none of them. The bound is one slow round plus room for a busy machine.
-    expect(waited).toBeLessThan(2_000);
-    expect(receiver.requests.filter((r) => r.url === '/slow').length).toBeLessThan(24);
+    held.open();
     const ids = events('backlog', 24).map((e) => e.id);
     await eventually(
-      async () => (await statuses(t, slow, ids)).every((d) => d.status === 'delivered'),
+      async () => (await statuses(t, stuck, ids)).every((d) => d.status === 'delivered'),
       20_000,
     );
-    expect(counting.most('slow')).toBe(3);
+    expect(counting.most('held')).toBe(3);
+    expect(receiver.requests.filter((r) => r.url === '/held')).toHaveLength(24);
   });
 
   it('a webhook’s own max_in_flight overrides the default', async () => {
@@ -107,8 +124,9 @@ describe('isolation between webhooks', () => {
       async () => (await statuses(t, tenant, ids)).every((d) => d.status === 'delivered'),
       10_000,
     );
-    // The earlier test's peak was 3; this hook alone never had two in flight.
-    expect(counting.most('slow')).toBe(Math.max(before, 1));
+    // This hook alone never had two in flight.
+    expect(before).toBe(0);
+    expect(counting.most('slow')).toBe(1);
   });
 });
 
@@ -264,30 +282,34 @@ describe('two worker processes', () => {
   let t: TestApp;
   let counting: Awaited<ReturnType<typeof startCountingReceiver>>;
   const children: ChildProcess[] = [];
+  const held = gate();
 
   function spawnWorker(): ChildProcess {
-    const child = spawnWorkerProcess(t.config, { SWITCHBOARD_WEBHOOK_MAX_IN_FLIGHT: '2' });
+    // Held requests stay in flight until the test lets them go, however busy the machine.
+    const child = spawnWorkerProcess(t.config, {
+      SWITCHBOARD_WEBHOOK_MAX_IN_FLIGHT: '2',
+      SWITCHBOARD_ATTEMPT_TIMEOUT_MS: '60000',
+    });
     children.push(child);
     return child;
   }
 
   beforeAll(async () => {
     t = await startTestApp();
-    counting = await startCountingReceiver({ slow: () => 500 });
+    counting = await startCountingReceiver({ held: () => held.opened });
   });
-  afterEach(() => undefined);
   afterAll(async () => {
     for (const child of children) child.kill('SIGKILL');
     await counting.receiver.close();
     await t.close();
   });
 
-  it('share one cap per webhook, and a slow tenant’s backlog does not hold up another tenant', async () => {
+  it('share one cap per webhook, and a stuck tenant’s backlog does not hold up another tenant', async () => {
     const receiver = counting.receiver;
-    const slow = await createTenant(t.db, 'slow');
+    const stuck = await createTenant(t.db, 'stuck');
     const quiet = await createTenant(t.db, 'quiet');
-    await createWebhook(t.app, slow.key, slow.account.id, {
-      uri: `${receiver.url}/slow`,
+    await createWebhook(t.app, stuck.key, stuck.account.id, {
+      uri: `${receiver.url}/held`,
       hook: 'sms',
     });
     await createWebhook(t.app, quiet.key, quiet.account.id, {
@@ -297,26 +319,29 @@ describe('two worker processes', () => {
     spawnWorker();
     spawnWorker();
     const backlog = events('shared', 12);
-    await publish(t.app, slow.key, slow.account.id, backlog);
-    await eventually(async () => receiver.requests.some((r) => r.url === '/slow'), 20_000);
-    const sent = Date.now();
+    await publish(t.app, stuck.key, stuck.account.id, backlog);
+    await eventually(async () => counting.inFlight('held') === 2, 20_000);
     await publish(t.app, quiet.key, quiet.account.id, { type: 'sms', id: 'between', payload: {} });
-    await eventually(async () => receiver.requests.some((r) => r.url === '/quiet'), 10_000);
-    expect(receiver.requests.find((r) => r.url === '/quiet')!.at - sent).toBeLessThan(1_000);
+    await eventually(async () => receiver.requests.some((r) => r.url === '/quiet'), 20_000);
+    // Out while the backlog's first two (the cap, across both processes) were still held.
+    expect(receiver.requests.filter((r) => r.url === '/held')).toHaveLength(2);
+    expect(counting.inFlight('held')).toBe(2);
+
+    held.open();
     await eventually(
       async () =>
         (
           await statuses(
             t,
-            slow,
+            stuck,
             backlog.map((e) => e.id),
           )
         ).every((d) => d.status === 'delivered'),
       20_000,
     );
     // Two processes with 200 slots each, and never more than the webhook's cap of 2 at once.
-    expect(counting.most('slow')).toBe(2);
+    expect(counting.most('held')).toBe(2);
     // Each delivery was sent once.
-    expect(receiver.requests.filter((r) => r.url === '/slow')).toHaveLength(12);
+    expect(receiver.requests.filter((r) => r.url === '/held')).toHaveLength(12);
   });
 });

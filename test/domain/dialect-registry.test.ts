@@ -19,7 +19,7 @@ const EVENT = {
 
 /** A webhook of `name`, subscribed to call_hungup, with what the dialect requires. */
 function subscriber(name: string) {
-  const required = Object.entries(DIALECTS[name as keyof typeof DIALECTS].requiredCustomData);
+  const required = Object.entries(DIALECTS[name as keyof typeof DIALECTS].customDataRules);
   return {
     hook: null,
     eventTypes: ['call_hungup'],
@@ -42,7 +42,7 @@ describe('the dialect registry', () => {
     expect(dialect.verbs.length).toBeGreaterThan(0);
     expect(dialect.formats).toContain('json');
     expect(dialect.carries('call_hungup')).toBe(true);
-    for (const need of Object.values(dialect.requiredCustomData)) {
+    for (const need of Object.values(dialect.customDataRules)) {
       expect(need.valid(need.example)).toBe(true);
       expect(need.valid(undefined)).toBe(false);
     }

@@ -335,6 +335,58 @@ describe('one published call event, every subscriber in its own dialect', () => 
     });
   });
 
+  it.each([
+    ['channel_create', {}, 'trying', 100, 'Trying'],
+    ['call_ringing', {}, 'ringing', 180, 'Ringing'],
+    ['channel_answer', {}, 'in-progress', 200, 'OK'],
+    ['channel_destroy', { hangup_cause: 'USER_BUSY' }, 'busy', 486, 'Busy Here'],
+    ['channel_destroy', { hangup_cause: 'ORIGINATOR_CANCEL' }, 'no-answer', 487, undefined],
+    ['channel_destroy', { hangup_cause: 'CALL_REJECTED' }, 'failed', 503, undefined],
+    ['channel_destroy', { billing_seconds: 30 }, 'completed', 200, 'OK'],
+  ] as const)(
+    'a Kazoo %s %j reaches jambonz with the SIP status its state implies',
+    (type, fields, status, sipStatus, reason) => {
+      const kazoo = {
+        account_id: 'a1b2c3',
+        call_id: 'new-call@10.0.0.1',
+        call_direction: 'inbound',
+        caller_id_number: '+15551234567',
+        callee_id_number: '+15557654321',
+        ...fields,
+      };
+      const body = shapePayload({
+        event: event(type, kazoo),
+        webhook: subscriber({ dialect: 'jambonz', hook: 'all', eventTypes: [] }),
+      });
+      expect(body).toMatchObject({ call_sid: kazoo.call_id, call_status: status });
+      expect(body.sip_status).toBe(sipStatus);
+      expect(body.sip_reason).toBe(reason ?? body.sip_reason);
+    },
+  );
+
+  it('a hung-up call keeps the final SIP status its source gave', () => {
+    const body = shapePayload({
+      event: event('channel_destroy', {
+        ...KAZOO_DESTROY,
+        billing_seconds: 0,
+        hangup_code: 'sip:480',
+      }),
+      webhook: subscriber({ dialect: 'jambonz', hook: 'all', eventTypes: [] }),
+    });
+    expect(body).toMatchObject({ call_status: 'no-answer', sip_status: 480 });
+  });
+
+  it('a Jaxl subscriber without custom_data.pk is sent pk 1; custom_data.pk overrides it', () => {
+    const shaped = (customData: Record<string, unknown> | null) =>
+      shapePayload({
+        event: event('call_created', { ...VOIPBIN_HUNGUP, status: 'dialing' }),
+        webhook: subscriber({ dialect: 'jaxl', eventTypes: ['call_created'], customData }),
+      });
+    expect(shaped(null)).toMatchObject({ pk: 1, event: 1 });
+    expect(shaped({ crm: 'acme' })).toMatchObject({ pk: 1, state: { metadata: { crm: 'acme' } } });
+    expect(shaped({ pk: '12' })).toMatchObject({ pk: 12 });
+  });
+
   it('a VoIPBIN call_hungup reaches a Jaxl subscriber as a teardown (3)', () => {
     const body = shapePayload({
       event: event('call_hungup', VOIPBIN_HUNGUP),
@@ -425,30 +477,26 @@ describe('dialect rules', () => {
     ],
     ['jaxl with pk 1', { dialect: 'jaxl', hook: 'all', custom_data: { pk: 1 } }, undefined],
     ['jaxl with pk "12"', { dialect: 'jaxl', hook: 'all', custom_data: { pk: '12' } }, undefined],
+    ['jaxl without custom_data (pk 1 is sent)', { dialect: 'jaxl', hook: 'all' }, undefined],
     [
-      'jaxl without custom_data',
-      { dialect: 'jaxl', hook: 'all' },
-      { 'custom_data.pk': 'required' },
-    ],
-    [
-      'jaxl without pk',
+      'jaxl without pk (pk 1 is sent)',
       { dialect: 'jaxl', hook: 'all', custom_data: { crm: 'acme' } },
-      { 'custom_data.pk': 'required' },
+      undefined,
     ],
     [
       'jaxl with pk 1.5',
       { dialect: 'jaxl', hook: 'all', custom_data: { pk: 1.5 } },
-      { 'custom_data.pk': 'required' },
+      { 'custom_data.pk': 'type' },
     ],
     [
       'jaxl with pk "flow-7"',
       { dialect: 'jaxl', hook: 'all', custom_data: { pk: 'flow-7' } },
-      { 'custom_data.pk': 'required' },
+      { 'custom_data.pk': 'type' },
     ],
     [
-      'jaxl with pk null',
+      'jaxl with pk null (pk 1 is sent)',
       { dialect: 'jaxl', hook: 'all', custom_data: { pk: null } },
-      { 'custom_data.pk': 'required' },
+      undefined,
     ],
     [
       'standard form-data',

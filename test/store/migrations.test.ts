@@ -116,6 +116,8 @@ describe('migrations', () => {
         'auth_tokens',
         'deliveries',
         'events',
+        'replay_deliveries',
+        'replays',
         'webhooks',
       ].sort(),
     );

@@ -14,7 +14,21 @@ export interface ReceivedRequest {
 export type Responder = (
   req: ReceivedRequest,
   index: number,
-) => { status: number; headers?: Record<string, string>; body?: string; delayMs?: number };
+) => {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string;
+  delayMs?: number;
+  /** Answer only once this settles (a test holds requests in flight, then lets them go). */
+  until?: Promise<unknown>;
+};
+
+/** A gate a test opens: requests answered `until: gate.opened` are held in flight until then. */
+export function gate(): { opened: Promise<void>; open(): void } {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
+}
 
 /**
  * A webhook receiver on 127.0.0.1 that records every request and answers as the test says
@@ -41,7 +55,8 @@ export async function startReceiver(respond: Responder = () => ({ status: 200 })
         res.writeHead(answer.status, answer.headers ?? { 'content-type': 'text/plain' });
         res.end(answer.body ?? 'ok');
       };
-      if (answer.delayMs) setTimeout(finish, answer.delayMs);
+      if (answer.until) void answer.until.then(finish);
+      else if (answer.delayMs) setTimeout(finish, answer.delayMs);
       else finish();
       for (const w of waiters.filter((w) => requests.length >= w.count)) {
         waiters.splice(waiters.indexOf(w), 1);

@@ -154,7 +154,7 @@ export function sampleInDialect(
 }
 
 function requiredExamples(dialect: DialectName): Record<string, unknown> | null {
-  const required = Object.entries(DIALECTS[dialect].requiredCustomData);
+  const required = Object.entries(DIALECTS[dialect].customDataRules);
   return required.length > 0
     ? Object.fromEntries(required.map(([key, need]) => [key, need.example]))
     : null;

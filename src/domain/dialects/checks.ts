@@ -7,7 +7,7 @@ import { hookOf } from '../catalogue/names.ts';
 /**
  * A webhook document's dialect against its verb, format, subscription and custom_data, by that
  * dialect's own rules: a clear 400 for what its receivers cannot take (jambonz only POST JSON or
- * GET, Jaxl only POST JSON with custom_data.pk, jambonz and Jaxl only call events).
+ * GET, Jaxl only POST JSON with an integer custom_data.pk, jambonz and Jaxl only call events).
  */
 export function checkDialect(doc: Record<string, unknown>): FieldProblems | undefined {
   if (doc.dialect === undefined || doc.dialect === null) return undefined;
@@ -55,9 +55,12 @@ export function checkDialect(doc: Record<string, unknown>): FieldProblems | unde
     doc.custom_data !== null && typeof doc.custom_data === 'object'
       ? (doc.custom_data as Record<string, unknown>)
       : {};
-  for (const [key, need] of Object.entries(dialect.requiredCustomData)) {
-    if (!Object.hasOwn(customData, key) || !need.valid(customData[key])) {
-      details[`custom_data.${key}`] = { required: { message: need.message } };
+  for (const [key, rule] of Object.entries(dialect.customDataRules)) {
+    const given = Object.hasOwn(customData, key) && customData[key] !== null;
+    if (!given && rule.default === undefined) {
+      details[`custom_data.${key}`] = { required: { message: rule.message } };
+    } else if (given && !rule.valid(customData[key])) {
+      details[`custom_data.${key}`] = { type: { message: rule.message } };
     }
   }
   return Object.keys(details).length > 0 ? details : undefined;

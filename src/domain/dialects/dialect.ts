@@ -59,11 +59,15 @@ export interface CallSource {
   read(payload: Record<string, unknown>, phase: CallPhase): ReadCall;
 }
 
-/** custom_data a dialect needs: what makes a value acceptable, and a value a sample may show. */
-export interface RequiredCustomData {
+/**
+ * A custom_data key a dialect's body needs: what makes a value acceptable, a value a sample may
+ * show, and the value sent when the webhook gives none (no default: the webhook must give one).
+ */
+export interface CustomDataRule {
   valid: (value: unknown) => boolean;
   message: string;
   example: unknown;
+  default?: unknown;
 }
 
 export interface Dialect {
@@ -74,8 +78,8 @@ export interface Dialect {
   formats: readonly Format[];
   /** Can a receiver of this dialect be sent this event type? */
   carries(type: string): boolean;
-  /** custom_data keys this dialect's body needs (checked when a webhook is written). */
-  requiredCustomData: Readonly<Record<string, RequiredCustomData>>;
+  /** custom_data keys this dialect's body reads (checked when a webhook is written). */
+  customDataRules: Readonly<Record<string, CustomDataRule>>;
   /**
    * The event's name as this dialect's subscriber knows it: in the body, and as the attempt
    * log's hook_event.

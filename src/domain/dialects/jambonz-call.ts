@@ -4,6 +4,7 @@ import {
   integer,
   lookup,
   sipReasonPhrase,
+  sipStatusOf,
   text,
   without,
   type CallStatus,
@@ -81,8 +82,8 @@ export function writeJambonzCall(call: CanonicalCall): Record<string, unknown> {
     to: call.to,
     caller_name: call.callerName,
     call_status: call.status,
-    sip_status: call.sipStatus,
-    sip_reason: call.sipReason ?? sipReasonPhrase(call.sipStatus),
+    sip_status: sipStatusOf(call),
+    sip_reason: call.sipReason ?? sipReasonPhrase(sipStatusOf(call)),
     duration: call.status === 'completed' ? call.durationSeconds : undefined,
   });
 }

@@ -12,7 +12,7 @@ export const jambonz: CallSourceDialect = {
   verbs: ['post', 'get'],
   formats: ['json'],
   carries: (type) => callPhaseOf(type) !== undefined,
-  requiredCustomData: {},
+  customDataRules: {},
   eventName: (type, webhook) => listedName(type, webhook, kazooNameOf),
   shape(context) {
     const call = translatedCall(context, 'jambonz', ({ call }) => writeJambonzCall(call));

@@ -32,6 +32,12 @@ export function jaxlCallId(id: string): { callId: number; hashed: boolean } {
   return { callId: Number.parseInt(hex, 16), hashed: true };
 }
 
+/**
+ * The flow id sent when a webhook's custom_data has no pk: 1, the id Jaxl's own examples use.
+ * It never changes, so a receiver can rely on it; custom_data.pk overrides it.
+ */
+export const JAXL_DEFAULT_PK = 1;
+
 /** custom_data.pk as Jaxl's integer flow id: an integer, or a string of one; else undefined. */
 export function jaxlPk(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isSafeInteger(value) ? value : undefined;

@@ -1,5 +1,5 @@
 import type { Dialect } from './dialect.ts';
-import { JAXL_EVENT, jaxlPk, writeJaxlRequest } from './jaxl-call.ts';
+import { JAXL_DEFAULT_PK, JAXL_EVENT, jaxlPk, writeJaxlRequest } from './jaxl-call.ts';
 import { listedName } from './shaping.ts';
 import { callPhaseOf } from '../catalogue/event-types.ts';
 import { kazooNameOf } from '../catalogue/names.ts';
@@ -17,12 +17,14 @@ export const jaxl: Dialect = {
     const phase = callPhaseOf(type);
     return phase !== undefined && JAXL_EVENT[phase] !== undefined;
   },
-  // jaxl-python's request model requires an integer pk: the flow id the receiver expects.
-  requiredCustomData: {
+  // jaxl-python's request model requires an integer pk: the flow id the receiver expects. A
+  // webhook that names none sends JAXL_DEFAULT_PK, so its first try reaches the receiver.
+  customDataRules: {
     pk: {
       valid: (value) => jaxlPk(value) !== undefined,
-      message: "the jaxl dialect needs custom_data.pk, the receiver's Jaxl flow id (an integer)",
+      message: "custom_data.pk is the receiver's Jaxl flow id: an integer, or a string of one",
       example: 1,
+      default: JAXL_DEFAULT_PK,
     },
   },
   eventName: (type, webhook) => listedName(type, webhook, kazooNameOf),
@@ -30,7 +32,7 @@ export const jaxl: Dialect = {
     const { pk, ...customData } = webhook.customData ?? {};
     const extras = call?.extras ?? event.payload;
     return writeJaxlRequest(call?.call ?? {}, call?.phase ?? 'created', {
-      pk,
+      pk: pk ?? JAXL_DEFAULT_PK,
       metadata: { ...extras, ...customData },
     });
   },

@@ -18,7 +18,7 @@ export const kazoo: CallSourceDialect = {
   verbs: ['get', 'post', 'put'],
   formats: ['json', 'form-data'],
   carries: () => true,
-  requiredCustomData: {},
+  customDataRules: {},
   eventName: kazooEventName,
   shape(context) {
     const { event, webhook } = context;

@@ -54,3 +54,17 @@ export function readCallEvent(event: ShapedEvent): CallEvent | undefined {
   };
   return { call, extras: read.extras, phase, shape: source.name };
 }
+
+/** The longest call id kept for search; a longer value is no call id any platform sends. */
+export const MAX_CALL_ID_LENGTH = 256;
+
+/**
+ * The id of the call an event is about, whichever platform's shape it was published in (Kazoo
+ * call_id, VoIPBIN id, jambonz call_sid), read by the same tables that translate it; undefined
+ * for events that are not about a call.
+ */
+export function callIdOf(type: string, payload: Record<string, unknown>): string | undefined {
+  const read = readCallEvent({ id: '', type, accountId: '', payload, created: new Date(0) });
+  const callId = read?.call.callId;
+  return callId !== undefined && callId.length <= MAX_CALL_ID_LENGTH ? callId : undefined;
+}

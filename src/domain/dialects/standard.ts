@@ -13,7 +13,7 @@ export const standard: Dialect = {
   verbs: ['post', 'put'],
   formats: ['json'],
   carries: () => true,
-  requiredCustomData: {},
+  customDataRules: {},
   eventName: (type, webhook) => listedName(type, webhook, kazooNameOf),
   shape({ event, webhook, call }) {
     const data = call ? { ...call.extras, ...writeStandardCall(call.call) } : event.payload;

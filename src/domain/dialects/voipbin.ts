@@ -10,7 +10,7 @@ export const voipbin: CallSourceDialect = {
   verbs: ['get', 'post', 'put'],
   formats: ['json', 'form-data'],
   carries: () => true,
-  requiredCustomData: {},
+  customDataRules: {},
   eventName: (type, webhook) => listedName(type, webhook, voipbinNameOf),
   shape(context) {
     const { event, webhook } = context;
