@@ -106,13 +106,15 @@ export function apiKeyStore({ prisma }: Database) {
       >`
         SELECT a.id, a.name, a.parent_id AS "parentId", a.tree, a.created, a.modified,
                a.webhook_rate_limit AS "webhookRateLimit",
-               a.webhook_max_in_flight AS "webhookMaxInFlight", a.extra,
+               a.webhook_max_in_flight AS "webhookMaxInFlight",
+               a.webhook_ordering AS "webhookOrdering", a.extra,
                k.id AS "keyId", k.scopes, 'key' AS kind, NULL::timestamptz AS "expiresAt"
         FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.hash = ${hash}
         UNION ALL
         SELECT a.id, a.name, a.parent_id AS "parentId", a.tree, a.created, a.modified,
                a.webhook_rate_limit AS "webhookRateLimit",
-               a.webhook_max_in_flight AS "webhookMaxInFlight", a.extra,
+               a.webhook_max_in_flight AS "webhookMaxInFlight",
+               a.webhook_ordering AS "webhookOrdering", a.extra,
                k.id AS "keyId", k.scopes, 'token' AS kind, t.expires_at AS "expiresAt"
         FROM auth_tokens t JOIN api_keys k ON k.id = t.api_key_id JOIN accounts a ON a.id = t.account_id
         WHERE t.hash = ${hash} AND t.expires_at > now()

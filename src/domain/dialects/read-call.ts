@@ -54,3 +54,17 @@ export function readCallEvent(event: ShapedEvent): CallEvent | undefined {
   };
   return { call, extras: read.extras, phase, shape: source.name };
 }
+
+/**
+ * The id of the call an event is about, as its platform names it (Kazoo's `call_id`, VoIPBIN's
+ * `id` of a call resource, jambonz's `call_sid`), whatever name the event was published under:
+ * twins (channel_create ≈ call_created) read the same call. Undefined for events that are not
+ * about a call (the catalogue gives their type no call phase) and for call events without an id.
+ */
+export function callIdOf(event: { type: string; payload: Record<string, unknown> }) {
+  const phase = callPhaseOf(event.type);
+  if (phase === undefined) return undefined;
+  const source = recognisedSource(event.payload) ?? platformOfType(event.type);
+  const id = source.callSource.read(event.payload, phase).call.callId;
+  return id === undefined || id === '' ? undefined : id;
+}
