@@ -108,7 +108,7 @@ export const webhookFields = {
   }),
   ordering: StringEnum(ORDERINGS, {
     description:
-      'call: the events of one call reach this webhook in publish order, one at a time; none: no order, full concurrency (absent: the account\'s webhook_defaults.ordering, else none). docs/delivery-scheduling.md',
+      "call: the events of one call reach this webhook in publish order, one at a time; none: no order, full concurrency (absent: the account's webhook_defaults.ordering, else none). docs/delivery-scheduling.md",
   }),
 };
 

@@ -46,7 +46,8 @@ export function deliveryRowsFrom(from: number): string {
 }
 
 /** The columns of an insert from deliveryRowsFrom. */
-export const DELIVERY_COLUMNS = '(id, event_account_id, event_id, webhook_id, account_id, trigger, call_key)';
+export const DELIVERY_COLUMNS =
+  '(id, event_account_id, event_id, webhook_id, account_id, trigger, call_key)';
 
 /** A leased delivery with its event: what one attempt needs besides its webhook. */
 export interface LeasedDelivery {

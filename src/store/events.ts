@@ -73,7 +73,11 @@ export function eventStore({ pool, prisma }: Database) {
       deliveries: NewDelivery[],
     ): Promise<StoredBatch> {
       if (events.length === 0) return { events: new Set(), seqs: new Map() };
-      const { rows } = await pool.query<{ accountId: string | null; id: string; seq: string | null }>(
+      const { rows } = await pool.query<{
+        accountId: string | null;
+        id: string;
+        seq: string | null;
+      }>(
         insertEventsWithDeliveries([
           events.map((e) => e.accountId),
           events.map((e) => e.id),
@@ -83,7 +87,9 @@ export function eventStore({ pool, prisma }: Database) {
         ]),
       );
       return {
-        events: new Set(rows.flatMap((r) => (r.accountId === null ? [] : [eventKey(r.accountId, r.id)]))),
+        events: new Set(
+          rows.flatMap((r) => (r.accountId === null ? [] : [eventKey(r.accountId, r.id)])),
+        ),
         seqs: seqsOf(rows.filter((r) => r.accountId === null)),
       };
     },
