@@ -9,5 +9,6 @@ ALTER TABLE "accounts" ADD COLUMN "webhook_ordering" TEXT;
 ALTER TABLE "deliveries" ADD COLUMN "seq" BIGSERIAL NOT NULL;
 ALTER TABLE "deliveries" ADD COLUMN "call_key" TEXT;
 
--- "Is an earlier event of this call still pending for this webhook?" (the lease asks it).
-CREATE INDEX "deliveries_webhook_id_call_key_seq_idx" ON "deliveries"("webhook_id", "call_key", "seq");
+-- "Is an earlier event of this call still pending for this webhook?" (the lease asks it): one
+-- range of the index, whatever the call's ended deliveries.
+CREATE INDEX "deliveries_webhook_id_call_key_status_seq_idx" ON "deliveries"("webhook_id", "call_key", "status", "seq");
