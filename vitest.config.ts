@@ -21,7 +21,6 @@ const onCluster = [
   'test/delivery/ingest.test.ts',
   'test/delivery/attempts-log.test.ts',
   'test/delivery/call-order.test.ts',
-  'test/delivery/call-order-scheduler.test.ts',
   'test/api/auth-cache.test.ts',
 ];
 
