@@ -20,6 +20,7 @@ const onCluster = [
   'test/delivery/worker-process.test.ts',
   'test/delivery/ingest.test.ts',
   'test/delivery/attempts-log.test.ts',
+  'test/delivery/call-order.test.ts',
   'test/api/auth-cache.test.ts',
 ];
 

@@ -97,7 +97,9 @@ export interface Context {
 
 export type ManagementApi = Awaited<ReturnType<typeof managementApi>>;
 
-export type WebhookShape = { hook: string } | { event_types: string[] };
+export type WebhookShape = ({ hook: string } | { event_types: string[] }) & {
+  ordering?: 'none' | 'call';
+};
 
 /** Accounts and webhooks through the public API, with the root key. */
 export async function managementApi(origin: string, rootKey: string) {
@@ -180,6 +182,8 @@ export function loadGenerator(child: ChildProcess) {
       eventsPerRequest: number;
       inFlight: number;
       seconds: number;
+      /** 3: consecutive events are one call's create, answer, destroy (bench/load.ts). */
+      callPhases?: number;
     }) => rpc<PublishLog>(child, 'count', opts, opts.seconds * 1000 + 120_000),
   };
 }

@@ -7,7 +7,9 @@
  * and how many events the API accepted.
  *
  * Events are Kazoo `channel_create` events of about 300 bytes. Each gets the id `<group>-<n>`, and
- * its payload's `call_id` is the same id, so the receiver can tell which event arrived.
+ * its payload's `call_id` is the same id, so the receiver can tell which event arrived. With
+ * `callPhases` 3 (count only), events n = 3k, 3k+1, 3k+2 are one call's channel_create,
+ * channel_answer and channel_destroy, `call_id` `<group>-call-<k>` (the ordering scenario).
  *
  * IPC (rpc):
  * - init {origins, key, connections}: the APIs, the key to publish with (the root key, which may
@@ -16,7 +18,7 @@
  *   request. Each stream's sends are scheduled at its rate from the start. A send that finds
  *   `maxInFlight` requests already out waits for a free slot and goes out late; what is still
  *   waiting when the time is up is never sent, so "offered" is what was actually sent;
- * - count {account, group, requests, eventsPerRequest, inFlight, seconds}: closed loop, as fast as
+ * - count {account, group, requests, eventsPerRequest, inFlight, seconds, callPhases?}: closed loop, as fast as
  *   `inFlight` requests in flight allow (bursts, ingest), for at most `seconds`.
  * Both answer with a PublishLog.
  */
@@ -57,12 +59,14 @@ function reserve(group: string, count: number): number {
   return first;
 }
 
-function event(id: string) {
+const PHASES = ['channel_create', 'channel_answer', 'channel_destroy'];
+
+function event(id: string, callId = id, phase = 0) {
   return {
-    type: 'channel_create',
+    type: PHASES[phase],
     id,
     payload: {
-      call_id: id,
+      call_id: callId,
       call_direction: 'inbound',
       caller_id_name: 'Alice',
       caller_id_number: '+15551234567',
@@ -103,9 +107,15 @@ async function publish(
   group: string,
   count: number,
   due: number,
+  callPhases = 1,
 ): Promise<void> {
   const seq = reserve(group, count);
-  const events = Array.from({ length: count }, (_, i) => event(`${group}-${seq + i}`));
+  const events = Array.from({ length: count }, (_, i) => {
+    const n = seq + i;
+    return callPhases > 1
+      ? event(`${group}-${n}`, `${group}-call-${Math.floor(n / callPhases)}`, n % callPhases)
+      : event(`${group}-${n}`);
+  });
   const pool = pools[roundRobin++ % pools.length];
   const start = now();
   let status = 0;
@@ -207,10 +217,11 @@ async function count(
   eventsPerRequest: number,
   inFlight: number,
   seconds: number,
+  callPhases: number,
 ): Promise<PublishLog> {
   const out = emptyLog();
   await runPool(requests, inFlight, performance.now() + seconds * 1000, () =>
-    publish(out, 0, account, group, eventsPerRequest, now()),
+    publish(out, 0, account, group, eventsPerRequest, now(), callPhases),
   );
   out.begin = out.start.reduce((a, b) => Math.min(a, b), Infinity);
   out.finish = out.end.reduce((a, b) => Math.max(a, b), -Infinity);
@@ -244,6 +255,7 @@ serveRpc({
       m.eventsPerRequest as number,
       m.inFlight as number,
       m.seconds as number,
+      (m.callPhases as number | undefined) ?? 1,
     ),
   stop: async () => {
     await Promise.all(pools.map((p) => p.close()));

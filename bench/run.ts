@@ -18,6 +18,8 @@
  *   ladder    single events at rising rates (bench/scenarios/ladder.ts)
  *   noisy     a slow tenant's backlog beside three quiet tenants (bench/scenarios/noisy.ts)
  *   throttle  a webhook with rate_limit 50 (bench/scenarios/throttle.ts)
+ *   ordering  the same calls (create → answer → destroy) with ordering "none" and "call"
+ *             (bench/scenarios/ordering.ts; BENCH_ORDERING_CALLS, BENCH_ORDERING_WEBHOOKS)
  *   intake    events added with BullMQ's Queue.add, one job per call, by a producer process of
  *             its own, at rising rates (bench/scenarios/intake.ts; BENCH_INTAKE_LADDER,
  *             BENCH_INTAKE_SECONDS; spread over BENCH_INTAKE_ACCOUNTS accounts, default 8, so
@@ -88,6 +90,7 @@ import { ingest } from './scenarios/ingest.ts';
 import { intake } from './scenarios/intake.ts';
 import { coldLadder, ladder } from './scenarios/ladder.ts';
 import { noisy } from './scenarios/noisy.ts';
+import { ordering } from './scenarios/ordering.ts';
 import { throttle } from './scenarios/throttle.ts';
 
 const ALL_SCENARIOS = [
@@ -98,9 +101,10 @@ const ALL_SCENARIOS = [
   'ladder',
   'noisy',
   'throttle',
+  'ordering',
   'intake',
 ];
-const E2E_SCENARIOS = ['cold', 'burst', 'ladder', 'noisy', 'throttle', 'intake'];
+const E2E_SCENARIOS = ['cold', 'burst', 'ladder', 'noisy', 'throttle', 'ordering', 'intake'];
 
 const S: Settings = {
   scenarios: envList('BENCH_SCENARIOS', ALL_SCENARIOS),
@@ -514,6 +518,7 @@ async function main(): Promise<string> {
         ladder: () => ladder(ctx),
         noisy: () => noisy(ctx),
         throttle: () => throttle(ctx),
+        ordering: () => ordering(ctx),
         intake: () => intake(ctx),
       };
       for (const name of e2e.filter((n) => n !== 'cold')) {

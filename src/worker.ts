@@ -71,6 +71,7 @@ export async function startWorker(
       return {
         health: result.health,
         retryAt: result.retryInMs === undefined ? undefined : Date.now() + result.retryInMs,
+        ended: result.ended,
       };
     },
   });

@@ -21,8 +21,18 @@ const OUTCOME_RETRY_MS = 15_000;
 /** A run may start this much before its delivery's next_attempt_at (timer and clock jitter). */
 const EARLY_TOLERANCE_MS = 1_000;
 
+/**
+ * A delivery that reached a worker while an earlier one of its call is still pending (only after
+ * Redis lost that one) looks again this much later; putting the earlier one back in line (the
+ * reconciler) lets it go first at once.
+ */
+const BEHIND_CALL_RETRY_MS = 5_000;
+
 export interface DeliverResult {
+  /** 'gone': not attempted by this run: it has ended, or another run is attempting it. */
   status: 'delivered' | 'failed' | 'skipped' | 'pending' | 'gone';
+  /** The delivery has ended (delivered, failed or skipped, by this run or another). */
+  ended: boolean;
   /** Set when the delivery must be tried again after this many ms. */
   retryInMs?: number;
   /** What the attempt said about the endpoint (for its circuit). */
@@ -60,9 +70,10 @@ export function createDeliverer(
         if (d.webhookId && d.webhookVersion) versions.set(d.webhookId, d.webhookVersion);
       }
       const webhooks = await webhookCopies.current(versions);
+      const notLeased = await stores.deliveries.whyNotLeased(ids.filter((id) => !leased.has(id)));
       return ids.map((id) => {
         const delivery = leased.get(id);
-        if (!delivery) return undefined;
+        if (!delivery) return { notLeased: notLeased.get(id) ?? 'ended' };
         return {
           delivery,
           webhook: delivery.webhookId ? webhooks.get(delivery.webhookId) : undefined,
@@ -105,7 +116,7 @@ export function createDeliverer(
       },
     });
     if (disabledWebhookId) await stores.deliveries.skipPending(disabledWebhookId, why);
-    return { status: 'skipped', health: '', webhookStopped: true };
+    return { status: 'skipped', ended: true, health: '', webhookStopped: true };
   }
 
   /** Ends failed, unsent, an invoke whose API request stopped before recording its outcome. */
@@ -119,7 +130,7 @@ export function createDeliverer(
         lastError: 'invoke interrupted: its outcome was never recorded, and it is not sent again',
       },
     });
-    return { status: 'failed', health: '' };
+    return { status: 'failed', ended: true, health: '' };
   }
 
   /**
@@ -143,7 +154,7 @@ export function createDeliverer(
         lastError: attempt.reason,
       },
     });
-    return { status: 'failed', health: '' };
+    return { status: 'failed', ended: true, health: '' };
   }
 
   /**
@@ -156,14 +167,18 @@ export function createDeliverer(
   ): Promise<DeliverResult> {
     // Ended, or being attempted by another run right now: nothing to do here (see the lease).
     const loaded = await loader.submit(deliveryId);
-    if (!loaded) return { status: 'gone', health: '' };
+    if ('notLeased' in loaded) {
+      if (loaded.notLeased === 'behind_call')
+        return { status: 'pending', ended: false, retryInMs: BEHIND_CALL_RETRY_MS, health: '' };
+      return { status: 'gone', ended: loaded.notLeased === 'ended', health: '' };
+    }
     const { delivery, webhook } = loaded;
     // A duplicate run must not cut a retry's backoff or a Retry-After short: wait for the time
     // the delivery itself says.
     const early = delivery.nextAttemptAt.getTime() - Date.now();
     if (early > EARLY_TOLERANCE_MS) {
       await stores.deliveries.releaseLease(delivery.id);
-      return { status: 'pending', retryInMs: early, health: '' };
+      return { status: 'pending', ended: false, retryInMs: early, health: '' };
     }
     // An invoke is sent once, by the API request that made it; here only if that request died
     // before writing its outcome. Its caller is gone, so nobody would read the answer.
@@ -209,10 +224,12 @@ export function createDeliverer(
       const notice = await stores.autoDisable.recordFailure(webhook.id, new Date(), rule);
       if (notice) {
         await onEventStored(notice);
-        return { status: 'skipped', health, webhookStopped: true };
+        return { status: 'skipped', ended: true, health, webhookStopped: true };
       }
     }
-    return step.kind === 'retry' ? { status, retryInMs: step.delayMs, health } : { status, health };
+    return step.kind === 'retry'
+      ? { status, ended: false, retryInMs: step.delayMs, health }
+      : { status, ended: true, health };
   }
 
   return {

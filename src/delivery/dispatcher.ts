@@ -2,7 +2,7 @@ import type { RedisClient } from '../redis.ts';
 import type { Released, Scheduler, Taken } from './scheduler/scheduler.ts';
 
 /** How a turn ended, as the dispatcher reports it back to the scheduler. */
-export type TurnResult = Pick<Released, 'health' | 'retryAt'>;
+export type TurnResult = Pick<Released, 'health' | 'retryAt' | 'ended'>;
 
 export interface DispatcherOptions {
   scheduler: Scheduler;
@@ -114,10 +114,12 @@ export function startDispatcher(options: DispatcherOptions) {
     const turn = run(taken, sent)
       .then(
         (result) => {
-          // After an early release only a retry is left to report: back in line, due then.
-          if (!slotFreed) released.push({ ...taken, ...result });
-          else if (result.retryAt !== undefined)
-            released.push({ ...taken, health: '', retryAt: result.retryAt });
+          // After an early release only a retry (back in line, due then) or, for a delivery
+          // ordered by call, its end (the call's next goes) is left to report.
+          const ended = taken.ordered && result.ended ? true : undefined;
+          if (!slotFreed) released.push({ ...taken, ...result, ended });
+          else if (result.retryAt !== undefined || ended)
+            released.push({ ...taken, health: '', retryAt: result.retryAt, ended });
         },
         (err: Error) => {
           // Left pending in Postgres, unclaimed here: the reconciler puts it back in line.

@@ -49,14 +49,20 @@ async function planDeliveries(
   return plan(events, candidates, 'publish', 'auto');
 }
 
-/** What the scheduler needs of a stored delivery. */
-export function toPushed(delivery: NewDelivery, limits: WebhookLimits): Pushed {
+/** What the scheduler needs of a stored delivery (`seqs`: the stored seqs of those ordered by call). */
+export function toPushed(
+  delivery: NewDelivery,
+  limits: WebhookLimits,
+  seqs: Map<string, string>,
+): Pushed {
+  const seq = seqs.get(delivery.id);
   return {
     id: delivery.id,
     webhookId: delivery.webhookId,
     accountId: delivery.accountId,
     maxInFlight: limits.maxInFlight,
     rateLimit: limits.rateLimit,
+    ...(delivery.callKey && seq !== undefined ? { call: { key: delivery.callKey, seq } } : {}),
   };
 }
 
@@ -67,7 +73,7 @@ export function toPushed(delivery: NewDelivery, limits: WebhookLimits): Pushed {
  */
 export async function withLimits(
   stores: Stores,
-  deliveries: { id: string; webhookId: string; dueAt?: number }[],
+  deliveries: { id: string; webhookId: string; dueAt?: number; call?: Pushed['call'] }[],
 ): Promise<Pushed[]> {
   const limits = await stores.webhookTargets.limits([
     ...new Set(deliveries.map((d) => d.webhookId)),
@@ -98,16 +104,16 @@ export async function storeEvents(
   events: NewEvent[],
 ): Promise<Set<string>> {
   const planned = await planDeliveries(stores, events);
-  const inserted = await stores.events.insertWithDeliveries(
+  const stored = await stores.events.insertWithDeliveries(
     events,
     planned.map((p) => p.delivery),
   );
   await push(
     planned
-      .filter((p) => inserted.has(eventKey(p.delivery.eventAccountId, p.delivery.eventId)))
-      .map((p) => toPushed(p.delivery, p.limits)),
+      .filter((p) => stored.events.has(eventKey(p.delivery.eventAccountId, p.delivery.eventId)))
+      .map((p) => toPushed(p.delivery, p.limits, stored.seqs)),
   );
-  return inserted;
+  return stored.events;
 }
 
 /**
@@ -123,12 +129,12 @@ export async function fanOutStoredEvents(
   const planned = await stores.inTransaction(async (client) => {
     const events = await stores.events.claimForFanout(client, keys);
     const plan = await planDeliveries(stores, events, client);
-    await stores.deliveries.insert(
+    const seqs = await stores.deliveries.insert(
       plan.map((p) => p.delivery),
       client,
     );
-    return plan;
+    return plan.map((p) => toPushed(p.delivery, p.limits, seqs));
   });
-  await push(planned.map((p) => toPushed(p.delivery, p.limits)));
-  return planned.map((p) => p.delivery.id);
+  await push(planned);
+  return planned.map((p) => p.id);
 }

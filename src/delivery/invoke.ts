@@ -152,7 +152,7 @@ export function createInvoker(
       const due = Date.now() + timeoutMs;
       const deliveries = await plan(event);
       const inserted = await stores.events.insertWithDeliveries([event], deliveries);
-      if (!inserted.has(eventKey(event.accountId, event.id))) return { kind: 'duplicate' };
+      if (!inserted.events.has(eventKey(event.accountId, event.id))) return { kind: 'duplicate' };
       if (deliveries.length === 0) return { kind: 'invoked', results: [] };
 
       // Leased until well after the deadline: no worker or reconciler touches them meanwhile.

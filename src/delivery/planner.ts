@@ -1,4 +1,5 @@
 import { reachedBy, type DeliveryPath } from '../domain/call-control.ts';
+import { effectiveOrdering, orderedCallKey } from '../domain/call-order.ts';
 import { newId } from '../domain/ids.ts';
 import { webhookReceives, type MatchableEvent } from '../domain/matching.ts';
 import type { NewDelivery } from '../store/deliveries.ts';
@@ -17,7 +18,8 @@ export interface Planned {
  * Delivery planning, in one place: one delivery per candidate webhook that `path` reaches
  * (publish reaches ordinary hooks, invoke only call-control hooks) and that receives the event
  * (its account or an ancestor's with include_subaccounts, type, modifiers, dialect), narrowed by
- * `only` when the caller names which webhooks may be sent to (redeliver).
+ * `only` when the caller names which webhooks may be sent to (redeliver). A published event's
+ * delivery to a webhook that orders by call carries the call's key.
  */
 export function planDeliveries(
   events: (MatchableEvent & { id: string })[],
@@ -43,6 +45,11 @@ export function planDeliveries(
           webhookId: w.id,
           accountId: w.accountId,
           trigger,
+          // Published events are ordered per call where the webhook asks; a redelivery is not.
+          callKey:
+            trigger === 'auto'
+              ? orderedCallKey(event, effectiveOrdering(w.ordering, w.accountOrdering))
+              : null,
         },
         limits: { maxInFlight: w.maxInFlight, rateLimit: w.rateLimit },
       })),

@@ -44,7 +44,14 @@ export function createReconciler(
         stores,
         rows.flatMap((r) =>
           r.webhookId
-            ? [{ id: r.id, webhookId: r.webhookId, dueAt: r.nextAttemptAt.getTime() }]
+            ? [
+                {
+                  id: r.id,
+                  webhookId: r.webhookId,
+                  dueAt: r.nextAttemptAt.getTime(),
+                  ...(r.callKey ? { call: { key: r.callKey, seq: r.seq } } : {}),
+                },
+              ]
             : [],
         ),
       );

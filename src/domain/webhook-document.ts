@@ -1,6 +1,7 @@
 import type { Limits } from '../config.ts';
 import type { FieldProblem, FieldProblems } from './errors.ts';
 import { checkDialect } from './dialects/checks.ts';
+import type { Ordering } from './call-order.ts';
 
 /** A webhook as the API speaks it (Kazoo's field names). */
 export interface WebhookDocument {
@@ -23,6 +24,8 @@ export interface WebhookDocument {
   call_control?: boolean;
   rate_limit?: number;
   max_in_flight?: number;
+  /** Absent: the account's default, else "none" (docs/delivery-scheduling.md). */
+  ordering?: Ordering;
 }
 
 export const WEBHOOK_DEFAULTS = {

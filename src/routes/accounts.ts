@@ -10,10 +10,12 @@ import {
   DataBody,
   Nullable,
   SECURITY,
+  StringEnum,
   AnswerOf,
   responsesOf,
 } from '../schemas/common.ts';
 import { extraOf } from '../domain/kazoo-document.ts';
+import { ORDERINGS } from '../domain/call-order.ts';
 import { ACCOUNT_READ_ONLY } from '../services/accounts.ts';
 
 /**
@@ -24,6 +26,7 @@ const WebhookDefaults = Type.Object(
   {
     rate_limit: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 100_000 }))),
     max_in_flight: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 1_000 }))),
+    ordering: Type.Optional(Nullable(StringEnum(ORDERINGS))),
   },
   { additionalProperties: false },
 );
@@ -62,13 +65,16 @@ export function accountView(account: Account, caller: Pick<Account, 'id'>) {
     name: account.name,
     ...(account.parentId && tree.includes(account.parentId) ? { parent_id: account.parentId } : {}),
     tree,
-    ...(account.webhookRateLimit !== null || account.webhookMaxInFlight !== null
+    ...(account.webhookRateLimit !== null ||
+    account.webhookMaxInFlight !== null ||
+    account.webhookOrdering !== null
       ? {
           webhook_defaults: {
             ...(account.webhookRateLimit !== null ? { rate_limit: account.webhookRateLimit } : {}),
             ...(account.webhookMaxInFlight !== null
               ? { max_in_flight: account.webhookMaxInFlight }
               : {}),
+            ...(account.webhookOrdering !== null ? { ordering: account.webhookOrdering } : {}),
           },
         }
       : {}),

@@ -14,6 +14,7 @@ export const Account = Type.Object(
       Type.Object({
         rate_limit: Type.Optional(Type.Integer()),
         max_in_flight: Type.Optional(Type.Integer()),
+        ordering: Type.Optional(Type.String()),
       }),
     ),
     created: Type.String({ format: 'date-time' }),

@@ -84,6 +84,7 @@ export const Event = Type.Object(
             'throttled',
             'at_capacity',
             'queued',
+            'behind_call',
             'unknown',
           ] as const),
         ),

@@ -3,6 +3,7 @@ import { HOOK_IDS } from '../domain/catalogue/hooks.ts';
 import { EVENT_TYPE_NAMES } from '../domain/catalogue/event-types.ts';
 import { Nullable, StringEnum } from './common.ts';
 import { DIALECT_NAMES } from '../domain/dialects/registry.ts';
+import { ORDERINGS } from '../domain/call-order.ts';
 
 const SCALAR_TYPES = ['string', 'number', 'boolean'];
 /** A modifier value: a scalar ("equals") or a list of scalars ("one of"); one schema, so one clear error. */
@@ -104,6 +105,10 @@ export const webhookFields = {
     maximum: 1_000,
     description:
       'deliveries in flight at once to this webhook, cluster-wide (absent: the account default, else the server setting)',
+  }),
+  ordering: StringEnum(ORDERINGS, {
+    description:
+      "call: the events of one call reach this webhook in publish order, one at a time; none: no order, full concurrency (absent: the account's webhook_defaults.ordering, else none). docs/delivery-scheduling.md",
   }),
 };
 

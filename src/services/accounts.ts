@@ -2,6 +2,7 @@ import { boundedExtra, extraOf, mergeExtra, splitDocument } from '../domain/kazo
 import { Conflict, Forbidden, InvalidInput } from '../domain/errors.ts';
 import { manages } from '../domain/tenancy.ts';
 import type { Account } from '../store/accounts.ts';
+import type { Ordering } from '../domain/call-order.ts';
 import type { ScopedAccount } from '../store/scoped.ts';
 import type { ServiceDeps } from './deps.ts';
 
@@ -13,6 +14,7 @@ const KNOWN_FIELDS = new Set(['name', 'webhook_defaults']);
 export interface WebhookDefaults {
   rate_limit?: number | null;
   max_in_flight?: number | null;
+  ordering?: Ordering | null;
 }
 
 /** An account document as a client sends it: our fields, and any properties that are not ours. */
@@ -26,6 +28,7 @@ function defaultsColumns(defaults: WebhookDefaults = {}) {
   return {
     ...(defaults.rate_limit !== undefined ? { webhookRateLimit: defaults.rate_limit } : {}),
     ...(defaults.max_in_flight !== undefined ? { webhookMaxInFlight: defaults.max_in_flight } : {}),
+    ...(defaults.ordering !== undefined ? { webhookOrdering: defaults.ordering } : {}),
   };
 }
 

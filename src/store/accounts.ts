@@ -1,5 +1,6 @@
 import { Prisma, type Account } from '../generated/prisma/client.ts';
 import type { Database } from './db.ts';
+import type { Ordering } from '../domain/call-order.ts';
 import { isForeignKeyViolation } from './database-errors.ts';
 import { newId } from '../domain/ids.ts';
 import { childTree } from '../domain/tenancy.ts';
@@ -13,6 +14,7 @@ export interface AccountChanges {
   name?: string;
   webhookRateLimit?: number | null;
   webhookMaxInFlight?: number | null;
+  webhookOrdering?: Ordering | null;
   /** Properties of the document that are not ours (Kazoo's ui_flags…), replacing the stored ones. */
   extra?: Record<string, unknown>;
 }

@@ -107,13 +107,15 @@ export function apiKeyStore({ prisma, pool }: Database) {
       >`
         SELECT a.id, a.name, a.parent_id AS "parentId", a.tree, a.created, a.modified,
                a.webhook_rate_limit AS "webhookRateLimit",
-               a.webhook_max_in_flight AS "webhookMaxInFlight", a.extra,
+               a.webhook_max_in_flight AS "webhookMaxInFlight",
+               a.webhook_ordering AS "webhookOrdering", a.extra,
                k.id AS "keyId", k.scopes, 'key' AS kind, NULL::timestamptz AS "expiresAt"
         FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.hash = ${hash}
         UNION ALL
         SELECT a.id, a.name, a.parent_id AS "parentId", a.tree, a.created, a.modified,
                a.webhook_rate_limit AS "webhookRateLimit",
-               a.webhook_max_in_flight AS "webhookMaxInFlight", a.extra,
+               a.webhook_max_in_flight AS "webhookMaxInFlight",
+               a.webhook_ordering AS "webhookOrdering", a.extra,
                k.id AS "keyId",
                CASE WHEN cardinality(t.scopes) > 0 THEN t.scopes ELSE k.scopes END AS scopes,
                'token' AS kind, t.expires_at AS "expiresAt"

@@ -16,6 +16,8 @@ export interface NewDelivery {
   accountId: string;
   /** `invoke`: attempted once by the invoking API request, never by a worker (docs/call-control.md). */
   trigger: 'auto' | 'manual' | 'invoke';
+  /** The call it is ordered within (domain/call-order.ts); absent or null: unordered. */
+  callKey?: string | null;
 }
 
 /** Columns of NewDelivery as unnest() arrays, in the table's order. */
@@ -27,8 +29,25 @@ export function deliveryArrays(deliveries: NewDelivery[]) {
     deliveries.map((d) => d.webhookId),
     deliveries.map((d) => d.accountId),
     deliveries.map((d) => d.trigger),
+    deliveries.map((d) => d.callKey ?? null),
   ];
 }
+
+/**
+ * The columns deliveryArrays fills, from unnest() arrays starting at parameter `from`, in the
+ * order given: each row's `seq` (publish order) is drawn in that order.
+ */
+export function deliveryRowsFrom(from: number): string {
+  const types = ['text', 'text', 'text', 'text', 'text', 'text', 'text'];
+  const params = types.map((type, i) => `$${from + i}::${type}[]`).join(', ');
+  return `SELECT d.id, d.event_account_id, d.event_id, d.webhook_id, d.account_id, d.trigger, d.call_key
+     FROM unnest(${params}) WITH ORDINALITY
+       AS d(id, event_account_id, event_id, webhook_id, account_id, trigger, call_key, n)`;
+}
+
+/** The columns of an insert from deliveryRowsFrom. */
+export const DELIVERY_COLUMNS =
+  '(id, event_account_id, event_id, webhook_id, account_id, trigger, call_key)';
 
 /** A leased delivery with its event: what one attempt needs besides its webhook. */
 export interface LeasedDelivery {
@@ -57,12 +76,25 @@ export interface PendingCursor {
 /** The most deliveries one recover call reopens (as Svix); call again for the rest. */
 export const RECOVER_LIMIT = 10_000;
 
+/**
+ * Ordered per call: an earlier delivery (lower seq) of the same call to the same webhook is still
+ * pending. Such a delivery is not leased, whatever brought it to a worker (docs/delivery-scheduling.md).
+ */
+const EARLIER_OF_CALL_PENDING = (d: string) => `(${d}.call_key IS NOT NULL AND EXISTS (
+         SELECT 1 FROM deliveries earlier
+         WHERE earlier.webhook_id = ${d}.webhook_id AND earlier.call_key = ${d}.call_key
+           AND earlier.seq < ${d}.seq AND earlier.status = 'pending'))`;
+
+/** Why a delivery was not leased: it has ended, it waits for an earlier one of its call, or another run holds it. */
+export type NotLeased = 'ended' | 'behind_call' | 'leased';
+
 const leaseDeliveries = preparedStatement(
   'lease_deliveries',
   `WITH leased AS (
        UPDATE deliveries SET lease_until = now() + $2 * interval '1 millisecond'
        WHERE id = ANY($1) AND (status = 'pending') IS TRUE
          AND (lease_until IS NULL OR lease_until < now())
+         AND NOT ${EARLIER_OF_CALL_PENDING('deliveries')}
        RETURNING id, tries, trigger, next_attempt_at, webhook_id, event_account_id, event_id)
      SELECT d.id, d.tries, d.trigger, d.next_attempt_at AS "nextAttemptAt", d.webhook_id AS "webhookId",
             w.xmin::text AS "webhookVersion",
@@ -72,16 +104,28 @@ const leaseDeliveries = preparedStatement(
      LEFT JOIN webhooks w ON w.id = d.webhook_id`,
 );
 
+/** Sequence numbers of the rows that carry one (the deliveries ordered by call). */
+export function seqsOf(rows: { id: string; seq: string | null }[]): Map<string, string> {
+  return new Map(rows.flatMap((r) => (r.seq === null ? [] : [[r.id, r.seq] as const])));
+}
+
 export function deliveryStore({ pool }: Database) {
   return {
-    /** New deliveries (fan-out, redeliver), on the pool or inside a caller's transaction. */
-    async insert(deliveries: NewDelivery[], on: pg.Pool | pg.PoolClient = pool): Promise<void> {
-      if (deliveries.length === 0) return;
-      await on.query(
-        `INSERT INTO deliveries (id, event_account_id, event_id, webhook_id, account_id, trigger)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])`,
+    /**
+     * New deliveries (fan-out, redeliver), on the pool or inside a caller's transaction, numbered
+     * in the order given. Returns the sequence numbers of those ordered by call.
+     */
+    async insert(
+      deliveries: NewDelivery[],
+      on: pg.Pool | pg.PoolClient = pool,
+    ): Promise<Map<string, string>> {
+      if (deliveries.length === 0) return new Map();
+      const { rows } = await on.query<{ id: string; seq: string }>(
+        `INSERT INTO deliveries ${DELIVERY_COLUMNS} ${deliveryRowsFrom(1)} ORDER BY d.n
+     RETURNING id, CASE WHEN call_key IS NOT NULL THEN seq::text END AS seq`,
         deliveryArrays(deliveries),
       );
+      return seqsOf(rows);
     },
 
     /**
@@ -113,6 +157,19 @@ export function deliveryStore({ pool }: Database) {
           },
         ]),
       );
+    },
+
+    /** Why each of `ids` was not leased (those the lease passed over; rare, so asked apart). */
+    async whyNotLeased(ids: string[]): Promise<Map<string, NotLeased>> {
+      if (ids.length === 0) return new Map();
+      const { rows } = await pool.query<{ id: string; why: NotLeased }>(
+        `SELECT d.id, CASE WHEN d.status <> 'pending' THEN 'ended'
+            WHEN ${EARLIER_OF_CALL_PENDING('d')} THEN 'behind_call'
+            ELSE 'leased' END AS why
+     FROM deliveries d WHERE d.id = ANY($1)`,
+        [ids],
+      );
+      return new Map(rows.map((r) => [r.id, r.why]));
     },
 
     /** Gives a lease back without an outcome (the run found the delivery not yet due). */
@@ -151,8 +208,11 @@ export function deliveryStore({ pool }: Database) {
         id: string;
         webhookId: string | null;
         nextAttemptAt: Date;
+        callKey: string | null;
+        seq: string;
       }>(
-        `SELECT id, webhook_id AS "webhookId", next_attempt_at AS "nextAttemptAt" FROM deliveries
+        `SELECT id, webhook_id AS "webhookId", next_attempt_at AS "nextAttemptAt",
+            call_key AS "callKey", seq::text AS seq FROM deliveries
      WHERE status = 'pending' AND next_attempt_at < $1
        AND ($2::timestamptz IS NULL OR (next_attempt_at, id) > ($2, $3))
        AND (lease_until IS NULL OR lease_until < now())

@@ -4,7 +4,13 @@ import { preparedStatement, type Database } from './db.ts';
 import { SqlConditions } from './sql-conditions.ts';
 import { managedBySql } from './tenancy.ts';
 import { callIdOf } from '../domain/dialects/read-call.ts';
-import { deliveryArrays, type NewDelivery } from './deliveries.ts';
+import {
+  DELIVERY_COLUMNS,
+  deliveryArrays,
+  deliveryRowsFrom,
+  seqsOf,
+  type NewDelivery,
+} from './deliveries.ts';
 
 /** Events: stored once per (account, id), fanned out into deliveries. Raw SQL on the hot path. */
 
@@ -22,6 +28,13 @@ export function eventKey(accountId: string, eventId: string): string {
   return `${accountId}\u0000${eventId}`;
 }
 
+/** What a publish stored: the keys of the events that were new, and the ordered deliveries' seqs. */
+export interface StoredBatch {
+  events: Set<string>;
+  /** Delivery id → its sequence number (publish order), for deliveries ordered by call. */
+  seqs: Map<string, string>;
+}
+
 export interface StoredEvent {
   accountId: string;
   id: string;
@@ -35,17 +48,20 @@ const insertEventsWithDeliveries = preparedStatement(
   `WITH new_events AS (
        INSERT INTO events (account_id, id, type, payload, call_id, fanned_out_at)
        SELECT e.account_id, e.id, e.type, e.payload, e.call_id, now()
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $11::text[])
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $12::text[])
          AS e(account_id, id, type, payload, call_id)
        ON CONFLICT DO NOTHING
        RETURNING account_id, id
      ), new_deliveries AS (
-       INSERT INTO deliveries (id, event_account_id, event_id, webhook_id, account_id, trigger)
-       SELECT d.* FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
-         AS d(id, event_account_id, event_id, webhook_id, account_id, trigger)
-       JOIN new_events n ON n.account_id = d.event_account_id AND n.id = d.event_id
+       INSERT INTO deliveries ${DELIVERY_COLUMNS}
+       ${deliveryRowsFrom(5)}
+       JOIN new_events e ON e.account_id = d.event_account_id AND e.id = d.event_id
+       ORDER BY d.n
+       RETURNING id, call_key, seq
      )
-     SELECT account_id AS "accountId", id FROM new_events`,
+     SELECT account_id AS "accountId", id, NULL AS seq FROM new_events
+     UNION ALL
+     SELECT NULL, id, seq::text FROM new_deliveries WHERE call_key IS NOT NULL`,
 );
 
 /** One event of the events list, with its deliveries counted by status. */
@@ -84,26 +100,37 @@ export function eventStore({ pool, prisma }: Database) {
     /**
      * Stores events and their deliveries in ONE statement (atomic, one round trip), marking them
      * fanned out. `deliveries` are planned for every event; only those of events that were new are
-     * inserted: an id the account already has is accepted once (idempotency). Returns the new
-     * events' keys ("account id" + NUL + "event id"). `events` must not repeat a key.
+     * inserted, numbered in the order given: an id the account already has is accepted once
+     * (idempotency). Returns the new events' keys ("account id" + NUL + "event id") and the seqs of
+     * the deliveries ordered by call. `events` must not repeat a key.
      */
     async insertWithDeliveries(
       events: NewEvent[],
       deliveries: NewDelivery[],
-    ): Promise<Set<string>> {
-      if (events.length === 0) return new Set();
-      const { rows } = await pool.query<{ accountId: string; id: string }>(
+    ): Promise<StoredBatch> {
+      if (events.length === 0) return { events: new Set(), seqs: new Map() };
+      const { rows } = await pool.query<{
+        accountId: string | null;
+        id: string;
+        seq: string | null;
+      }>(
         insertEventsWithDeliveries([
           events.map((e) => e.accountId),
           events.map((e) => e.id),
           events.map((e) => e.type),
           events.map((e) => e.payloadJson ?? JSON.stringify(e.payload)),
           ...deliveryArrays(deliveries),
-          // The call it is about, so the log can be searched by call (GET …/events?call_id=).
-          events.map((e) => callIdOf(e.type, e.payload) ?? null),
+          // $12, after the deliveries' seven arrays: the call it is about, so the log can be
+          // searched by call (GET …/events?call_id=).
+          events.map((e) => callIdOf(e) ?? null),
         ]),
       );
-      return new Set(rows.map((r) => eventKey(r.accountId, r.id)));
+      return {
+        events: new Set(
+          rows.flatMap((r) => (r.accountId === null ? [] : [eventKey(r.accountId, r.id)])),
+        ),
+        seqs: seqsOf(rows.filter((r) => r.accountId === null)),
+      };
     },
 
     /**

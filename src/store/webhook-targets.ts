@@ -29,6 +29,9 @@ export interface WebhookForMatching extends WebhookLimits {
   enabled: boolean;
   /** The dialect the webhook names (null: the default for hook / event_types). */
   dialect: string | null;
+  /** Its own ordering and its account's default (null: none set; domain/call-order.ts decides). */
+  ordering: string | null;
+  accountOrdering: string | null;
 }
 
 /** What sending an attempt needs to know of a webhook (no modifiers: they only filter). */
@@ -62,7 +65,7 @@ const candidatesOf = preparedStatement(
        w.account_id AS "accountId", w.hook,
        coalesce(w.event_types, '{}') AS "eventTypes", w.custom_data AS "customData", w.modifiers,
        w.include_subaccounts AS "includeSubaccounts", w.include_internal_legs AS "includeInternalLegs",
-       w.enabled, w.dialect, ${LIMIT_COLUMNS}
+       w.enabled, w.dialect, w.ordering, o.webhook_ordering AS "accountOrdering", ${LIMIT_COLUMNS}
      FROM accounts a
      -- The tree (root … the account itself) as the index condition: the account's own hooks and
      -- its ancestors' are read by (account_id, enabled), however many webhooks other tenants have.

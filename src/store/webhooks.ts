@@ -1,5 +1,6 @@
 import { Prisma, type Webhook as WebhookRow } from '../generated/prisma/client.ts';
 import type { Database } from './db.ts';
+import type { Ordering } from '../domain/call-order.ts';
 import { newId } from '../domain/ids.ts';
 import { generateSecret, rotateSecret, type PreviousSecret } from '../domain/signing.ts';
 import type { WebhookDocument } from '../domain/webhook-document.ts';
@@ -200,6 +201,7 @@ const WEBHOOK_COLUMNS: Record<
   callControl: 'call_control',
   rateLimit: 'rate_limit',
   maxInFlight: 'max_in_flight',
+  ordering: 'ordering',
 };
 
 /** A field as the pg driver takes it: JSON documents as text, Prisma's database null as NULL. */
@@ -229,6 +231,7 @@ function rowFields(doc: WebhookDocument) {
     callControl: doc.call_control ?? false,
     rateLimit: doc.rate_limit ?? null,
     maxInFlight: doc.max_in_flight ?? null,
+    ordering: doc.ordering ?? null,
   };
 }
 
@@ -253,6 +256,7 @@ export function documentOf(row: WebhookRow): WebhookDocument {
     doc.custom_request_headers = row.customRequestHeaders as Record<string, string>;
   if (row.rateLimit !== null) doc.rate_limit = row.rateLimit;
   if (row.maxInFlight !== null) doc.max_in_flight = row.maxInFlight;
+  if (row.ordering !== null) doc.ordering = row.ordering as Ordering;
   // Only when set: the documents of hooks that are not call-control read as they always did.
   if (row.callControl) doc.call_control = true;
   return doc;

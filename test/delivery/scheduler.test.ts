@@ -260,4 +260,134 @@ describe.each([16, 1])('the delivery scheduler, lines in %i partition(s)', (part
     expect(partitionOf('account-7', 16)).toBe(partitionOf('account-7', 16));
     expect(partitionOf('account-7', 1)).toBe(0);
   });
+
+  /**
+   * Ordered per call: one delivery of a call at a time, in seq order, through retries, ends,
+   * late arrivals and lost holders (docs/delivery-scheduling.md, Ordered per call).
+   */
+  describe('ordered per call', () => {
+    /** Deliveries of call `call` to webhook w, seqs as given (their ids name both). */
+    const ofCall = (w: string, call: string, seqs: number[]): Pushed[] =>
+      seqs.map((seq) => ({
+        id: `${w}-${call}-${seq}`,
+        webhookId: w,
+        accountId: 'acct',
+        maxInFlight: 100,
+        rateLimit: null,
+        call: { key: call, seq: String(seq) },
+      }));
+    const takeAll = async (max = 100) => (await s.cycle([], max, CLAIM)).taken;
+    const ids = (taken: Taken[]) => taken.map((t) => t.id).sort();
+    const end = (taken: Taken[], how: Partial<Released> = { ended: true }) =>
+      s.cycle(
+        taken.map((t) => ({ ...t, health: 'up' as const, ...how })),
+        0,
+        CLAIM,
+      );
+
+    it('sends one delivery of a call at a time, in seq order; other calls go at once', async () => {
+      await s.push([...ofCall('w', 'c1', [1, 2, 3]), ...ofCall('w', 'c2', [4, 5])]);
+      const first = await takeAll();
+      expect(ids(first)).toEqual(['w-c1-1', 'w-c2-4']);
+      expect(first.every((t) => t.ordered)).toBe(true);
+      expect(await takeAll()).toEqual([]);
+      await end(first);
+      expect(ids(await takeAll())).toEqual(['w-c1-2', 'w-c2-5']);
+    });
+
+    it('keeps pushes in seq order whatever order they arrive in', async () => {
+      await s.push(ofCall('w', 'c', [3]));
+      await s.push(ofCall('w', 'c', [1, 2]));
+      const order: string[] = [];
+      for (let taken = await takeAll(); taken.length > 0; taken = await takeAll()) {
+        expect(taken).toHaveLength(1);
+        order.push(taken[0].id);
+        await end(taken);
+      }
+      expect(order).toEqual(['w-c-1', 'w-c-2', 'w-c-3']);
+    });
+
+    it('a retry keeps the call: the next waits until the retried one ends', async () => {
+      await s.push(ofCall('w', 'c', [1, 2]));
+      const [first] = await takeAll();
+      await end([first], { retryAt: clock + 500 });
+      expect(await takeAll()).toEqual([]);
+      expect((await s.queueStates([{ ...first, id: 'w-c-2' }])).get('w-c-2')).toBe('behind_call');
+      clock += 500;
+      const again = await takeAll();
+      expect(ids(again)).toEqual(['w-c-1']);
+      // Ended failed (retries used up): the next goes.
+      await end(again);
+      expect(ids(await takeAll())).toEqual(['w-c-2']);
+    });
+
+    it('an earlier delivery that arrives late takes the call from a holder that has not gone out', async () => {
+      await s.push(ofCall('w', 'c', [5]));
+      const [holder] = await takeAll();
+      await end([holder], { retryAt: clock + 1_000 });
+      await s.push(ofCall('w', 'c', [2]));
+      expect(ids(await takeAll())).toEqual(['w-c-2']);
+    });
+
+    it('an earlier delivery that arrives while the holder is in flight goes before its retry', async () => {
+      await s.push(ofCall('w', 'c', [5]));
+      const [holder] = await takeAll();
+      await s.push(ofCall('w', 'c', [2]));
+      expect(await takeAll()).toEqual([]);
+      await end([holder], { retryAt: clock });
+      const next = await takeAll();
+      expect(ids(next)).toEqual(['w-c-2']);
+      await end(next);
+      expect(ids(await takeAll())).toEqual(['w-c-5']);
+    });
+
+    it('the reconciler’s push moves a call on whose holder was lost after it ended (a crashed worker)', async () => {
+      await s.push(ofCall('w', 'c', [1, 2]));
+      const [holder] = await takeAll();
+      // Still in flight: pushing the waiting one back changes nothing.
+      await s.push(ofCall('w', 'c', [2]), { onlyIfAbsent: true });
+      expect(await takeAll()).toEqual([]);
+      // The worker died after writing the outcome: its claim expires, nobody reports the end.
+      clock += CLAIM + 1;
+      expect(await takeAll()).toEqual([]);
+      // A push that is not the reconciler's does not judge the holder.
+      await s.push(ofCall('w', 'c', [2]));
+      expect(await takeAll()).toEqual([]);
+      await s.push(ofCall('w', 'c', [2]), { onlyIfAbsent: true });
+      expect(ids(await takeAll())).toEqual(['w-c-2']);
+      // The lost holder's late report changes nothing.
+      await end([holder]);
+      expect(await takeAll()).toEqual([]);
+    });
+
+    it('the reconciler puts a lost holder back in line, still ahead of its call', async () => {
+      await s.push(ofCall('w', 'c', [1, 2]));
+      await takeAll();
+      clock += CLAIM + 1;
+      await s.push(ofCall('w', 'c', [1]), { onlyIfAbsent: true });
+      expect(ids(await takeAll())).toEqual(['w-c-1']);
+    });
+
+    it('deliveries without a call go at full concurrency beside ordered ones', async () => {
+      const plain = Array.from({ length: 5 }, (_, i) => ({
+        id: `plain-${i}`,
+        webhookId: 'w',
+        accountId: 'acct',
+        maxInFlight: 100,
+        rateLimit: null,
+      }));
+      await s.push([...ofCall('w', 'c', [1, 2, 3]), ...plain]);
+      const taken = await takeAll();
+      expect(taken).toHaveLength(6);
+      expect(taken.filter((t) => t.ordered).map((t) => t.id)).toEqual(['w-c-1']);
+    });
+
+    it('forgets the calls of a webhook that is disabled or deleted', async () => {
+      await s.push(ofCall('w', 'c', [1, 2]));
+      await takeAll();
+      await s.forget([{ webhookId: 'w', accountId: 'acct' }]);
+      await s.push(ofCall('w', 'c', [3]));
+      expect(ids(await takeAll())).toEqual(['w-c-3']);
+    });
+  });
 });

@@ -42,6 +42,7 @@ const PG_TYPE: Record<string, string> = {
   Boolean: 'boolean',
   DateTime: 'timestamp with time zone',
   Json: 'jsonb',
+  BigInt: 'bigint',
 };
 
 /** A small reader of the parts of schema.prisma that map to DDL. */

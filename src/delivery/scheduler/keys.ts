@@ -38,6 +38,12 @@ export const PARTITION_KEYS = [
   'open',
   /** hash  counters: `opened` (circuits opened). */
   'counters',
+  /** hash  delivery → `call|seq`, for every delivery ordered by call that Redis knows (lua/includes/calls.lua). */
+  'calls',
+  /** zset  `webhook|call|seq|delivery` (scores 0): deliveries waiting for their call's holder to end. */
+  'callQueue',
+  /** zset  `webhook|call|seq|delivery` (scores 0): each call's holder (in line, in flight or waiting for a retry). */
+  'callHolders',
 ] as const;
 
 export type PartitionKey = (typeof PARTITION_KEYS)[number];

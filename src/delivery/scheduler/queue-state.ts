@@ -30,6 +30,8 @@ export type QueueState =
   | 'at_capacity'
   /** Next in line once the workers get to it. */
   | 'queued'
+  /** Its webhook orders by call: an earlier event of its call goes first. */
+  | 'behind_call'
   /** Not in line: Redis lost it; the reconciler puts it back. */
   | 'unknown';
 

@@ -24,6 +24,11 @@ export interface Pushed {
   rateLimit: number | null;
   /** When it may go (ms since the epoch); now when absent. */
   dueAt?: number;
+  /**
+   * Ordered per call: the call's key and the delivery's seq (publish order). It waits while an
+   * earlier-pushed delivery of its call is in line, in flight or waiting for a retry.
+   */
+  call?: { key: string; seq: string };
 }
 
 /** A webhook, as the scheduler finds its partition: by the account it belongs to. */
@@ -34,6 +39,8 @@ export interface WebhookRef {
 
 export interface Taken extends WebhookRef {
   id: string;
+  /** Ordered by call: its end must be reported (`ended`), so the call's next delivery goes. */
+  ordered?: boolean;
 }
 
 /** How a delivery's turn ended. */
@@ -42,6 +49,8 @@ export interface Released extends Taken {
   health: 'up' | 'down' | '';
   /** Put back in line, due then (a retry). */
   retryAt?: number;
+  /** The delivery has ended (delivered, failed, skipped): an ordered one's call moves on. */
+  ended?: boolean;
 }
 
 export interface SchedulerSettings {
@@ -176,8 +185,11 @@ export function createScheduler(
           );
           learn(p, next, due, at);
           const taken: Taken[] = [];
-          for (let i = 0; i < flat.length; i += 3)
-            taken.push({ id: flat[i], webhookId: flat[i + 1], accountId: flat[i + 2] });
+          for (let i = 0; i < flat.length; i += 4) {
+            const one: Taken = { id: flat[i], webhookId: flat[i + 1], accountId: flat[i + 2] };
+            // HEXISTS answers an integer: 1 when the delivery is ordered by call.
+            taken.push(Number(flat[i + 3]) === 1 ? { ...one, ordered: true } : one);
+          }
           if (taken.length === share) filled = true;
           return taken;
         }),
@@ -213,7 +225,13 @@ export function createScheduler(
           for (const d of chunk) webhooks[d.webhookId] = [d.accountId, d.maxInFlight, d.rateLimit];
           const json = JSON.stringify({
             w: webhooks,
-            d: chunk.map((d) => [d.webhookId, d.id, d.dueAt ?? dueNow]),
+            d: chunk.map((d) => [
+              d.webhookId,
+              d.id,
+              d.dueAt ?? dueNow,
+              d.call?.key ?? null,
+              d.call ? seqKey(d.call.seq) : null,
+            ]),
           });
           calls.push(
             run<number>('push', keys[p], now(), json, options.onlyIfAbsent ? '1' : '0', channel, p),
@@ -240,7 +258,14 @@ export function createScheduler(
           keys[p],
           now(),
           JSON.stringify(
-            group.map((r) => [r.webhookId, r.accountId, r.id, r.health, r.retryAt ?? null]),
+            group.map((r) => [
+              r.webhookId,
+              r.accountId,
+              r.id,
+              r.health,
+              r.retryAt ?? null,
+              r.ended ?? null,
+            ]),
           ),
           settings.circuitFailures,
           settings.circuitOpenMs,
@@ -335,6 +360,11 @@ export function createScheduler(
       );
     },
   };
+}
+
+/** A seq (a Postgres bigint, as text) as a fixed-width key: lexical order is numeric order. */
+function seqKey(seq: string): string {
+  return seq.padStart(20, '0');
 }
 
 /** Takes of several partitions, one of each in turn: the order webhooks were served in. */

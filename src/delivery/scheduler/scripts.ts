@@ -16,7 +16,7 @@ const LUA_DIR = path.join(PROJECT_ROOT, 'src/delivery/scheduler/lua');
 
 /** The scripts, with the partition keys each is given, in KEYS order. */
 export const SCRIPTS = {
-  push: ['ready', 'queue', 'index', 'claims', 'config'],
+  push: ['ready', 'queue', 'index', 'claims', 'config', 'calls', 'callQueue', 'callHolders'],
   take: [
     'ready',
     'queue',
@@ -30,6 +30,7 @@ export const SCRIPTS = {
     'circuits',
     'open',
     'counters',
+    'calls',
   ],
   release: [
     'ready',
@@ -42,9 +43,33 @@ export const SCRIPTS = {
     'circuits',
     'open',
     'counters',
+    'calls',
+    'callQueue',
+    'callHolders',
   ],
-  forget: ['ready', 'queue', 'index', 'config', 'pace', 'circuits', 'open'],
-  state: ['index', 'claims', 'running', 'accountRunning', 'config', 'pace', 'circuits'],
+  forget: [
+    'ready',
+    'queue',
+    'index',
+    'config',
+    'pace',
+    'circuits',
+    'open',
+    'calls',
+    'callQueue',
+    'callHolders',
+  ],
+  state: [
+    'index',
+    'claims',
+    'running',
+    'accountRunning',
+    'config',
+    'pace',
+    'circuits',
+    'calls',
+    'callQueue',
+  ],
   peek: ['ready'],
 } as const satisfies Record<string, readonly PartitionKey[]>;
 

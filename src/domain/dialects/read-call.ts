@@ -55,16 +55,20 @@ export function readCallEvent(event: ShapedEvent): CallEvent | undefined {
   return { call, extras: read.extras, phase, shape: source.name };
 }
 
-/** The longest call id kept for search; a longer value is no call id any platform sends. */
+/** The longest call id kept for search and ordering; a longer value is no call id any platform sends. */
 export const MAX_CALL_ID_LENGTH = 256;
 
 /**
- * The id of the call an event is about, whichever platform's shape it was published in (Kazoo
- * call_id, VoIPBIN id, jambonz call_sid), read by the same tables that translate it; undefined
- * for events that are not about a call.
+ * The id of the call an event is about, as its platform names it (Kazoo's `call_id`, VoIPBIN's
+ * `id` of a call resource, jambonz's `call_sid`), whatever name the event was published under:
+ * twins (channel_create ≈ call_created) read the same call. Undefined for events that are not
+ * about a call (the catalogue gives their type no call phase), for call events without an id, and
+ * for ids longer than MAX_CALL_ID_LENGTH.
  */
-export function callIdOf(type: string, payload: Record<string, unknown>): string | undefined {
-  const read = readCallEvent({ id: '', type, accountId: '', payload, created: new Date(0) });
-  const callId = read?.call.callId;
-  return callId !== undefined && callId.length <= MAX_CALL_ID_LENGTH ? callId : undefined;
+export function callIdOf(event: { type: string; payload: Record<string, unknown> }) {
+  const phase = callPhaseOf(event.type);
+  if (phase === undefined) return undefined;
+  const source = recognisedSource(event.payload) ?? platformOfType(event.type);
+  const id = source.callSource.read(event.payload, phase).call.callId;
+  return id === undefined || id === '' || id.length > MAX_CALL_ID_LENGTH ? undefined : id;
 }

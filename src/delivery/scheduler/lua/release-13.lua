@@ -3,10 +3,11 @@
 
   KEYS[1] ready     KEYS[2] queue      KEYS[3] index    KEYS[4] claims
   KEYS[5] running   KEYS[6] accountRunning   KEYS[7] held   KEYS[8] circuits
-  KEYS[9] open      KEYS[10] counters
+  KEYS[9] open      KEYS[10] counters   KEYS[11] calls   KEYS[12] callQueue
+  KEYS[13] callHolders
 
   ARGV[1] now (ms; '' = Redis's clock)
-  ARGV[2] json [[webhook, account, delivery, health, retryAt|null], …]
+  ARGV[2] json [[webhook, account, delivery, health, retryAt|null, over|null], …]
   ARGV[3] timeouts or connection errors in a row that open a circuit
   ARGV[4] how long a circuit first stays open (ms); doubles per reopening
   ARGV[5] the longest it stays open (ms)
@@ -17,13 +18,17 @@
   ended already), a retry goes back in line due then, and what the end unblocks is woken. Health
   'down' (a timeout or connection error) counts towards opening the webhook's circuit (and
   reopens a half-open one, for twice as long); 'up' (the endpoint answered) closes it; '' leaves it.
+  `over` (the delivery is delivered, failed or skipped) passes an ordered delivery's call on to
+  its next delivery; a retry keeps the call, unless an earlier one of it has arrived meanwhile.
 ]]
 local READY, QUEUE, INDEX, CLAIMS = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local RUNNING, ACCOUNT_RUNNING, HELD, CIRCUITS = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
-local OPEN, COUNTERS = KEYS[9], KEYS[10]
+local OPEN, COUNTERS, CALLS, CALL_QUEUE = KEYS[9], KEYS[10], KEYS[11], KEYS[12]
+local CALL_HOLDERS = KEYS[13]
 --- @include "clock"
 --- @include "lines"
 --- @include "claims"
+--- @include "calls"
 
 local items = cjson.decode(ARGV[2])
 local failuresToOpen = tonumber(ARGV[3])
@@ -39,11 +44,17 @@ end
 
 local opened = 0
 for _, r in ipairs(items) do
-  local w, a, id, health, retry = r[1], r[2], r[3], r[4], r[5]
+  local w, a, id, health, retry, over = r[1], r[2], r[3], r[4], r[5], r[6]
   -- Ending the claim wakes w; a retry put back in line may make it due sooner or later.
   local ended = unclaim(w .. '|' .. a .. '|' .. id, now)
   local retried = retry ~= cjson.null
-  if retried then requeue(w, id, tonumber(retry)) end
+  if retried then
+    requeue(w, id, tonumber(retry))
+    local c = callOfDelivery(id)
+    if c then yieldToEarlier(w, c, now) end
+  elseif over == true then
+    endOrdered(w, id, now)
+  end
   if health == 'down' then
     local state, fails, opens = circuitOf(w)
     fails = fails + 1

@@ -4,7 +4,8 @@
   applies (limits.lua), so what it says is what TAKE would do now.
 
   KEYS[1] index    KEYS[2] claims    KEYS[3] running    KEYS[4] accountRunning
-  KEYS[5] config   KEYS[6] pace      KEYS[7] circuits
+  KEYS[5] config   KEYS[6] pace      KEYS[7] circuits   KEYS[8] calls
+  KEYS[9] callQueue
 
   ARGV[1] now (ms; '' = Redis's clock)
   ARGV[2] a webhook's cap when it sets none
@@ -14,10 +15,12 @@
 
   Returns one state per delivery: 'in_flight' | 'scheduled' (a retry not yet due) |
   'circuit_open' | 'throttled' | 'at_capacity' (its webhook's or its account's cap) | 'queued' |
-  'unknown' (not in Redis: the reconciler puts it back).
+  'behind_call' (an earlier event of its call goes first) | 'unknown' (not in Redis: the
+  reconciler puts it back).
 ]]
 local INDEX, CLAIMS, RUNNING, ACCOUNT_RUNNING = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local CONFIG, PACE, CIRCUITS = KEYS[5], KEYS[6], KEYS[7]
+local CONFIG, PACE, CIRCUITS, CALLS = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+local CALL_QUEUE = KEYS[9]
 --- @include "clock"
 --- @include "limits"
 
@@ -48,7 +51,13 @@ for i = 5, #ARGV, 3 do
   if expiry and tonumber(expiry) > now then
     state = 'in_flight'
   elseif not member then
-    state = 'unknown'
+    local call = redis.call('HGET', CALLS, id)
+    local c, seq = string.match(call or '', '^([^|]*)|(.*)$')
+    if c and redis.call('ZSCORE', CALL_QUEUE, w .. '|' .. c .. '|' .. seq .. '|' .. id) then
+      state = 'behind_call'
+    else
+      state = 'unknown'
+    end
   elseif tonumber(string.sub(member, #w + 2, #w + 16)) > now then
     state = 'scheduled'
   else

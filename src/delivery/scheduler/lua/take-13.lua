@@ -4,6 +4,7 @@
   KEYS[1] ready     KEYS[2] queue      KEYS[3] index    KEYS[4] claims
   KEYS[5] running   KEYS[6] accountRunning   KEYS[7] held   KEYS[8] config
   KEYS[9] pace      KEYS[10] circuits  KEYS[11] open     KEYS[12] counters
+  KEYS[13] calls
 
   ARGV[1] now (ms; '' = Redis's clock)
   ARGV[2] most deliveries to take
@@ -12,8 +13,8 @@
   ARGV[5] an account's cap
   ARGV[6] a rate limit's burst (ms' worth)
 
-  Returns { {delivery, webhook, account, …}, the earliest ready score left or false,
-            webhooks that may be served now }.
+  Returns { {delivery, webhook, account, ordered (1: ordered by call, else 0), …}, the earliest
+            ready score left or false, webhooks that may be served now }.
 
   Webhooks go in the order of their ready score, one delivery per visit. One that is held (open
   circuit, at its cap or its account's, over its rate) is re-scored to when it may go, or, when
@@ -23,6 +24,7 @@
 local READY, QUEUE, INDEX, CLAIMS = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local RUNNING, ACCOUNT_RUNNING, HELD, CONFIG = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 local PACE, CIRCUITS, OPEN, COUNTERS = KEYS[9], KEYS[10], KEYS[11], KEYS[12]
+local CALLS = KEYS[13]
 --- @include "clock"
 --- @include "lines"
 --- @include "limits"
@@ -76,6 +78,7 @@ while taken < max and visits < max * 4 + 16 do
       out[#out + 1] = id
       out[#out + 1] = w
       out[#out + 1] = a
+      out[#out + 1] = redis.call('HEXISTS', CALLS, id)
       taken = taken + 1
       if more then
         redis.call('ZADD', READY, now + math.min(taken, 999) * 0.001, w)
