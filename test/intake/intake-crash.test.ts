@@ -81,12 +81,15 @@ describe('the intake when its worker is killed', () => {
       await eventually(async () => {
         const ids = new Set(receiver.requests.map((r) => JSON.parse(r.body).event_id));
         return ids.size === TOTAL;
-      }, 75_000);
-      const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
-      expect(counts).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 0 });
+      }, 110_000);
+      // Jobs whose events the killed worker had committed but not yet completed come back when
+      // found stalled and complete as duplicates, possibly after their deliveries went out.
+      const counts = () => queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
+      await eventually(async () => Object.values(await counts()).every((n) => n === 0), 30_000);
+      expect(await counts()).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 0 });
     } finally {
       await worker.close();
     }
     // Two worker starts (one a process of its own) and 400 events: slow on a loaded 2-core machine.
-  }, 150_000);
+  }, 200_000);
 });
