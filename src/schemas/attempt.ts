@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Nullable } from './common.ts';
+import { Nullable, PageOf } from './common.ts';
 
 const Headers = Type.Object({}, { additionalProperties: true });
 
@@ -46,13 +46,4 @@ export const Attempt = Type.Object(
 );
 
 /** The attempts log's answer: a page of attempts in Crossbar's list envelope. */
-export const AttemptPage = Type.Object({
-  data: Type.Array(Type.Unsafe<Static<typeof Attempt>>(Type.Ref('Attempt'))),
-  status: Type.Literal('success'),
-  request_id: Type.String(),
-  revision: Type.String(),
-  timestamp: Type.String({ format: 'date-time' }),
-  page_size: Type.Integer(),
-  start_key: Type.Optional(Type.String()),
-  next_start_key: Type.Optional(Type.String()),
-});
+export const AttemptPage = PageOf(Attempt);

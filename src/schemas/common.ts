@@ -74,6 +74,21 @@ export function AnswerOf(id: string) {
   );
 }
 
+/** A page of component `schema` (a schema with an `$id`) in Crossbar's list envelope. */
+export function PageOf<T extends TSchema>(schema: T) {
+  if (!schema.$id) throw new Error('PageOf: the schema needs an $id');
+  return Type.Object({
+    data: Type.Array(Type.Unsafe<Static<T>>(Type.Ref(schema.$id))),
+    status: Type.Literal('success'),
+    request_id: Type.String(),
+    revision: Type.String(),
+    timestamp: Type.String({ format: 'date-time' }),
+    page_size: Type.Integer(),
+    start_key: Type.Optional(Type.String()),
+    next_start_key: Type.Optional(Type.String()),
+  });
+}
+
 /** A route's answers: its own 2xx, and the error envelope otherwise. */
 export function responsesOf(success: TSchema) {
   return {

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { EVENT_TYPE_NAMES } from '../domain/catalogue/event-types.ts';
-import { StringEnum } from './common.ts';
+import { PageOf, StringEnum } from './common.ts';
 
 export const MAX_EVENTS_PER_REQUEST = 1000;
 
@@ -120,13 +120,4 @@ export const EventSummary = Type.Object(
 );
 
 /** The events list's answer: a page of event summaries in Crossbar's list envelope. */
-export const EventPage = Type.Object({
-  data: Type.Array(Type.Unsafe<Static<typeof EventSummary>>(Type.Ref('EventSummary'))),
-  status: Type.Literal('success'),
-  request_id: Type.String(),
-  revision: Type.String(),
-  timestamp: Type.String({ format: 'date-time' }),
-  page_size: Type.Integer(),
-  start_key: Type.Optional(Type.String()),
-  next_start_key: Type.Optional(Type.String()),
-});
+export const EventPage = PageOf(EventSummary);
