@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { Nullable, PageOf } from './common.ts';
 
 const Headers = Type.Object({}, { additionalProperties: true });

@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { EVENT_TYPE_NAMES } from '../domain/catalogue/event-types.ts';
 import { PageOf, StringEnum } from './common.ts';
 
