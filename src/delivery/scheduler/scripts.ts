@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../paths.ts';
 import type { RedisClient } from '../../redis.ts';
-import type { PartitionKey, PartitionKeys } from './keys.ts';
+import { PARTITION_KEYS, type PartitionKey, type PartitionKeys } from './keys.ts';
 
 /**
  * The scheduler's atomic transitions, one Lua file each in `lua/` (docs/delivery-scheduling.md
@@ -14,70 +14,41 @@ import type { PartitionKey, PartitionKeys } from './keys.ts';
 
 const LUA_DIR = path.join(PROJECT_ROOT, 'src/delivery/scheduler/lua');
 
-/** The scripts, with the partition keys each is given, in KEYS order. */
-export const SCRIPTS = {
-  push: ['ready', 'queue', 'index', 'claims', 'config', 'calls', 'callQueue', 'callHolders'],
-  take: [
-    'ready',
-    'queue',
-    'index',
-    'claims',
-    'running',
-    'accountRunning',
-    'held',
-    'config',
-    'pace',
-    'circuits',
-    'open',
-    'counters',
-    'calls',
-  ],
-  release: [
-    'ready',
-    'queue',
-    'index',
-    'claims',
-    'running',
-    'accountRunning',
-    'held',
-    'circuits',
-    'open',
-    'counters',
-    'calls',
-    'callQueue',
-    'callHolders',
-  ],
-  forget: [
-    'ready',
-    'queue',
-    'index',
-    'config',
-    'pace',
-    'circuits',
-    'open',
-    'calls',
-    'callQueue',
-    'callHolders',
-  ],
-  state: [
-    'index',
-    'claims',
-    'running',
-    'accountRunning',
-    'config',
-    'pace',
-    'circuits',
-    'calls',
-    'callQueue',
-  ],
-  peek: ['ready'],
-} as const satisfies Record<string, readonly PartitionKey[]>;
+/** The scripts, by the name their file starts with. */
+const SCRIPT_NAMES = ['push', 'take', 'release', 'forget', 'state', 'peek'] as const;
 
-export type ScriptName = keyof typeof SCRIPTS;
+export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
+/** A script's file: `<name>-<number of keys>.lua`. */
 export function scriptFile(name: ScriptName): string {
-  return path.join(LUA_DIR, `${name}-${SCRIPTS[name].length}.lua`);
+  const file = readdirSync(LUA_DIR).find((f) => new RegExp(`^${name}-\\d+\\.lua$`).test(f));
+  if (!file) throw new Error(`no Lua file for the scheduler script ${name} in ${LUA_DIR}`);
+  return path.join(LUA_DIR, file);
 }
+
+/**
+ * The partition keys a script is given, in KEYS order, read from its header (`KEYS[n] name`): the
+ * header is the one place a script's keys are declared. A header that skips a number, names
+ * anything but a partition key, or disagrees with the file name's count stops the process.
+ */
+function declaredKeys(name: ScriptName): PartitionKey[] {
+  const file = scriptFile(name);
+  const header = readFileSync(file, 'utf8').split(']]')[0];
+  const keys = [...header.matchAll(/KEYS\[(\d+)\] (\w+)/g)].map(([, n, key], i) => {
+    if (Number(n) !== i + 1 || !(PARTITION_KEYS as readonly string[]).includes(key)) {
+      throw new Error(`${file}: KEYS[${n}] ${key} is not partition key number ${i + 1}`);
+    }
+    return key as PartitionKey;
+  });
+  if (keys.length !== Number(/-(\d+)\.lua$/.exec(file)![1])) {
+    throw new Error(`${file}: its header lists ${keys.length} KEYS`);
+  }
+  return keys;
+}
+
+/** The scripts, with the partition keys each is given, in KEYS order. */
+export const SCRIPTS = {} as Record<ScriptName, readonly PartitionKey[]>;
+for (const name of SCRIPT_NAMES) SCRIPTS[name] = declaredKeys(name);
 
 const INCLUDE = /^--- @include "([\w-]+)"$/gm;
 
