@@ -119,10 +119,16 @@ export function replaySection(
       cancel,
       'Cancelling',
       () => call<Replay>('DELETE', `/accounts/${accountId}/replays/${replayId}`),
-      { done: (x) => `Replay cancelled: ${x.data.queued} deliveries had been queued.` },
+      {
+        // A replay that has queued every match has nothing left to stop: it ends with them.
+        done: (x) =>
+          x.data.state === 'cancelled'
+            ? `Replay cancelled: ${x.data.queued} deliveries had been queued.`
+            : 'Nothing left to cancel: every matching delivery is already queued, and the replay completes when they end.',
+      },
     );
     if (r) showReplay(r.data);
-    else follow(replayId);
+    if (!r || r.data.state === 'running') follow(replayId, POLL_MS);
   };
 
   start.onclick = async () => {

@@ -25,6 +25,7 @@ describe('the console, in Chromium', () => {
   let failing = true;
   /** /billing answers 503 while this is true. */
   let billingDown = true;
+
   /** What each confirmation dialog asked (all are accepted). */
   const dialogs: string[] = [];
 
@@ -276,6 +277,13 @@ describe('the console, in Chromium', () => {
       (r) => r.url === '/billing' && r.body.includes(`"call_id":"${callId}"`),
     );
 
+  const replayButton = () =>
+    page.getByRole('button', { name: 'Replay failed deliveries matching these filters' });
+  const progress = () => page.locator('.replay-progress');
+  /** Waits until the replay's progress reads `text`. */
+  const replayReads = (text: string) =>
+    progress().locator('.replay-state').getByText(text, { exact: true }).waitFor();
+
   it('searches the log by status code and call id, with refused filters shown next to their field', async () => {
     await createWebhook(t.app, tree.reseller.key, tree.reseller.id, {
       name: 'Billing',
@@ -322,11 +330,7 @@ describe('the console, in Chromium', () => {
     await alert(page)
       .getByText(/Some fields need correcting/)
       .waitFor();
-    expect(
-      await page
-        .getByRole('button', { name: 'Replay failed deliveries matching these filters' })
-        .isDisabled(),
-    ).toBe(true);
+    expect(await replayButton().isDisabled()).toBe(true);
     await screenshot(page, '09-attempts-refused-filter');
 
     // By status code: Billing's two failures, and nothing of Orders.
@@ -357,20 +361,13 @@ describe('the console, in Chromium', () => {
     const deliveryId = failedFirst.headers['webhook-id'];
     billingDown = false;
     // Still on the search for status 503 and call bill-1.
-    const start = page.getByRole('button', {
-      name: 'Replay failed deliveries matching these filters',
-    });
-    await start.click();
+    await replayButton().click();
     expect(dialogs.at(-1)).toContain('status_code 503, call_id bill-1');
-    const progress = page.locator('.replay-progress');
-    await progress
-      .locator('.replay-state')
-      .getByText('Completed: 1 matched, 1 queued, 1 done.')
-      .waitFor();
-    expect(await progress.getAttribute('data-state')).toBe('completed');
+    await replayReads('Completed: 1 matched, 1 queued, 1 done.');
+    expect(await progress().getAttribute('data-state')).toBe('completed');
     // The focus went to the progress, next to its Cancel button while it ran.
     expect(await page.evaluate('document.activeElement?.id')).toBe('replay-progress-h');
-    expect(await progress.getByRole('button', { name: 'Cancel replay' }).isHidden()).toBe(true);
+    expect(await progress().getByRole('button', { name: 'Cancel replay' }).isHidden()).toBe(true);
     // The replay's id is kept in the address; its progress reads the same from the API.
     const replayId = /replay=([0-9a-f]{32})/.exec(page.url())![1];
     const replay = (
@@ -386,7 +383,7 @@ describe('the console, in Chromium', () => {
       filter: { status_code: 503, call_id: 'bill-1' },
     });
     // The bar is full: done of queued.
-    const bar = progress.locator('progress');
+    const bar = progress().locator('progress');
     expect([await bar.getAttribute('value'), await bar.getAttribute('max')]).toEqual(['1', '1']);
     await screenshot(page, '11-replay-completed');
 
@@ -398,10 +395,7 @@ describe('the console, in Chromium', () => {
 
     // Reloaded, the page shows the same replay's outcome.
     await page.reload();
-    await progress
-      .locator('.replay-state')
-      .getByText('Completed: 1 matched, 1 queued, 1 done.')
-      .waitFor();
+    await replayReads('Completed: 1 matched, 1 queued, 1 done.');
   });
 
   it('lists events by call and delivery state, each leading to its attempts', async () => {
@@ -431,6 +425,37 @@ describe('the console, in Chromium', () => {
     await page.waitForURL(/event_id=/);
     // Bill-1's three attempts: Orders' success, Billing's 503 and its replayed success.
     await page.getByText('3 attempt(s).').waitFor();
+  });
+
+  it('cancels a replay before it queued anything: nothing is sent again', async () => {
+    // No worker: nothing moves the replay on, so it is still looking for deliveries when cancelled.
+    await worker.close();
+    await page.goto(
+      `${base}/console/#/a/${tree.reseller.id}/attempts?status_code=503&call_id=bill-2`,
+    );
+    await page.getByText('1 attempt(s).').waitFor();
+    await replayButton().click();
+    expect(dialogs.at(-1)).toContain('status_code 503, call_id bill-2');
+    await replayReads('Running: 0 matched, 0 queued, 0 done.');
+    await progress().getByRole('button', { name: 'Cancel replay' }).click();
+    await status(page).getByText('Replay cancelled: 0 deliveries had been queued.').waitFor();
+    await replayReads('Cancelled: 0 matched, 0 queued, 0 done.');
+    expect(await progress().getAttribute('data-state')).toBe('cancelled');
+    expect(await progress().getByRole('button', { name: 'Cancel replay' }).isHidden()).toBe(true);
+    await screenshot(page, '13-replay-cancelled');
+
+    // A worker again: the cancelled replay stays as it was, and bill-2 is not sent again.
+    worker = await startTestWorker(t.config);
+    const replayId = /replay=([0-9a-f]{32})/.exec(page.url())![1];
+    const replayUrl = `/v2/accounts/${tree.reseller.id}/replays/${replayId}`;
+    // Several housekeeping passes (every 200 ms) to prove a negative.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect((await api(t.app, tree.reseller.key).get(replayUrl)).json().data).toMatchObject({
+      state: 'cancelled',
+      matched: 0,
+      queued: 0,
+    });
+    expect(billingRequests('bill-2')).toHaveLength(1);
   });
 
   it('fits a phone screen', async () => {
