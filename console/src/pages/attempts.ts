@@ -43,7 +43,6 @@ function replayFilters(query: Record<string, string>, webhookId: string): Record
 
 export async function attemptsPage(main: HTMLElement, route: Route): Promise<string> {
   const accountId = route.accountId!;
-  const path = `/accounts/${accountId}/webhooks/attempts`;
   const [hooks, choices] = await Promise.all([
     get<WebhookSummary[]>(`/accounts/${accountId}/webhooks`, { paginate: false }),
     queryChoices('/accounts/{accountId}/webhooks/attempts'),
@@ -56,7 +55,9 @@ export async function attemptsPage(main: HTMLElement, route: Route): Promise<str
     hooks.data.map((w) => h('option', { value: w.id, selected: w.id === webhookId }, w.name)),
   );
   const query = queryOf(ATTEMPT_FILTERS, route.query);
-  const listPath = webhookId ? `/accounts/${accountId}/webhooks/${webhookId}/attempts` : path;
+  const listPath = webhookId
+    ? `/accounts/${accountId}/webhooks/${webhookId}/attempts`
+    : `/accounts/${accountId}/webhooks/attempts`;
   const list = h('ol', { class: 'timeline' });
   const results = pagedResults<Attempt>(
     'attempt',
@@ -76,11 +77,10 @@ export async function attemptsPage(main: HTMLElement, route: Route): Promise<str
     field('Webhook', webhook),
   );
   const hookName = hooks.data.find((w) => w.id === webhookId)?.name;
-  const summary =
-    [
-      hookName ? `webhook ${hookName}` : 'all webhooks of the account',
-      ...Object.entries(query).map(([k, v]) => `${k} ${v}`),
-    ].join(', ') + (route.query.has('webhook') || Object.keys(query).length ? '' : ' (no filter)');
+  const summary = [
+    hookName ? `webhook ${hookName}` : 'every webhook of the account',
+    ...Object.entries(query).map(([k, v]) => `${k} ${v}`),
+  ].join(', ');
   const replay = replaySection(
     accountId,
     {

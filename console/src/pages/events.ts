@@ -103,7 +103,7 @@ export async function eventsPage(main: HTMLElement, route: Route): Promise<strin
           h(
             'tr',
             {},
-            ['Created', 'Type', 'Call', 'State', 'Deliveries', ''].map((t) =>
+            ['Created', 'Type', 'Call', 'State', 'Deliveries', 'Log'].map((t) =>
               h('th', { scope: 'col' }, t),
             ),
           ),
