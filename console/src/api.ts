@@ -59,9 +59,14 @@ function urlOf(path: string, query: Query = {}): string {
 export async function call<T = unknown>(
   method: string,
   path: string,
-  options: { query?: Query; data?: unknown; anonymous?: boolean } = {},
+  options: {
+    query?: Query;
+    data?: unknown;
+    anonymous?: boolean;
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<Page<T>> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+  const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
   const token = session.current()?.token;
   if (token && !options.anonymous) headers['x-auth-token'] = token;
   if (options.data !== undefined) headers['content-type'] = 'application/json';
@@ -90,3 +95,40 @@ export async function call<T = unknown>(
 export const get = <T>(path: string, query?: Query) => call<T>('GET', path, { query });
 export const send = <T>(method: string, path: string, data?: unknown) =>
   call<T>(method, path, { data });
+
+let description: Promise<OpenApiDocument> | undefined;
+
+interface OpenApiDocument {
+  paths: Record<
+    string,
+    Record<string, { parameters?: Array<{ name: string; schema?: { enum?: string[] } }> }>
+  >;
+}
+
+/**
+ * The values each query parameter of a GET route accepts, as the API's own OpenAPI document
+ * lists them (`/openapi.json`, written from the schemas that validate the query) for the route
+ * `path` as the document names it (`/accounts/{accountId}/events`): the console
+ * offers exactly what the API takes, without a second list to keep in step.
+ */
+export async function queryChoices(path: string): Promise<Record<string, string[]>> {
+  description ??= fetch('/openapi.json', { headers: { accept: 'application/json' } }).then(
+    (res) => {
+      if (!res.ok) throw new ApiFailure(res.status, res.statusText);
+      return res.json() as Promise<OpenApiDocument>;
+    },
+    () => {
+      throw new ApiFailure(0, 'network error');
+    },
+  );
+  // A failed read is not kept: the next page asks again.
+  const doc = await description.catch((error: unknown) => {
+    description = undefined;
+    throw error;
+  });
+  const choices: Record<string, string[]> = {};
+  for (const p of doc.paths[`/v2${path}`]?.get?.parameters ?? []) {
+    if (p.schema?.enum) choices[p.name] = p.schema.enum;
+  }
+  return choices;
+}

@@ -9,6 +9,7 @@ import { webhooksPage } from './pages/webhooks.ts';
 import { webhookFormPage } from './pages/webhook-form.ts';
 import { webhookPage } from './pages/webhook.ts';
 import { attemptsPage } from './pages/attempts.ts';
+import { eventsPage } from './pages/events.ts';
 import { cataloguePage } from './pages/catalogue.ts';
 import { testEventPage } from './pages/test-event.ts';
 
@@ -21,6 +22,7 @@ const PAGES: Record<string, PageRenderer> = {
   'webhook-edit': webhookFormPage,
   webhook: webhookPage,
   attempts: attemptsPage,
+  events: eventsPage,
   'test-event': testEventPage,
   catalogue: cataloguePage,
 };
@@ -40,6 +42,7 @@ function renderNav(route: Route): void {
       item(links.tree(a), 'Accounts', ['tree']),
       item(links.webhooks(a), 'Webhooks', ['webhooks', 'webhook', 'webhook-new', 'webhook-edit']),
       item(links.attempts(a), 'Attempts', ['attempts']),
+      item(links.events(a), 'Events', ['events']),
       item(links.catalogue(), 'Catalogue', ['catalogue']),
       item(links.testEvent(a), 'Test event', ['test-event']),
       h(
@@ -92,8 +95,12 @@ async function render(): Promise<void> {
     alertError(error);
   } finally {
     main.removeAttribute('aria-busy');
-    // Focus the page's heading so keyboard and screen-reader users start at the new content.
-    main.querySelector<HTMLElement>('h1')?.focus();
+    // Focus the page's heading so keyboard and screen-reader users start at the new content, or
+    // the first field the API refused when the page opened with refused filters.
+    (
+      main.querySelector<HTMLElement>('[aria-invalid="true"]') ??
+      main.querySelector<HTMLElement>('h1')
+    )?.focus();
   }
 }
 

@@ -17,6 +17,7 @@ const PATTERNS: Array<[RegExp, string, Array<'accountId' | 'webhookId'>]> = [
     ['accountId', 'webhookId'],
   ],
   [/^\/a\/([0-9a-f]{32})\/attempts$/, 'attempts', ['accountId']],
+  [/^\/a\/([0-9a-f]{32})\/events$/, 'events', ['accountId']],
   [/^\/a\/([0-9a-f]{32})\/test$/, 'test-event', ['accountId']],
   [/^\/catalogue$/, 'catalogue', []],
 ];
@@ -40,14 +41,17 @@ export function go(hash: string): void {
   else location.hash = hash;
 }
 
+const withQuery = (path: string, query?: URLSearchParams) =>
+  query && query.toString() ? `${path}?${query}` : path;
+
 export const links = {
   tree: (a: string) => `#/a/${a}/tree`,
   webhooks: (a: string) => `#/a/${a}/webhooks`,
   newWebhook: (a: string) => `#/a/${a}/webhooks/new`,
   webhook: (a: string, w: string) => `#/a/${a}/webhooks/${w}`,
   editWebhook: (a: string, w: string) => `#/a/${a}/webhooks/${w}/edit`,
-  attempts: (a: string, query?: URLSearchParams) =>
-    `#/a/${a}/attempts${query && query.toString() ? `?${query}` : ''}`,
+  attempts: (a: string, query?: URLSearchParams) => withQuery(`#/a/${a}/attempts`, query),
+  events: (a: string, query?: URLSearchParams) => withQuery(`#/a/${a}/events`, query),
   testEvent: (a: string) => `#/a/${a}/test`,
   catalogue: () => '#/catalogue',
 };

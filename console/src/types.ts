@@ -50,3 +50,27 @@ export interface Attempt {
   duration_ms: number;
   created: string;
 }
+
+/** A bulk replay (POST …/replays) and how far it got. */
+export interface Replay {
+  id: string;
+  state: 'running' | 'completed' | 'cancelled';
+  matched: number;
+  queued: number;
+  done: number;
+  filter: Record<string, unknown>;
+  created: string;
+  modified: string;
+}
+
+/** An event of the events list (GET …/events). */
+export interface EventSummary {
+  id: string;
+  type: string;
+  account_id: string;
+  call_id?: string;
+  created: string;
+  fanned_out: boolean;
+  state: 'pending' | 'delivered' | 'failed' | 'none';
+  deliveries: { pending: number; delivered: number; failed: number; skipped: number };
+}

@@ -23,23 +23,39 @@ describe('the console, in Chromium', () => {
   let tree: Awaited<ReturnType<typeof createResellerTree>>;
   /** The receiver answers 500 while this is true (and always on /down). */
   let failing = true;
+  /** /billing answers 503 while this is true. */
+  let billingDown = true;
+
+  /** What each confirmation dialog asked (all are accepted). */
+  const dialogs: string[] = [];
 
   beforeAll(async () => {
     // Three failures in a minute disable a webhook, so a tree has something to re-enable quickly.
-    t = await startTestApp(testConfig({ SWITCHBOARD_AUTO_DISABLE_FAILURES: '3' }));
+    // Replays are moved on every 200 ms, so one completes within the test's patience.
+    t = await startTestApp(
+      testConfig({
+        SWITCHBOARD_AUTO_DISABLE_FAILURES: '3',
+        SWITCHBOARD_REPLAY_INTERVAL_MS: '200',
+      }),
+    );
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
     worker = await startTestWorker(t.config);
     receiver = await startReceiver((req) =>
-      failing || req.url.startsWith('/down')
-        ? { status: 500, body: 'receiver is down' }
-        : { status: 200, headers: { 'content-type': 'application/json' }, body: '{"ok":true}' },
+      req.url.startsWith('/billing') && billingDown
+        ? { status: 503, body: 'billing is down' }
+        : failing || req.url.startsWith('/down')
+          ? { status: 500, body: 'receiver is down' }
+          : { status: 200, headers: { 'content-type': 'application/json' }, body: '{"ok":true}' },
     );
     tree = await createResellerTree(t.app, t.db);
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
-    page.on('dialog', (dialog) => void dialog.accept());
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.accept();
+    });
     problems = watchForBreakage(page);
   });
   afterAll(async () => {
@@ -255,6 +271,193 @@ describe('the console, in Chromium', () => {
     expect(sent).toMatch(/^[0-9a-f]{32}$/);
   });
 
+  /** What the Billing webhook's receiver got about a call. */
+  const billingRequests = (callId: string) =>
+    receiver.requests.filter(
+      (r) => r.url === '/billing' && r.body.includes(`"call_id":"${callId}"`),
+    );
+
+  const replayButton = () =>
+    page.getByRole('button', { name: 'Replay failed deliveries matching these filters' });
+  const progress = () => page.locator('.replay-progress');
+  /** Waits until the replay's progress reads `text`. */
+  const replayReads = (text: string) =>
+    progress().locator('.replay-state').getByText(text, { exact: true }).waitFor();
+
+  it('searches the log by status code and call id, with refused filters shown next to their field', async () => {
+    await createWebhook(t.app, tree.reseller.key, tree.reseller.id, {
+      name: 'Billing',
+      uri: `${receiver.url}/billing`,
+      hook: 'channel_create',
+      retries: 0,
+    });
+    await publish(
+      t.app,
+      tree.reseller.key,
+      tree.reseller.id,
+      ['bill-1', 'bill-2'].map((call) => ({
+        type: 'channel_create',
+        id: `console-${call}`,
+        payload: { call_id: call },
+      })),
+    );
+    // Each call reaches Orders (200) and Billing (503).
+    await eventually(async () => {
+      const attempts = (
+        await api(t.app, tree.reseller.key).get(
+          `/v2/accounts/${tree.reseller.id}/webhooks/attempts?call_id=bill-1`,
+        )
+      ).json().data as unknown[];
+      return attempts.length === 2 && billingRequests('bill-2').length === 1;
+    });
+
+    await page.goto(`${base}/console/#/a/${tree.reseller.id}/attempts`);
+    await heading(page).getByText('Attempts').waitFor();
+    // A status code out of range: the API's own message, under the field, which takes the focus.
+    await page.getByLabel('Status code').fill('999');
+    await page.getByRole('button', { name: 'Search' }).click();
+    const statusError = page.locator('[data-field="status_code"] .field-error');
+    await statusError.waitFor();
+    const refused = await api(t.app, tree.reseller.key).get(
+      `/v2/accounts/${tree.reseller.id}/webhooks/attempts?status_code=999`,
+    );
+    expect(refused.statusCode).toBe(400);
+    expect(await statusError.textContent()).toContain(
+      refused.json().data.status_code.maximum.message,
+    );
+    expect(await page.getByLabel('Status code').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.evaluate("document.activeElement?.getAttribute('name')")).toBe('status_code');
+    await alert(page)
+      .getByText(/Some fields need correcting/)
+      .waitFor();
+    expect(await replayButton().isDisabled()).toBe(true);
+    await screenshot(page, '09-attempts-refused-filter');
+
+    // By status code: Billing's two failures, and nothing of Orders.
+    await page.getByLabel('Status code').fill('503');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForURL(/status_code=503/);
+    await page.getByText('2 attempt(s).').waitFor();
+    for (const text of await page.locator('.attempt').allTextContents()) {
+      expect(text).toContain('status 503');
+      expect(text).toContain('billing is down');
+    }
+
+    // And by call: only bill-1's.
+    await page.getByLabel('Call id').fill('bill-1');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForURL(/call_id=bill-1/);
+    await page.getByText('1 attempt(s).').waitFor();
+    const only = page.locator('.attempt');
+    expect(await only.count()).toBe(1);
+    expect(await only.textContent()).toContain('status 503');
+    await only.locator('summary').click();
+    expect(await only.textContent()).toContain('"call_id": "bill-1"');
+    await screenshot(page, '10-attempts-by-status-and-call');
+  });
+
+  it('replays the failed deliveries matching the search, showing its progress until it completes', async () => {
+    const [failedFirst] = billingRequests('bill-1');
+    const deliveryId = failedFirst.headers['webhook-id'];
+    billingDown = false;
+    // Still on the search for status 503 and call bill-1.
+    await replayButton().click();
+    expect(dialogs.at(-1)).toContain('status_code 503, call_id bill-1');
+    await replayReads('Completed: 1 matched, 1 queued, 1 done.');
+    expect(await progress().getAttribute('data-state')).toBe('completed');
+    // The focus went to the progress, next to its Cancel button while it ran.
+    expect(await page.evaluate('document.activeElement?.id')).toBe('replay-progress-h');
+    expect(await progress().getByRole('button', { name: 'Cancel replay' }).isHidden()).toBe(true);
+    // The replay's id is kept in the address; its progress reads the same from the API.
+    const replayId = /replay=([0-9a-f]{32})/.exec(page.url())![1];
+    const replay = (
+      await api(t.app, tree.reseller.key).get(
+        `/v2/accounts/${tree.reseller.id}/replays/${replayId}`,
+      )
+    ).json().data;
+    expect(replay).toMatchObject({
+      state: 'completed',
+      matched: 1,
+      queued: 1,
+      done: 1,
+      filter: { status_code: 503, call_id: 'bill-1' },
+    });
+    // The bar is full: done of queued.
+    const bar = progress().locator('progress');
+    expect([await bar.getAttribute('value'), await bar.getAttribute('max')]).toEqual(['1', '1']);
+    await screenshot(page, '11-replay-completed');
+
+    // The receiver got bill-1's delivery again, under the same webhook-id; bill-2's was left alone.
+    const again = billingRequests('bill-1');
+    expect(again).toHaveLength(2);
+    expect(again[1].headers['webhook-id']).toBe(deliveryId);
+    expect(billingRequests('bill-2')).toHaveLength(1);
+
+    // Reloaded, the page shows the same replay's outcome.
+    await page.reload();
+    await replayReads('Completed: 1 matched, 1 queued, 1 done.');
+  });
+
+  it('lists events by call and delivery state, each leading to its attempts', async () => {
+    await page.getByRole('link', { name: 'Events' }).click();
+    await heading(page).getByText('Events').waitFor();
+    await page.getByLabel('Delivery state').selectOption('failed');
+    await page.getByLabel('Event type').selectOption('channel_create');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForURL(/state=failed/);
+    // bill-2 still has Billing's failure; bill-1 was replayed and delivered.
+    const rows = page.locator('tr[data-event]');
+    await page.getByText(/\d+ event\(s\)/).waitFor();
+    const texts = await rows.allTextContents();
+    expect(texts.some((t) => t.includes('bill-2'))).toBe(true);
+    expect(texts.some((t) => t.includes('bill-1'))).toBe(false);
+    expect(texts.every((t) => t.includes('Failed'))).toBe(true);
+
+    await page.getByLabel('Delivery state').selectOption('');
+    await page.getByLabel('Call id').fill('bill-1');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForURL(/call_id=bill-1/);
+    await page.getByText('1 event(s).').waitFor();
+    expect(await rows.textContent()).toContain('Delivered');
+    expect(await rows.textContent()).toContain('2 delivered, 0 failed');
+    await screenshot(page, '12-events');
+    await rows.getByRole('link', { name: /Attempts of event/ }).click();
+    await page.waitForURL(/event_id=/);
+    // Bill-1's three attempts: Orders' success, Billing's 503 and its replayed success.
+    await page.getByText('3 attempt(s).').waitFor();
+  });
+
+  it('cancels a replay before it queued anything: nothing is sent again', async () => {
+    // No worker: nothing moves the replay on, so it is still looking for deliveries when cancelled.
+    await worker.close();
+    await page.goto(
+      `${base}/console/#/a/${tree.reseller.id}/attempts?status_code=503&call_id=bill-2`,
+    );
+    await page.getByText('1 attempt(s).').waitFor();
+    await replayButton().click();
+    expect(dialogs.at(-1)).toContain('status_code 503, call_id bill-2');
+    await replayReads('Running: 0 matched, 0 queued, 0 done.');
+    await progress().getByRole('button', { name: 'Cancel replay' }).click();
+    await status(page).getByText('Replay cancelled: 0 deliveries had been queued.').waitFor();
+    await replayReads('Cancelled: 0 matched, 0 queued, 0 done.');
+    expect(await progress().getAttribute('data-state')).toBe('cancelled');
+    expect(await progress().getByRole('button', { name: 'Cancel replay' }).isHidden()).toBe(true);
+    await screenshot(page, '13-replay-cancelled');
+
+    // A worker again: the cancelled replay stays as it was, and bill-2 is not sent again.
+    worker = await startTestWorker(t.config);
+    const replayId = /replay=([0-9a-f]{32})/.exec(page.url())![1];
+    const replayUrl = `/v2/accounts/${tree.reseller.id}/replays/${replayId}`;
+    // Several housekeeping passes (every 200 ms) to prove a negative.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect((await api(t.app, tree.reseller.key).get(replayUrl)).json().data).toMatchObject({
+      state: 'cancelled',
+      matched: 0,
+      queued: 0,
+    });
+    expect(billingRequests('bill-2')).toHaveLength(1);
+  });
+
   it('fits a phone screen', async () => {
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
     await phone.goto(`${base}/console/`);
@@ -296,6 +499,15 @@ describe('the console, in Chromium', () => {
     expect(await child.getByRole('button', { name: 'Re-enable the whole tree' }).isDisabled()).toBe(
       true,
     );
+    // A bulk replay is a change: offered, disabled, and saying why.
+    await child.getByRole('link', { name: 'Attempts' }).click();
+    const replay = child.getByRole('button', {
+      name: 'Replay failed deliveries matching these filters',
+    });
+    await replay.waitFor();
+    expect(await replay.isDisabled()).toBe(true);
+    const why = await replay.getAttribute('aria-describedby');
+    expect(await child.locator(`#${why}`).textContent()).toContain('read-only link cannot start');
 
     // Its parent's pages are refused by the API, and the console says so.
     await child.goto(`${link.url.split('#')[0]}#/a/${tree.reseller.id}/webhooks`);
