@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { Pool } from 'undici';
-import type { PublishLog } from './load.ts';
+import type { PublishLog } from './publish-log.ts';
 import { cpuMeter, log, percentile, postgresPidsOf, rpc, waitFor } from './lib.ts';
 import type { Cluster } from './processes.ts';
 

@@ -5,7 +5,7 @@
  * `{account_id, id, payload}`, `jobId` = the event id, on the queue `switchboard-events` with the
  * braced prefix `{<SWITCHBOARD_REDIS_PREFIX>}` — at a constant offered rate.
  *
- * Every add is logged as a PublishLog row (bench/load.ts's shape, so harness.ts's latency() joins
+ * Every add is logged as a PublishLog row (bench/publish-log.ts, so harness.ts's latency() joins
  * it with the receiver's arrivals): when it was due (its place in the schedule), when `add` was
  * called and when it resolved, on the clock every bench process shares. Latencies are taken from
  * `due`, so an add held back by the in-flight limit or a busy producer still counts its wait.
@@ -20,46 +20,12 @@ import type { Queue as BullQueue } from 'bullmq';
 import { Queue } from 'bullmq';
 import { bullPrefix } from '../src/intake/intake-queue.ts';
 import { redisConnection, type RedisClient } from '../src/redis.ts';
-import type { PublishLog } from './load.ts';
-import { now, serveRpc } from './lib.ts';
+import { callPayload, now, serveRpc } from './lib.ts';
+import { emptyLog, type PublishLog } from './publish-log.ts';
 
 let queue: BullQueue | undefined;
 let connection: RedisClient | undefined;
 const sequences = new Map<string, number>();
-
-function payload(id: string) {
-  return {
-    call_id: id,
-    call_direction: 'inbound',
-    caller_id_name: 'Alice',
-    caller_id_number: '+15551234567',
-    callee_id_name: 'Sales',
-    callee_id_number: '+15557654321',
-    from: '+15551234567@sip.example.com',
-    to: '+15557654321@sip.example.com',
-    request: '+15557654321@sip.example.com',
-    other_leg_call_id: 'af1e1e12f1bcf519a96f2235ab8eeec4',
-    custom_channel_vars: { campaign: 'bench' },
-  };
-}
-
-function emptyLog(): PublishLog {
-  return {
-    stream: [],
-    group: [],
-    seq: [],
-    events: [],
-    due: [],
-    start: [],
-    end: [],
-    status: [],
-    accepted: [],
-    begin: NaN,
-    finish: NaN,
-    unsent: 0,
-    errors: [],
-  };
-}
 
 async function add(out: PublishLog, accounts: string[], group: string, due: number) {
   const seq = sequences.get(group) ?? 0;
@@ -71,7 +37,7 @@ async function add(out: PublishLog, accounts: string[], group: string, due: numb
   try {
     await queue!.add(
       'channel_create',
-      { account_id: account, id, payload: payload(id) },
+      { account_id: account, id, payload: callPayload(id) },
       { jobId: id },
     );
     status = 202; // "accepted", as the REST publish answers

@@ -365,6 +365,23 @@ export const redisPids = () => pidsByComm('redis-server');
 // ---- numbers -------------------------------------------------------------------------------
 
 /** Nearest-rank percentile of an unsorted list (p in 0..100); Infinity counts as a value. */
+/** The Kazoo call payload every bench event carries (about 400 bytes of JSON), for call `callId`. */
+export function callPayload(callId: string) {
+  return {
+    call_id: callId,
+    call_direction: 'inbound',
+    caller_id_name: 'Alice',
+    caller_id_number: '+15551234567',
+    callee_id_name: 'Sales',
+    callee_id_number: '+15557654321',
+    from: '+15551234567@sip.example.com',
+    to: '+15557654321@sip.example.com',
+    request: '+15557654321@sip.example.com',
+    other_leg_call_id: 'af1e1e12f1bcf519a96f2235ab8eeec4',
+    custom_channel_vars: { campaign: 'bench' },
+  };
+}
+
 export function percentile(values: number[], p: number): number {
   if (values.length === 0) return NaN;
   const sorted = Float64Array.from(values).sort();

@@ -24,29 +24,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
-import { now, runPool, serveRpc } from './lib.ts';
-
-export interface PublishLog {
-  /** Column per field, one row per request. */
-  stream: number[];
-  /** The group and first sequence number of the request's events (ids `<group>-<seq>`…). */
-  group: string[];
-  seq: number[];
-  events: number[];
-  due: number[];
-  start: number[];
-  end: number[];
-  /** HTTP status; 0 for a request that got no answer. */
-  status: number[];
-  accepted: number[];
-  /** Scheduled window of a paced run (shared clock, ms); for count, first start → last end. */
-  begin: number;
-  finish: number;
-  /** Paced: sends still waiting for a slot when the time was up. */
-  unsent: number;
-  /** The first few errors, as text. */
-  errors: string[];
-}
+import { callPayload, now, runPool, serveRpc } from './lib.ts';
+import { emptyLog, type PublishLog } from './publish-log.ts';
 
 let pools: Pool[] = [];
 let key = '';
@@ -65,37 +44,7 @@ function event(id: string, callId = id, phase = 0) {
   return {
     type: PHASES[phase],
     id,
-    payload: {
-      call_id: callId,
-      call_direction: 'inbound',
-      caller_id_name: 'Alice',
-      caller_id_number: '+15551234567',
-      callee_id_name: 'Sales',
-      callee_id_number: '+15557654321',
-      from: '+15551234567@sip.example.com',
-      to: '+15557654321@sip.example.com',
-      request: '+15557654321@sip.example.com',
-      other_leg_call_id: 'af1e1e12f1bcf519a96f2235ab8eeec4',
-      custom_channel_vars: { campaign: 'bench' },
-    },
-  };
-}
-
-function emptyLog(): PublishLog {
-  return {
-    stream: [],
-    group: [],
-    seq: [],
-    events: [],
-    due: [],
-    start: [],
-    end: [],
-    status: [],
-    accepted: [],
-    begin: NaN,
-    finish: NaN,
-    unsent: 0,
-    errors: [],
+    payload: callPayload(callId),
   };
 }
 

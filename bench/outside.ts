@@ -34,6 +34,7 @@ import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Client, request } from 'undici';
+import { callPayload } from './lib.ts';
 
 const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -109,19 +110,7 @@ function event(id: string) {
   return {
     type: 'channel_create',
     id,
-    payload: {
-      call_id: id,
-      call_direction: 'inbound',
-      caller_id_name: 'Alice',
-      caller_id_number: '+15551234567',
-      callee_id_name: 'Sales',
-      callee_id_number: '+15557654321',
-      from: '+15551234567@sip.example.com',
-      to: '+15557654321@sip.example.com',
-      request: '+15557654321@sip.example.com',
-      other_leg_call_id: 'af1e1e12f1bcf519a96f2235ab8eeec4',
-      custom_channel_vars: { campaign: 'bench' },
-    },
+    payload: callPayload(id),
   };
 }
 

@@ -4,7 +4,7 @@
  * its own, so its events never reach a worker). Every event answered 202 must be in Postgres.
  */
 import { acceptedEvents, requestTimes, type Context, type Section } from '../harness.ts';
-import type { PublishLog } from '../load.ts';
+import type { PublishLog } from '../publish-log.ts';
 import {
   cpuMeter,
   fmtCore,

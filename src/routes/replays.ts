@@ -11,6 +11,15 @@ import type { ReplayRow } from '../store/replays.ts';
 const tags = ['replays'];
 const oneReplay = responsesOf(AnswerOf('Replay'));
 
+/** The schema of a route that answers with one replay named in the path. */
+const oneReplaySchema = (summary: string) => ({
+  tags,
+  security: SECURITY,
+  params: ReplayParams,
+  response: oneReplay,
+  summary,
+});
+
 /** The longest Idempotency-Key kept. */
 const MAX_IDEMPOTENCY_KEY = 256;
 
@@ -89,15 +98,7 @@ export function replayRoutes({ services }: RouteContext): FastifyPluginAsyncType
 
     app.get(
       '/accounts/:accountId/replays/:replayId',
-      {
-        schema: {
-          tags,
-          security: SECURITY,
-          params: ReplayParams,
-          response: oneReplay,
-          summary: 'A bulk replay and how far it got',
-        },
-      },
+      { schema: oneReplaySchema('A bulk replay and how far it got') },
       async (request) =>
         envelope(
           request,
@@ -107,15 +108,7 @@ export function replayRoutes({ services }: RouteContext): FastifyPluginAsyncType
 
     app.delete(
       '/accounts/:accountId/replays/:replayId',
-      {
-        schema: {
-          tags,
-          security: SECURITY,
-          params: ReplayParams,
-          response: oneReplay,
-          summary: 'Cancel a bulk replay: it queues nothing more',
-        },
-      },
+      { schema: oneReplaySchema('Cancel a bulk replay: it queues nothing more') },
       async (request) =>
         envelope(
           request,
