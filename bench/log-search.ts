@@ -134,6 +134,8 @@ async function main() {
   const scenarios: [string, () => Promise<unknown>][] = [
     ['attempts: no filter', attempts(() => ({}))],
     ['attempts: result=failure', attempts(() => ({ result: 'failure' }))],
+    ['attempts: result=success (90 %)', attempts(() => ({ result: 'success' }))],
+    ['attempts: status_code=200 (90 %)', attempts(() => ({ statusCode: 200 }))],
     ['attempts: status_code=503', attempts(() => ({ statusCode: 503 }))],
     ['attempts: status_code=404 (0.5 %)', attempts(() => ({ statusCode: 404 }))],
     ['attempts: error_code=tls (0.5 %)', attempts(() => ({ errorCode: 'tls' }))],

@@ -4,7 +4,8 @@
  * each statement of a single event's life — publish (candidates, insert), worker (lease, webhook
  * read, outcome) — many times, as one event per statement: the worst case, where no group commit
  * or batch shares the cost. Run: `tsx bench/pg-cost.ts` (needs the local Postgres; uses its own
- * database, `switchboard_pgcost` or PGCOST_DB, dropped and recreated).
+ * database, `switchboard_pgcost` or PGCOST_DB, dropped and recreated). PGCOST_SQL runs after the
+ * migrations, to price a schema change (e.g. `DROP INDEX …`) against the same steps.
  */
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
@@ -39,6 +40,7 @@ async function main() {
   const url = await freshDatabase();
   await migrate(url);
   const db = openDatabase(url, 1, { asyncCommit: process.env.PGCOST_ASYNC === '1' });
+  if (process.env.PGCOST_SQL) await db.pool.query(process.env.PGCOST_SQL);
   const s = stores(db);
   const { rows } = await db.pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
   const pid = rows[0].pid;

@@ -22,7 +22,8 @@ interface Field {
 interface Model {
   table: string;
   fields: Field[];
-  indexes: { name: string; columns: string[]; unique: boolean }[];
+  /** `where`: a partial index's predicate as Postgres prints it, declared by a `/// partial:` line. */
+  indexes: { name: string; columns: string[]; unique: boolean; where?: string }[];
 }
 
 const SCALARS = new Set([
@@ -52,7 +53,7 @@ function readSchema(text: string): Model[] {
     const lines = body
       .split('\n')
       .map((l) => l.trim())
-      .filter((l) => l && !l.startsWith('//'));
+      .filter((l) => l && (!l.startsWith('//') || l.startsWith('/// partial:')));
     const table = /@@map\("([^"]+)"\)/.exec(body)?.[1] ?? '';
     const fields: Field[] = [];
     for (const line of lines.filter((l) => !l.startsWith('@@'))) {
@@ -70,6 +71,10 @@ function readSchema(text: string): Model[] {
     }
     const columnOf = (name: string) => fields.find((f) => f.name === name)?.column ?? name;
     const indexes: Model['indexes'] = [];
+    const partial = (line: string) => {
+      const above = lines[lines.indexOf(line) - 1] ?? '';
+      return /^\/\/\/ partial: (.*)$/.exec(above)?.[1];
+    };
     for (const line of lines.filter((l) => l.startsWith('@@index') || l.startsWith('@@unique'))) {
       const cols = /\[([^\]]+)\]/
         .exec(line)![1]
@@ -78,7 +83,12 @@ function readSchema(text: string): Model[] {
       const name =
         /map: "([^"]+)"/.exec(line)?.[1] ??
         `${table}_${cols.join('_')}_${line.startsWith('@@unique') ? 'key' : 'idx'}`;
-      indexes.push({ name, columns: cols, unique: line.startsWith('@@unique') });
+      indexes.push({
+        name,
+        columns: cols,
+        unique: line.startsWith('@@unique'),
+        where: partial(line),
+      });
     }
     for (const line of lines.filter((l) => /^\w+\s+\w+.*@unique/.test(l))) {
       const column = columnOf(line.split(/\s+/)[0]);
@@ -163,7 +173,10 @@ describe('migrations', () => {
     );
     for (const model of models) {
       for (const index of model.indexes.filter((i) => i.columns.length > 0)) {
-        const def = rows.find((r) => r.indexname === index.name)!.indexdef;
+        const [def, where] = rows
+          .find((r) => r.indexname === index.name)!
+          .indexdef.split(' WHERE ');
+        expect(where, `${index.name}: the predicate of its "/// partial:" line`).toBe(index.where);
         const columns = /\((.*)\)$/
           .exec(def)![1]
           .split(',')
