@@ -28,6 +28,8 @@ export interface Config {
   bodyLimit: number;
   /** Requests the API runs through itself before it listens (0: none), so its code is warm. */
   warmUpRequests: number;
+  /** `npm start`: how much lower the worker child's CPU priority is than the API's (nice steps). */
+  workerNice: number;
   /** Largest accepted event payload (JSON bytes). */
   maxPayloadBytes: number;
   limits: Limits;
@@ -284,6 +286,7 @@ export function loadConfig(env: Env = process.env): Config {
     metricsToken: env.SWITCHBOARD_METRICS_TOKEN || undefined,
     bodyLimit: int(env, 'SWITCHBOARD_BODY_LIMIT', 8 * 1024 * 1024, AT_LEAST_ONE),
     warmUpRequests: int(env, 'SWITCHBOARD_WARM_UP_REQUESTS', 600, { min: 0, max: 100_000 }),
+    workerNice: int(env, 'SWITCHBOARD_WORKER_NICE', 10, { min: 0, max: 19 }),
     maxPayloadBytes: int(env, 'SWITCHBOARD_MAX_PAYLOAD_BYTES', 256 * 1024, AT_LEAST_ONE),
     limits: {
       maxJsonDepth: int(env, 'SWITCHBOARD_MAX_JSON_DEPTH', 32, AT_LEAST_ONE),

@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { once } from 'node:events';
+import os from 'node:os';
 import { loadConfigOrExit } from './config.ts';
 import { onShutdown, startApi } from './server.ts';
 import { PROJECT_ROOT } from './paths.ts';
@@ -10,6 +11,11 @@ import { PROJECT_ROOT } from './paths.ts';
  * applied by npm start). Two processes, not one: on one event loop the worker's deliveries and the
  * API's requests queue behind each other, and a cold start at a thousand events a second misses
  * its latency by several times (BENCHMARKS.md); as two they use two cores.
+ *
+ * The worker runs at a lower CPU priority (SWITCHBOARD_WORKER_NICE steps below the API): a
+ * publish answers a client that waits for it, a delivery waits in line, stored. When the machine
+ * has no CPU to spare, publishing keeps its latency and deliveries fall behind for a while;
+ * with CPU to spare both run at full speed.
  */
 const config = loadConfigOrExit();
 const api = await startApi(config);
@@ -24,6 +30,7 @@ let worker: ChildProcess = startWorkerProcess();
 
 function startWorkerProcess(): ChildProcess {
   const child = fork(workerEntry, { stdio: 'inherit' });
+  lowerPriority(child);
   child.on('exit', (code, signal) => {
     if (stopping) return;
     // A worker that died is replaced; what it had in flight the reconciler puts back in line.
@@ -33,6 +40,17 @@ function startWorkerProcess(): ChildProcess {
     }, 1_000).unref();
   });
   return child;
+}
+
+/** Relative to this process's own priority, as `nice -n` is: lowering it needs no privilege. */
+function lowerPriority(child: ChildProcess): void {
+  if (child.pid === undefined || config.workerNice === 0) return;
+  const niceness = Math.min(19, os.getPriority() + config.workerNice);
+  try {
+    os.setPriority(child.pid, niceness);
+  } catch (err) {
+    api.app.log.warn({ err, niceness }, 'could not lower the worker process priority');
+  }
 }
 
 onShutdown(async () => {

@@ -104,10 +104,10 @@ describe('starting processes in parallel', () => {
     const port = await freePort();
     const all = start('start', { PORT: String(port) });
     await ready(port);
-    /** The command lines of the processes in npm start's process group. */
+    /** The niceness and command line of each process in npm start's process group. */
     const group = () => {
       try {
-        return execFileSync('ps', ['-o', 'args=', '-g', String(all.child.pid)], {
+        return execFileSync('ps', ['-o', 'ni=,args=', '-g', String(all.child.pid)], {
           encoding: 'utf8',
         })
           .split('\n')
@@ -122,6 +122,15 @@ describe('starting processes in parallel', () => {
       })
       .toBe(true);
     expect(group().some((args) => args.includes('src/main.js'))).toBe(true);
+    // The worker runs SWITCHBOARD_WORKER_NICE (default 10) steps below the API's priority.
+    const niceness = (script: string) =>
+      Number(
+        group()
+          .find((args) => args.includes(script))!
+          .trim()
+          .split(/\s+/)[0],
+      );
+    expect(niceness('workers/delivery-worker')).toBe(Math.min(19, niceness('src/main.js') + 10));
     await stop(all.child);
     await expect.poll(() => group().length, { timeout: 10_000 }).toBe(0);
   }, 60_000);
