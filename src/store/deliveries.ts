@@ -34,20 +34,26 @@ export function deliveryArrays(deliveries: NewDelivery[]) {
 }
 
 /**
- * The columns deliveryArrays fills, from unnest() arrays starting at parameter `from`, in the
- * order given: each row's `seq` (publish order) is drawn in that order.
+ * The columns deliveryArrays fills, from unnest() arrays starting at parameter `from`, as `d`,
+ * then `eventCreated` (an expression for the row's event's `created`, from a join the caller
+ * adds): the columns of DELIVERY_COLUMNS. Ordered by `d.n`, the order given, each row's `seq`
+ * (publish order) is drawn in that order.
  */
-export function deliveryRowsFrom(from: number): string {
+export function deliveryRowsFrom(from: number, eventCreated: string): string {
   const types = ['text', 'text', 'text', 'text', 'text', 'text', 'text'];
   const params = types.map((type, i) => `$${from + i}::${type}[]`).join(', ');
-  return `SELECT d.id, d.event_account_id, d.event_id, d.webhook_id, d.account_id, d.trigger, d.call_key
+  return `SELECT d.id, d.event_account_id, d.event_id, d.webhook_id, d.account_id, d.trigger, d.call_key,
+       ${eventCreated}
      FROM unnest(${params}) WITH ORDINALITY
        AS d(id, event_account_id, event_id, webhook_id, account_id, trigger, call_key, n)`;
 }
 
-/** The columns of an insert from deliveryRowsFrom. */
+/**
+ * The columns of an insert from deliveryRowsFrom. `event_created`, the partition key, puts the
+ * delivery in its event's day: the day retention drops them in together.
+ */
 export const DELIVERY_COLUMNS =
-  '(id, event_account_id, event_id, webhook_id, account_id, trigger, call_key)';
+  '(id, event_account_id, event_id, webhook_id, account_id, trigger, call_key, event_created)';
 
 /** A leased delivery with its event: what one attempt needs besides its webhook. */
 export interface LeasedDelivery {
@@ -95,12 +101,13 @@ const leaseDeliveries = preparedStatement(
        WHERE id = ANY($1) AND (status = 'pending') IS TRUE
          AND (lease_until IS NULL OR lease_until < now())
          AND NOT ${EARLIER_OF_CALL_PENDING('deliveries')}
-       RETURNING id, tries, trigger, next_attempt_at, webhook_id, event_account_id, event_id)
+       RETURNING id, tries, trigger, next_attempt_at, webhook_id, event_account_id, event_id, event_created)
      SELECT d.id, d.tries, d.trigger, d.next_attempt_at AS "nextAttemptAt", d.webhook_id AS "webhookId",
             w.xmin::text AS "webhookVersion",
             d.event_account_id AS "eventAccountId", d.event_id AS "eventId", e.type AS "eventType",
             e.payload, e.created AS "eventCreated"
      FROM leased d JOIN events e ON e.account_id = d.event_account_id AND e.id = d.event_id
+       AND e.created = d.event_created
      LEFT JOIN webhooks w ON w.id = d.webhook_id`,
 );
 
@@ -121,7 +128,11 @@ export function deliveryStore({ pool }: Database) {
     ): Promise<Map<string, string>> {
       if (deliveries.length === 0) return new Map();
       const { rows } = await on.query<{ id: string; seq: string }>(
-        `INSERT INTO deliveries ${DELIVERY_COLUMNS} ${deliveryRowsFrom(1)} ORDER BY d.n
+        // The event's `created` is read from events (by its key, in every day's partition): these
+        // inserts (fan-out of a stored event, redeliver) are not the publish path.
+        `INSERT INTO deliveries ${DELIVERY_COLUMNS} ${deliveryRowsFrom(1, 'e.created')}
+     JOIN events e ON e.account_id = d.event_account_id AND e.id = d.event_id
+     ORDER BY d.n
      RETURNING id, CASE WHEN call_key IS NOT NULL THEN seq::text END AS seq`,
         deliveryArrays(deliveries),
       );

@@ -44,10 +44,15 @@ const writeOutcomes = preparedStatement(
   `WITH input AS (
        SELECT * FROM json_to_recordset($1::json) AS x(delivery_id text, status text, tries int,
          next_attempt_at timestamptz, last_error text, attempt json)
+     ), day AS (
+       -- Each delivery's event_created (the partition key): its attempt goes in the same day.
+       SELECT d.id, d.event_created FROM deliveries d WHERE d.id = ANY($2::text[])
      ), new_attempts AS (
        -- LATERAL, not (json_populate_record(…)).*, which would call it once per column.
        INSERT INTO attempts
-       SELECT a.* FROM input, LATERAL json_populate_record(null::attempts, input.attempt) a
+       SELECT a.* FROM input JOIN day ON day.id = input.delivery_id,
+         LATERAL json_populate_record(null::attempts,
+           (input.attempt::jsonb || jsonb_build_object('event_created', day.event_created))::json) a
        WHERE input.attempt IS NOT NULL
      ), ended AS (
        UPDATE deliveries AS d SET status = i.status, tries = i.tries, next_attempt_at = i.next_attempt_at,
