@@ -4,11 +4,13 @@
  * each statement of a single event's life — publish (candidates, insert), worker (lease, webhook
  * read, outcome) — many times, as one event per statement: the worst case, where no group commit
  * or batch shares the cost. Run: `tsx bench/pg-cost.ts` (needs the local Postgres; uses its own
- * database, `switchboard_pgcost` or PGCOST_DB, dropped and recreated).
+ * database, `switchboard_pgcost` or PGCOST_DB, dropped and recreated). PGCOST_DAYS: past days of
+ * partitions to make first (day-partitioned schema).
  */
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { newId } from '../src/domain/ids.ts';
+import { addDays, dayOf } from '../src/domain/partition-days.ts';
 import { openDatabase } from '../src/store/db.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { stores } from '../src/store/stores.ts';
@@ -40,6 +42,14 @@ async function main() {
   await migrate(url);
   const db = openDatabase(url, 1, { asyncCommit: process.env.PGCOST_ASYNC === '1' });
   const s = stores(db);
+  // PGCOST_DAYS: day partitions of that many past days besides today's and the next two (as a
+  // database with 30 days of retention has), so statements that find a delivery by its id alone
+  // pay for looking in each of them.
+  const days = Number(process.env.PGCOST_DAYS ?? 0);
+  if (days > 0 && 'partitions' in s) {
+    const today = dayOf(new Date());
+    await s.partitions.create(Array.from({ length: days }, (_, i) => addDays(today, -1 - i)));
+  }
   const { rows } = await db.pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
   const pid = rows[0].pid;
 
