@@ -92,7 +92,12 @@ async function main() {
       [{ id, eventAccountId: accountId, eventId, webhookId, accountId, trigger: 'auto' }],
     );
   });
-  await measure('worker: lease', (i) => s.deliveries.lease([deliveryIds[i]], 30_000));
+  const eventCreated: Date[] = [];
+  await measure('worker: lease', async (i) => {
+    const leased = await s.deliveries.lease([deliveryIds[i]], 30_000);
+    // The worker passes its event's time on with the outcome (the day it is stored in).
+    eventCreated.push(leased.get(deliveryIds[i])!.event.created);
+  });
   await measure('worker: webhook read', () => s.webhookTargets.forDelivery([webhookId]));
   await measure('worker: outcome', (i) =>
     s.outcomes.write([
@@ -103,6 +108,7 @@ async function main() {
           tries: 1,
           nextAttemptAt: new Date(),
           lastError: null,
+          eventCreated: eventCreated[i],
         },
         attempt: {
           id: newId(),

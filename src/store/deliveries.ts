@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { preparedStatement, type Database } from './db.ts';
 import { managedBySql } from './tenancy.ts';
+import { addDays, dayOf, startOf } from '../domain/partition-days.ts';
 
 /**
  * Delivery rows: created by fan-out, redeliver and recover; leased by the run that attempts
@@ -94,11 +95,19 @@ const EARLIER_OF_CALL_PENDING = (d: string) => `(${d}.call_key IS NOT NULL AND E
 /** Why a delivery was not leased: it has ended, it waits for an earlier one of its call, or another run holds it. */
 export type NotLeased = 'ended' | 'behind_call' | 'leased';
 
-const leaseDeliveries = preparedStatement(
-  'lease_deliveries',
-  `WITH leased AS (
+/**
+ * The lease statement over the days of events created since `$3` (`recent`) or before it.
+ * Deliveries are partitioned by their event's day, and a statement that names them by id alone
+ * is planned over every day's partition — far dearer than the lease itself. Nearly every
+ * delivery a worker is handed belongs to an event of today or yesterday, so the lease looks
+ * there first, planned over those days only, and over the older days only for ids it did not
+ * lease there (docs/operations.md, "Storage and retention").
+ */
+const leaseSql = (recent: boolean) => {
+  const days = recent ? '>= $3' : '< $3';
+  return `WITH leased AS (
        UPDATE deliveries SET lease_until = now() + $2 * interval '1 millisecond'
-       WHERE id = ANY($1) AND (status = 'pending') IS TRUE
+       WHERE id = ANY($1) AND event_created ${days} AND (status = 'pending') IS TRUE
          AND (lease_until IS NULL OR lease_until < now())
          AND NOT ${EARLIER_OF_CALL_PENDING('deliveries')}
        RETURNING id, tries, trigger, next_attempt_at, webhook_id, event_account_id, event_id, event_created)
@@ -107,9 +116,16 @@ const leaseDeliveries = preparedStatement(
             d.event_account_id AS "eventAccountId", d.event_id AS "eventId", e.type AS "eventType",
             e.payload, e.created AS "eventCreated"
      FROM leased d JOIN events e ON e.account_id = d.event_account_id AND e.id = d.event_id
-       AND e.created = d.event_created
-     LEFT JOIN webhooks w ON w.id = d.webhook_id`,
-);
+       AND e.created = d.event_created AND e.created ${days}
+     LEFT JOIN webhooks w ON w.id = d.webhook_id`;
+};
+const leaseRecentDeliveries = preparedStatement('lease_recent_deliveries', leaseSql(true));
+const leaseOlderDeliveries = preparedStatement('lease_older_deliveries', leaseSql(false));
+
+/** Where the lease's first look ends: yesterday 00:00 UTC (today's and yesterday's events). */
+export function recentSince(now: Date): Date {
+  return startOf(addDays(dayOf(now), -1));
+}
 
 /** Sequence numbers of the rows that carry one (the deliveries ordered by call). */
 export function seqsOf(rows: { id: string; seq: string | null }[]): Map<string, string> {
@@ -147,7 +163,13 @@ export function deliveryStore({ pool }: Database) {
      * The outcome write releases the lease; a crashed run's lease simply expires.
      */
     async lease(ids: string[], leaseMs: number): Promise<Map<string, LeasedDelivery>> {
-      const { rows } = await pool.query(leaseDeliveries([ids, leaseMs]));
+      const since = recentSince(new Date());
+      const { rows } = await pool.query(leaseRecentDeliveries([ids, leaseMs, since]));
+      if (rows.length < ids.length) {
+        const got = new Set(rows.map((r) => r.id as string));
+        const rest = ids.filter((id) => !got.has(id));
+        rows.push(...(await pool.query(leaseOlderDeliveries([rest, leaseMs, since]))).rows);
+      }
       return new Map(
         rows.map((r) => [
           r.id,

@@ -91,6 +91,71 @@ describe('day partitions', () => {
     ]);
   });
 
+  it('a delivery of an event days old is leased, and its outcome and attempt stored in that day', async () => {
+    const { account } = await createTenant(t.db);
+    const past = addDays(dayOf(new Date()), -5);
+    await stores(t.db).partitions.create([past]);
+    const created = new Date(`${past}T10:00:00.000Z`);
+    await t.db.pool.query(
+      `INSERT INTO events (account_id, id, type, payload, created, fanned_out_at)
+       VALUES ($1, 'old-evt', 'sms', '{}', $2, $2)`,
+      [account.id, created],
+    );
+    await t.db.pool.query(
+      `INSERT INTO deliveries (id, event_account_id, event_id, account_id, event_created)
+       SELECT 'old-' || n, $1, 'old-evt', $1, $2 FROM generate_series(1, 2) n`,
+      [account.id, created],
+    );
+    const leased = await stores(t.db).deliveries.lease(['old-1', 'old-2', 'not-there'], 30_000);
+    expect([...leased.keys()].sort()).toEqual(['old-1', 'old-2']);
+    expect(leased.get('old-1')!.event.created).toEqual(created);
+
+    const attempt = (deliveryId: string) => ({
+      id: `att-${deliveryId}`,
+      deliveryId,
+      webhookId: null,
+      accountId: account.id,
+      eventId: 'old-evt',
+      hookEvent: 'sms',
+      uri: 'http://127.0.0.1:9/',
+      method: 'POST',
+      reqHeaders: {},
+      reqBody: '{}',
+      respStatusCode: 200,
+      respHeaders: {},
+      respBody: 'ok',
+      try: 1,
+      retriesLeft: 0,
+      result: 'success' as const,
+      reason: null,
+      clientError: null,
+      durationMs: 1,
+      created: new Date(),
+    });
+    const ended = (id: string) => ({
+      id,
+      status: 'delivered' as const,
+      tries: 1,
+      nextAttemptAt: new Date(),
+      lastError: null,
+    });
+    // A worker's outcome names its event's time; an invoke's does not: both land in the day.
+    await stores(t.db).outcomes.write([
+      { attempt: attempt('old-1'), delivery: { ...ended('old-1'), eventCreated: created } },
+    ]);
+    await stores(t.db).outcomes.write([{ attempt: attempt('old-2'), delivery: ended('old-2') }]);
+    const { rows } = await t.db.pool.query(
+      `SELECT d.id, d.status, a.tableoid::regclass::text AS attempts
+       FROM deliveries d JOIN attempts a ON a.delivery_id = d.id
+       WHERE d.event_account_id = $1 ORDER BY d.id`,
+      [account.id],
+    );
+    expect(rows).toEqual([
+      { id: 'old-1', status: 'delivered', attempts: partitionOf('attempts', past) },
+      { id: 'old-2', status: 'delivered', attempts: partitionOf('attempts', past) },
+    ]);
+  });
+
   it('an id published again on a later day is still accepted once', async () => {
     const { account } = await createTenant(t.db);
     const events = stores(t.db).events;
