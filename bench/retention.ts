@@ -14,7 +14,10 @@
  * `tsx bench/retention.ts`, and record the result in BENCHMARKS.md.
  * Settings: BENCH_RET_ATTEMPTS, BENCH_RET_RATE (default 50), BENCH_RET_BASELINE_S (default 20),
  * BENCH_RET_DB (default switchboard_retention, dropped and recreated), BENCH_RET_ADMIN_URL,
- * REDIS_URL (the scheduler's lines go under a prefix of their own, deleted after).
+ * REDIS_URL (the scheduler's lines go under a prefix of their own, deleted after),
+ * BENCH_RET_PHASE: `seed` (seed only), `measure` (measure a database seeded earlier, the same
+ * UTC day), or both (default) — so two databases can be seeded side by side and measured one
+ * after the other.
  */
 import os from 'node:os';
 import pg from 'pg';
@@ -135,8 +138,8 @@ async function seed(client: pg.Client, partitioned: boolean): Promise<void> {
     log(`building ${i.indexname}`);
     await client.query(i.indexdef);
   }
-  log('vacuum analyze');
-  await client.query('VACUUM ANALYZE');
+  log('analyze');
+  await client.query('ANALYZE');
   await client.query('CHECKPOINT');
 }
 
@@ -162,17 +165,29 @@ async function census(pool: pg.Pool, partitioned: boolean) {
 }
 
 async function main() {
-  const url = await freshDatabase(ADMIN_URL, DB_NAME);
-  await migrate(url);
+  const phase = process.env.BENCH_RET_PHASE ?? 'all';
+  let url: string;
+  if (phase === 'measure') {
+    const seeded = new URL(ADMIN_URL);
+    seeded.pathname = `/${DB_NAME}`;
+    url = seeded.toString();
+  } else {
+    url = await freshDatabase(ADMIN_URL, DB_NAME);
+    await migrate(url);
+  }
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   const partitioned = await columnExists(client, 'deliveries', 'event_created');
   const design = partitioned ? 'day partitions' : 'row deletes';
   log(`design: ${design}`);
   const t0 = Date.now();
-  await seed(client, partitioned);
+  if (phase !== 'measure') await seed(client, partitioned);
   const seedSeconds = (Date.now() - t0) / 1000;
   await client.end();
+  if (phase === 'seed') {
+    console.log(`seeded ${DB_NAME} (${design}) in ${seedSeconds.toFixed(0)} s`);
+    return;
+  }
 
   const prefix = `bench-retention-${process.pid}`;
   const config = loadConfig({
@@ -254,7 +269,7 @@ async function main() {
   ];
   const removed = (k: keyof typeof before) => fmtInt(before[k] - after[k]);
   const out = [
-    `retention (${design}): ${fmtInt(ATTEMPTS)} attempts, ${fmtInt(EVENTS)} events over 31 days + today; seeded in ${seedSeconds.toFixed(0)} s`,
+    `retention (${design}): ${fmtInt(ATTEMPTS)} attempts, ${fmtInt(EVENTS)} events over 31 days + today; ${phase === 'measure' ? 'seeded beforehand' : `seeded in ${seedSeconds.toFixed(0)} s`}`,
     `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}; load average ${loadAverage()}; ${new Date().toISOString()}`,
     '',
     `one pass (retention ${RETENTION_DAYS} days as of ${TODAY.toISOString()}): ${((passTo - passFrom) / 1000).toFixed(2)} s; ` +
