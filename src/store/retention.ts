@@ -38,9 +38,12 @@ export function retentionStore({ pool }: Database) {
     async dropDay(day: string): Promise<DayOutcome> {
       const first = await pool.query<{ owes: boolean }>(owesWork(day));
       if (first.rows[0]?.owes) return 'pending';
+      // Before the locks, not under them (it reads the day's deliveries). Only ended deliveries'
+      // records: one a replay reopens meanwhile keeps its record, and its day.
       await pool.query(
         `DELETE FROM replay_deliveries rd
-         WHERE EXISTS (SELECT 1 FROM ${partitionOf('deliveries', day)} d WHERE d.id = rd.delivery_id)`,
+         WHERE EXISTS (SELECT 1 FROM ${partitionOf('deliveries', day)} d
+                       WHERE d.id = rd.delivery_id AND d.status <> 'pending')`,
       );
       try {
         return await inTransaction(pool, async (client) => {
