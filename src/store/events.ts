@@ -47,7 +47,8 @@ export interface StoredEvent {
  * The publish statement. The event-id dedup is event_keys' primary key: a key that is new there
  * makes its event new (ON CONFLICT DO NOTHING waits for a concurrent insert of the same key and
  * then skips it), whatever day the id was first published on. events has no such unique index:
- * it is partitioned by day, and its key must include `created` (docs/operations.md, "Retention").
+ * it is partitioned by day, and its key must include `created` (docs/operations.md, "Storage
+ * and retention").
  * The key, the event, and its deliveries' `event_created` share one `now()` (the transaction's),
  * so they land in the same day.
  */

@@ -7,7 +7,7 @@ import { inTransaction } from './transaction.ts';
  * Retention's storage: a day of events, with their deliveries and attempts, is dropped whole —
  * its three partitions in one transaction — and then its event ids' keys (event_keys, the
  * event-id dedup) are deleted. A day that still owes work is kept whole: nothing accepted is
- * dropped undelivered (docs/operations.md, "Retention").
+ * dropped undelivered (docs/operations.md, "Storage and retention").
  */
 
 /** What became of one day: dropped, kept (it still owes work), or left for the next pass (busy). */

@@ -1,6 +1,6 @@
 -- Events, deliveries and attempts partitioned by the EVENT's creation time, one partition per UTC
 -- day (events_p20261206, deliveries_p20261206, attempts_p20261206), so that retention drops a day
--- of all three together instead of deleting rows (docs/operations.md, "Retention").
+-- of all three together instead of deleting rows (docs/operations.md, "Storage and retention").
 --
 -- * deliveries and attempts carry their event's `created` as `event_created` (the partition key).
 -- * Keys include the partition key: events (account_id, id, created), deliveries
