@@ -96,20 +96,24 @@ const EARLIER_OF_CALL_PENDING = (d: string) => `(${d}.call_key IS NOT NULL AND E
 export type NotLeased = 'ended' | 'behind_call' | 'leased';
 
 /**
- * The lease statement over the days of events created since `$3` (`recent`) or before it.
- * Deliveries are partitioned by their event's day, and a statement that names them by id alone
- * is planned over every day's partition — far dearer than the lease itself. Nearly every
- * delivery a worker is handed belongs to an event of today or yesterday, so the lease looks
- * there first, planned over those days only, and over the older days only for ids it did not
- * lease there (docs/operations.md, "Storage and retention").
+ * The lease statement over the days of events created since `$3` (`recent`) or before it, for
+ * every delivery or (`unorderedOnly`) for those not ordered by call. Deliveries are partitioned
+ * by their event's day, and a statement that names them by id alone is planned over every day's
+ * partition — far dearer than the lease itself, and the check for an earlier pending delivery of
+ * the same call (a subquery over every day) the dearest part. Nearly every delivery a worker is
+ * handed belongs to an event of today or yesterday, and most are not ordered: the lease tries
+ * those first with a statement planned over those days only and without that check, then the
+ * ordered ones of those days, then the older days, each only for the ids still not leased
+ * (docs/operations.md, "Storage and retention").
  */
-const leaseSql = (recent: boolean) => {
+const leaseSql = (recent: boolean, unorderedOnly: boolean) => {
   const days = recent ? '>= $3' : '< $3';
+  const order = unorderedOnly ? 'call_key IS NULL' : `NOT ${EARLIER_OF_CALL_PENDING('deliveries')}`;
   return `WITH leased AS (
        UPDATE deliveries SET lease_until = now() + $2 * interval '1 millisecond'
        WHERE id = ANY($1) AND event_created ${days} AND (status = 'pending') IS TRUE
          AND (lease_until IS NULL OR lease_until < now())
-         AND NOT ${EARLIER_OF_CALL_PENDING('deliveries')}
+         AND ${order}
        RETURNING id, tries, trigger, next_attempt_at, webhook_id, event_account_id, event_id, event_created)
      SELECT d.id, d.tries, d.trigger, d.next_attempt_at AS "nextAttemptAt", d.webhook_id AS "webhookId",
             w.xmin::text AS "webhookVersion",
@@ -119,8 +123,12 @@ const leaseSql = (recent: boolean) => {
        AND e.created = d.event_created AND e.created ${days}
      LEFT JOIN webhooks w ON w.id = d.webhook_id`;
 };
-const leaseRecentDeliveries = preparedStatement('lease_recent_deliveries', leaseSql(true));
-const leaseOlderDeliveries = preparedStatement('lease_older_deliveries', leaseSql(false));
+/** The lease's three looks, in the order they are tried. */
+const LEASE_STEPS = [
+  preparedStatement('lease_recent_unordered_deliveries', leaseSql(true, true)),
+  preparedStatement('lease_recent_deliveries', leaseSql(true, false)),
+  preparedStatement('lease_older_deliveries', leaseSql(false, false)),
+];
 
 /** Where the lease's first look ends: yesterday 00:00 UTC (today's and yesterday's events). */
 export function recentSince(now: Date): Date {
@@ -164,11 +172,14 @@ export function deliveryStore({ pool }: Database) {
      */
     async lease(ids: string[], leaseMs: number): Promise<Map<string, LeasedDelivery>> {
       const since = recentSince(new Date());
-      const { rows } = await pool.query(leaseRecentDeliveries([ids, leaseMs, since]));
-      if (rows.length < ids.length) {
-        const got = new Set(rows.map((r) => r.id as string));
-        const rest = ids.filter((id) => !got.has(id));
-        rows.push(...(await pool.query(leaseOlderDeliveries([rest, leaseMs, since]))).rows);
+      const rows = [];
+      let rest = ids;
+      for (const step of LEASE_STEPS) {
+        const found = (await pool.query(step([rest, leaseMs, since]))).rows;
+        rows.push(...found);
+        if (found.length === rest.length) break;
+        const got = new Set(found.map((r) => r.id as string));
+        rest = rest.filter((id) => !got.has(id));
       }
       return new Map(
         rows.map((r) => [
