@@ -244,10 +244,26 @@ async function main() {
   const passFrom = performance.now();
   log('retention pass');
   // The row-delete design's pass takes the retention store; the partition design's, both stores.
+  // Each retention store call timed (how long a day's drop, a batch of deletes, takes).
+  const calls = new Map<string, { n: number; ms: number }>();
+  const retention = Object.fromEntries(
+    Object.entries(s.retention).map(([name, call]) => [
+      name,
+      async (...args: unknown[]) => {
+        const started = performance.now();
+        try {
+          return await (call as (...a: unknown[]) => Promise<unknown>)(...args);
+        } finally {
+          const c = calls.get(name) ?? { n: 0, ms: 0 };
+          calls.set(name, { n: c.n + 1, ms: c.ms + performance.now() - started });
+        }
+      },
+    ]),
+  ) as typeof s.retention;
   const result: unknown = partitioned
-    ? await purgeExpired(s, RETENTION_DAYS, TODAY)
+    ? await purgeExpired({ ...s, retention }, RETENTION_DAYS, TODAY)
     : await (purgeExpired as unknown as (r: unknown, d: number, now: Date) => Promise<number>)(
-        s.retention,
+        retention,
         RETENTION_DAYS,
         TODAY,
       );
@@ -277,6 +293,7 @@ async function main() {
       (partitioned ? `, ${removed('partitions')} partitions, ${removed('keys')} event keys` : '') +
       `; left ${fmtInt(after.attempts)} attempts`,
     `pass result: ${JSON.stringify(result)}`,
+    `store calls: ${[...calls].map(([name, c]) => `${name} ${c.n}× ${(c.ms / 1000).toFixed(2)} s`).join(', ')}`,
     '',
     markdownTable(
       [
