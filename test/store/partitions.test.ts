@@ -156,6 +156,24 @@ describe('day partitions', () => {
     ]);
   });
 
+  it('an id published by several requests at once is accepted once', async () => {
+    const { account } = await createTenant(t.db);
+    const events = stores(t.db).events;
+    const results = await Promise.all(
+      Array.from({ length: 4 }, (_, i) =>
+        events.insertWithDeliveries(
+          [{ accountId: account.id, id: 'racing', type: `t${i}`, payload: {} }],
+          [],
+        ),
+      ),
+    );
+    expect(results.map((r) => r.events.size).sort()).toEqual([0, 0, 0, 1]);
+    const { rows } = await t.db.pool.query(`SELECT id FROM events WHERE account_id = $1`, [
+      account.id,
+    ]);
+    expect(rows).toEqual([{ id: 'racing' }]);
+  });
+
   it('an id published again on a later day is still accepted once', async () => {
     const { account } = await createTenant(t.db);
     const events = stores(t.db).events;
