@@ -30,6 +30,7 @@ import { openDatabase } from '../src/store/db.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { scopedAccount } from '../src/store/scoped.ts';
 import { stores } from '../src/store/stores.ts';
+import { hasDayPartitions, seedLog } from './seed-log.ts';
 import {
   envInt,
   fmtInt,
@@ -50,98 +51,10 @@ const BASELINE_MS = envInt('BENCH_RET_BASELINE_S', 20) * 1000;
 const EVENTS = Math.floor(ATTEMPTS / 4);
 const RETENTION_DAYS = 30;
 const DAY_MS = 86_400_000;
-const TYPES = ['channel_create', 'channel_answer', 'channel_destroy', 'sms', 'doc_edited'];
 
 /** Today 00:00 UTC: the pass runs "as of" it, so day −31 is the one day past retention. */
 const TODAY = new Date(new Date().toISOString().slice(0, 10) + 'T00:00:00Z');
 const FIRST = new Date(TODAY.getTime() - 31 * DAY_MS);
-
-async function columnExists(client: pg.Client, table: string, column: string) {
-  const { rowCount } = await client.query(
-    `SELECT 1 FROM information_schema.columns WHERE table_name = $1 AND column_name = $2`,
-    [table, column],
-  );
-  return (rowCount ?? 0) > 0;
-}
-
-/**
- * Rows by generate_series, as bench/log-search.ts seeds them (account "big" has 4 of 5 events,
- * two webhooks each, two tries per delivery, 90 % success), indexes dropped while loading and
- * built after. Event i's time walks evenly from day −31 00:00 to now. In the partitioned schema,
- * the days' partitions are made first and rows carry their event's time.
- */
-async function seed(client: pg.Client, partitioned: boolean): Promise<void> {
-  if (partitioned) {
-    await client.query(
-      `SELECT create_day_partitions(d::date)
-       FROM generate_series($1::timestamptz AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC' + interval '2 days', interval '1 day') d`,
-      [FIRST],
-    );
-  }
-  const { rows: indexes } = await client.query<{ indexname: string; indexdef: string }>(
-    `SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ('events', 'deliveries', 'attempts', 'event_keys')
-       AND indexname NOT LIKE '%_pkey'`,
-  );
-  for (const i of indexes) await client.query(`DROP INDEX ${i.indexname}`);
-  await client.query(`SET session_replication_role = replica`); // no FK checks while loading
-  await client.query(
-    `INSERT INTO accounts (id, name, tree) SELECT a, a, ARRAY[a]
-     FROM (SELECT 'big' AS a UNION ALL SELECT 'other' || n FROM generate_series(1, 100) n) s`,
-  );
-  await client.query(
-    `INSERT INTO webhooks (id, account_id, name, uri, hook, event_types, secret)
-     SELECT 'hook-' || a.id || '-' || n, a.id, 'hook', 'http://127.0.0.1:9/', 'all', '{}', 'whsec_x'
-     FROM accounts a, generate_series(0, 1) n`,
-  );
-  log(`seeding ${EVENTS} events`);
-  await client.query(
-    `INSERT INTO events (account_id, id, type, payload, call_id, created, fanned_out_at)
-     SELECT CASE WHEN i % 5 = 0 THEN 'other' || (i % 100 + 1) ELSE 'big' END, 'e' || i,
-            (ARRAY['${TYPES.join("','")}'])[i % ${TYPES.length} + 1], '{}',
-            CASE WHEN i % ${TYPES.length} < 3 THEN 'call-' || i END,
-            $2::timestamptz + (i::float8 / $1) * (now() - $2::timestamptz), now()
-     FROM generate_series(1, $1) i`,
-    [EVENTS, FIRST],
-  );
-  if (partitioned) {
-    log('seeding event keys');
-    await client.query(
-      `INSERT INTO event_keys (account_id, id, created) SELECT account_id, id, created FROM events`,
-    );
-  }
-  const eventCreated = partitioned ? ', event_created' : '';
-  log('seeding deliveries');
-  await client.query(
-    `INSERT INTO deliveries (id, event_account_id, event_id, webhook_id, account_id, status, tries, created, modified${eventCreated})
-     SELECT 'd' || e.id || '-' || n, e.account_id, e.id, 'hook-' || e.account_id || '-' || n, e.account_id,
-            CASE WHEN hashint4(n + substr(e.id, 2)::int * 2) % 10 = 0 THEN 'failed' ELSE 'delivered' END,
-            2, e.created, e.created${partitioned ? ', e.created' : ''}
-     FROM events e, generate_series(0, 1) n`,
-  );
-  log(`seeding ${ATTEMPTS} attempts`);
-  await client.query(
-    `INSERT INTO attempts (id, delivery_id, webhook_id, account_id, event_id, hook_event, uri, method,
-       req_headers, req_body, resp_status_code, try, retries_left, result, client_error, duration_ms, created${eventCreated})
-     SELECT 'a' || d.id || '-' || t, d.id, d.webhook_id, d.account_id, d.event_id, e.type,
-            'http://127.0.0.1:9/', 'post', '{}', '{}',
-            CASE WHEN r < 900 THEN 200 WHEN r < 950 THEN 503 WHEN r < 955 THEN 404 END,
-            t, 1 - t, CASE WHEN r < 900 THEN 'success' ELSE 'failure' END,
-            CASE WHEN r >= 955 AND r < 975 THEN 'timeout' WHEN r >= 975 AND r < 995 THEN 'connect_refused'
-                 WHEN r >= 995 THEN 'tls' END,
-            5, d.created + t * interval '1 second'${partitioned ? ', e.created' : ''}
-     FROM deliveries d JOIN events e ON e.account_id = d.event_account_id AND e.id = d.event_id,
-          generate_series(1, 2) t,
-          LATERAL (SELECT abs(hashtext(d.id || t)) % 1000 AS r) x`,
-  );
-  await client.query(`SET session_replication_role = DEFAULT`);
-  for (const i of indexes) {
-    log(`building ${i.indexname}`);
-    await client.query(i.indexdef);
-  }
-  log('analyze');
-  await client.query('ANALYZE');
-  await client.query('CHECKPOINT');
-}
 
 /**
  * The seeded rows of the three tables (and keys, when there is a key table) — not the events
@@ -177,11 +90,14 @@ async function main() {
   }
   const client = new pg.Client({ connectionString: url });
   await client.connect();
-  const partitioned = await columnExists(client, 'deliveries', 'event_created');
+  const partitioned = await hasDayPartitions(client);
   const design = partitioned ? 'day partitions' : 'row deletes';
   log(`design: ${design}`);
   const t0 = Date.now();
-  if (phase !== 'measure') await seed(client, partitioned);
+  if (phase !== 'measure') {
+    await seedLog(client, { events: EVENTS, from: FIRST, to: new Date() });
+    await client.query('CHECKPOINT');
+  }
   const seedSeconds = (Date.now() - t0) / 1000;
   await client.end();
   if (phase === 'seed') {
