@@ -17,7 +17,8 @@
  * REDIS_URL (the scheduler's lines go under a prefix of their own, deleted after),
  * BENCH_RET_PHASE: `seed` (seed only), `measure` (measure a database seeded earlier, the same
  * UTC day), or both (default) — so two databases can be seeded side by side and measured one
- * after the other.
+ * after the other. BENCH_RET_AS_OF_DAYS: days added to "today" for the pass (measure a database
+ * again: 1 removes day −30, which the first pass left).
  */
 import os from 'node:os';
 import pg from 'pg';
@@ -53,7 +54,10 @@ const RETENTION_DAYS = 30;
 const DAY_MS = 86_400_000;
 
 /** Today 00:00 UTC: the pass runs "as of" it, so day −31 is the one day past retention. */
-const TODAY = new Date(new Date().toISOString().slice(0, 10) + 'T00:00:00Z');
+const TODAY = new Date(
+  new Date(Date.now() + envInt('BENCH_RET_AS_OF_DAYS', 0) * 86_400_000).toISOString().slice(0, 10) +
+    'T00:00:00Z',
+);
 const FIRST = new Date(TODAY.getTime() - 31 * DAY_MS);
 
 /**

@@ -59,6 +59,15 @@ export async function purgeExpired(
     else if (outcome === 'pending') pass.keptDays.push(day);
     else pass.busyDays.push(day);
   }
+  // The dropped days' keys by their time range; then any key whose event is gone, which only a
+  // pass that stopped between a drop and its keys leaves (each of those keys is looked up).
+  for (const day of pass.droppedDays) {
+    while (Date.now() <= deadline) {
+      const deleted = await retention.deleteKeysOfDay(day, KEY_BATCH);
+      pass.keysDeleted += deleted;
+      if (deleted < KEY_BATCH) break;
+    }
+  }
   const cutoff = retentionCutoff(now, retentionDays);
   while (Date.now() <= deadline) {
     const deleted = await retention.deleteKeysOfDroppedEvents(cutoff, KEY_BATCH);

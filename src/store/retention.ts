@@ -1,4 +1,4 @@
-import { partitionOf } from '../domain/partition-days.ts';
+import { addDays, partitionOf, startOf } from '../domain/partition-days.ts';
 import { isLockNotAvailable } from './database-errors.ts';
 import type { Database } from './db.ts';
 import { inTransaction } from './transaction.ts';
@@ -62,6 +62,19 @@ export function retentionStore({ pool }: Database) {
         if (isLockNotAvailable(error)) return 'busy';
         throw error;
       }
+    },
+
+    /**
+     * Deletes up to `limit` keys of `day`'s events, once that day has been dropped: a range of
+     * the created index, nothing asked of the events. Returns how many went.
+     */
+    async deleteKeysOfDay(day: string, limit: number): Promise<number> {
+      const { rowCount } = await pool.query(
+        `DELETE FROM event_keys WHERE (account_id, id) IN (
+           SELECT account_id, id FROM event_keys WHERE created >= $1 AND created < $2 LIMIT $3)`,
+        [startOf(day), startOf(addDays(day, 1)), limit],
+      );
+      return rowCount ?? 0;
     },
 
     /**
