@@ -6,6 +6,7 @@
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import pg from 'pg';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -468,4 +469,24 @@ export async function waitFor(
     if (performance.now() >= deadline) return false;
     await sleep(everyMs);
   }
+}
+
+// ---- databases -----------------------------------------------------------------------------
+
+/**
+ * Drops and creates the database `name` on the server of `adminUrl` (a bench's own, never one
+ * in use); returns its URL.
+ */
+export async function freshDatabase(adminUrl: string, name: string): Promise<string> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
 }

@@ -12,6 +12,7 @@ import pg from 'pg';
 import { openDatabase } from '../src/store/db.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { stores } from '../src/store/stores.ts';
+import { seedLog } from './seed-log.ts';
 import type { LogFilter } from '../src/domain/log-filter.ts';
 
 const ADMIN_URL =
@@ -22,7 +23,6 @@ const PAGES = Number(process.env.BENCH_LOG_PAGES ?? 200);
 const PAGE = 50;
 const EVENTS = Math.floor(ATTEMPTS / 4);
 const SPAN_MS = 30 * 86_400_000;
-const TYPES = ['channel_create', 'channel_answer', 'channel_destroy', 'sms', 'doc_edited'];
 
 const log = (...args: unknown[]) => console.error(new Date().toISOString(), ...args);
 
@@ -37,71 +37,6 @@ async function freshDatabase(): Promise<string> {
   return url.toString();
 }
 
-/**
- * Rows by generate_series, indexes dropped while loading and built again after (as a restore
- * does). Event i is account "big" for 4 of 5 events, else one of 100 other accounts; its time
- * walks back over 30 days; each event has deliveries to two webhooks, each delivery two tries;
- * 90 % of tries succeed, the rest are 503 (5 %), 404 (0.5 %), timeouts (2 %), refusals (2 %), TLS
- * (0.5 %).
- */
-async function seed(client: pg.Client): Promise<void> {
-  const { rows: indexes } = await client.query<{ indexname: string; indexdef: string }>(
-    `SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ('events', 'deliveries', 'attempts')
-       AND indexname NOT LIKE '%_pkey'`,
-  );
-  for (const i of indexes) await client.query(`DROP INDEX ${i.indexname}`);
-  await client.query(`SET session_replication_role = replica`); // no FK checks while loading
-  await client.query(
-    `INSERT INTO accounts (id, name, tree) SELECT a, a, ARRAY[a]
-     FROM (SELECT 'big' AS a UNION ALL SELECT 'other' || n FROM generate_series(1, 100) n) s`,
-  );
-  await client.query(
-    `INSERT INTO webhooks (id, account_id, name, uri, hook, event_types, secret)
-     SELECT 'hook-' || a.id || '-' || n, a.id, 'hook', 'http://127.0.0.1:9/', 'all', '{}', 'whsec_x'
-     FROM accounts a, generate_series(0, 1) n`,
-  );
-  log(`seeding ${EVENTS} events`);
-  await client.query(
-    `INSERT INTO events (account_id, id, type, payload, call_id, created, fanned_out_at)
-     SELECT CASE WHEN i % 5 = 0 THEN 'other' || (i % 100 + 1) ELSE 'big' END, 'e' || i,
-            (ARRAY['${TYPES.join("','")}'])[i % ${TYPES.length} + 1], '{}',
-            CASE WHEN i % ${TYPES.length} < 3 THEN 'call-' || i END,
-            now() - (i::float8 / $1 * ${SPAN_MS}) * interval '1 millisecond', now()
-     FROM generate_series(1, $1) i`,
-    [EVENTS],
-  );
-  log('seeding deliveries');
-  await client.query(
-    `INSERT INTO deliveries (id, event_account_id, event_id, webhook_id, account_id, status, tries, created, modified)
-     SELECT 'd' || e.id || '-' || n, e.account_id, e.id, 'hook-' || e.account_id || '-' || n, e.account_id,
-            CASE WHEN hashint4(n + substr(e.id, 2)::int * 2) % 10 = 0 THEN 'failed' ELSE 'delivered' END,
-            2, e.created, e.created
-     FROM events e, generate_series(0, 1) n`,
-  );
-  log(`seeding ${ATTEMPTS} attempts`);
-  await client.query(
-    `INSERT INTO attempts (id, delivery_id, webhook_id, account_id, event_id, hook_event, uri, method,
-       req_headers, req_body, resp_status_code, try, retries_left, result, client_error, duration_ms, created)
-     SELECT 'a' || d.id || '-' || t, d.id, d.webhook_id, d.account_id, d.event_id, e.type,
-            'http://127.0.0.1:9/', 'post', '{}', '{}',
-            CASE WHEN r < 900 THEN 200 WHEN r < 950 THEN 503 WHEN r < 955 THEN 404 END,
-            t, 1 - t, CASE WHEN r < 900 THEN 'success' ELSE 'failure' END,
-            CASE WHEN r >= 955 AND r < 975 THEN 'timeout' WHEN r >= 975 AND r < 995 THEN 'connect_refused'
-                 WHEN r >= 995 THEN 'tls' END,
-            5, d.created + t * interval '1 second'
-     FROM deliveries d JOIN events e ON e.account_id = d.event_account_id AND e.id = d.event_id,
-          generate_series(1, 2) t,
-          LATERAL (SELECT abs(hashtext(d.id || t)) % 1000 AS r) x`,
-  );
-  await client.query(`SET session_replication_role = DEFAULT`);
-  for (const i of indexes) {
-    log(`building ${i.indexname}`);
-    await client.query(i.indexdef);
-  }
-  log('analyze');
-  await client.query('ANALYZE');
-}
-
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
@@ -112,7 +47,7 @@ async function main() {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   const t0 = Date.now();
-  await seed(client);
+  await seedLog(client, { events: EVENTS, from: new Date(Date.now() - SPAN_MS), to: new Date() });
   const seedSeconds = (Date.now() - t0) / 1000;
   await client.end();
 

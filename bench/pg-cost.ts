@@ -5,11 +5,13 @@
  * read, outcome) — many times, as one event per statement: the worst case, where no group commit
  * or batch shares the cost. Run: `tsx bench/pg-cost.ts` (needs the local Postgres; uses its own
  * database, `switchboard_pgcost` or PGCOST_DB, dropped and recreated). PGCOST_SQL runs after the
- * migrations, to price a schema change (e.g. `DROP INDEX …`) against the same steps.
+ * migrations, to price a schema change (e.g. `DROP INDEX …`) against the same steps. PGCOST_DAYS:
+ * past days of partitions to make first (day-partitioned schema).
  */
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { newId } from '../src/domain/ids.ts';
+import { addDays, dayOf } from '../src/domain/partition-days.ts';
 import { openDatabase } from '../src/store/db.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { stores } from '../src/store/stores.ts';
@@ -42,6 +44,14 @@ async function main() {
   const db = openDatabase(url, 1, { asyncCommit: process.env.PGCOST_ASYNC === '1' });
   if (process.env.PGCOST_SQL) await db.pool.query(process.env.PGCOST_SQL);
   const s = stores(db);
+  // PGCOST_DAYS: day partitions of that many past days besides today's and the next two (as a
+  // database with 30 days of retention has), so statements that find a delivery by its id alone
+  // pay for looking in each of them.
+  const days = Number(process.env.PGCOST_DAYS ?? 0);
+  if (days > 0 && 'partitions' in s) {
+    const today = dayOf(new Date());
+    await s.partitions.create(Array.from({ length: days }, (_, i) => addDays(today, -1 - i)));
+  }
   const { rows } = await db.pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
   const pid = rows[0].pid;
 
@@ -84,7 +94,12 @@ async function main() {
       [{ id, eventAccountId: accountId, eventId, webhookId, accountId, trigger: 'auto' }],
     );
   });
-  await measure('worker: lease', (i) => s.deliveries.lease([deliveryIds[i]], 30_000));
+  const eventCreated: Date[] = [];
+  await measure('worker: lease', async (i) => {
+    const leased = await s.deliveries.lease([deliveryIds[i]], 30_000);
+    // The worker passes its event's time on with the outcome (the day it is stored in).
+    eventCreated.push(leased.get(deliveryIds[i])!.event.created);
+  });
   await measure('worker: webhook read', () => s.webhookTargets.forDelivery([webhookId]));
   await measure('worker: outcome', (i) =>
     s.outcomes.write([
@@ -95,6 +110,7 @@ async function main() {
           tries: 1,
           nextAttemptAt: new Date(),
           lastError: null,
+          eventCreated: eventCreated[i],
         },
         attempt: {
           id: newId(),

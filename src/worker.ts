@@ -106,10 +106,10 @@ export async function startWorker(
         return moved;
       },
       async retention() {
-        const deleted = await purgeExpired(stores.retention, settings.retentionDays);
-        if (deleted > 0)
-          logger.info({ deleted, retentionDays: settings.retentionDays }, 'deleted expired events');
-        return { deleted };
+        const pass = await purgeExpired(stores, settings.retentionDays);
+        if (pass.droppedDays.length > 0 || pass.keptDays.length > 0 || pass.busyDays.length > 0)
+          logger.info({ ...pass, retentionDays: settings.retentionDays }, 'retention pass');
+        return pass;
       },
     },
     log: logger,

@@ -109,6 +109,7 @@ export function createDeliverer(
     await writer.submit({
       delivery: {
         id: delivery.id,
+        eventCreated: delivery.event.created,
         status: 'skipped',
         tries: delivery.tries,
         nextAttemptAt: new Date(),
@@ -124,6 +125,7 @@ export function createDeliverer(
     await writer.submit({
       delivery: {
         id: delivery.id,
+        eventCreated: delivery.event.created,
         status: 'failed',
         tries: delivery.tries,
         nextAttemptAt: new Date(),
@@ -148,6 +150,7 @@ export function createDeliverer(
       attempt,
       delivery: {
         id: delivery.id,
+        eventCreated: delivery.event.created,
         status: 'failed',
         tries: attempt.try,
         nextAttemptAt: started,
@@ -212,6 +215,7 @@ export function createDeliverer(
       }),
       delivery: {
         id: delivery.id,
+        eventCreated: delivery.event.created,
         status,
         tries: tryNumber,
         nextAttemptAt: new Date(Date.now() + (step.kind === 'retry' ? step.delayMs : 0)),

@@ -11,6 +11,8 @@ export const ADVISORY_LOCKS = {
   rootAccount: 72707370,
   /** Counting an account's webhooks until a new one is committed (the per-account limit); paired with the account. */
   webhooksOfAccount: 72707371,
+  /** Making day partitions (partitions.ts): two makers of one day would collide on its name. */
+  partitions: 72707372,
 } as const;
 
 /** Runs `work` while this connection holds `lock` (waiting for it), and lets it go afterwards. */

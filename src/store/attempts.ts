@@ -39,6 +39,7 @@ export function attemptConditions(where: SqlConditions, filter: LogFilter, alias
     where.add(
       `${alias}.delivery_id IN (SELECT cd.id FROM events ce
          JOIN deliveries cd ON cd.event_account_id = ce.account_id AND cd.event_id = ce.id
+           AND cd.event_created = ce.created
          WHERE ce.call_id = $?)`,
       filter.callId,
     );

@@ -60,7 +60,12 @@ export function autoDisableStore(db: Database) {
           now,
         );
         await client.query(
-          `INSERT INTO events (account_id, id, type, payload) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+          // The id's key first (event_keys: the event-id dedup), the event only if the key was new.
+          `WITH new_key AS (
+         INSERT INTO event_keys (account_id, id, created) VALUES ($1, $2, now())
+         ON CONFLICT DO NOTHING RETURNING account_id, id, created)
+       INSERT INTO events (account_id, id, type, payload, created)
+       SELECT account_id, id, $3, $4, created FROM new_key`,
           [webhook.accountId, event.id, event.type, JSON.stringify(event.payload)],
         );
         return { accountId: webhook.accountId, eventId: event.id };

@@ -82,3 +82,12 @@ export function isDatabaseUnavailable(error: unknown): boolean {
       /^(Connection terminated|timeout exceeded when trying to connect)/.test(e.message))
   );
 }
+
+/**
+ * 55P03 (lock_timeout passed, NOWAIT) or 40P01 (deadlock, this side chosen): the statement did
+ * not get its locks; trying again later may.
+ */
+export function isLockNotAvailable(error: unknown): boolean {
+  const code = databaseErrorCode(error);
+  return code === '55P03' || code === '40P01';
+}

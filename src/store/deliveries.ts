@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { preparedStatement, type Database } from './db.ts';
 import { managedBySql } from './tenancy.ts';
+import { addDays, dayOf, startOf } from '../domain/partition-days.ts';
 
 /**
  * Delivery rows: created by fan-out, redeliver and recover; leased by the run that attempts
@@ -34,20 +35,26 @@ export function deliveryArrays(deliveries: NewDelivery[]) {
 }
 
 /**
- * The columns deliveryArrays fills, from unnest() arrays starting at parameter `from`, in the
- * order given: each row's `seq` (publish order) is drawn in that order.
+ * The columns deliveryArrays fills, from unnest() arrays starting at parameter `from`, as `d`,
+ * then `eventCreated` (an expression for the row's event's `created`, from a join the caller
+ * adds): the columns of DELIVERY_COLUMNS. Ordered by `d.n`, the order given, each row's `seq`
+ * (publish order) is drawn in that order.
  */
-export function deliveryRowsFrom(from: number): string {
+export function deliveryRowsFrom(from: number, eventCreated: string): string {
   const types = ['text', 'text', 'text', 'text', 'text', 'text', 'text'];
   const params = types.map((type, i) => `$${from + i}::${type}[]`).join(', ');
-  return `SELECT d.id, d.event_account_id, d.event_id, d.webhook_id, d.account_id, d.trigger, d.call_key
+  return `SELECT d.id, d.event_account_id, d.event_id, d.webhook_id, d.account_id, d.trigger, d.call_key,
+       ${eventCreated}
      FROM unnest(${params}) WITH ORDINALITY
        AS d(id, event_account_id, event_id, webhook_id, account_id, trigger, call_key, n)`;
 }
 
-/** The columns of an insert from deliveryRowsFrom. */
+/**
+ * The columns of an insert from deliveryRowsFrom. `event_created`, the partition key, puts the
+ * delivery in its event's day: the day retention drops them in together.
+ */
 export const DELIVERY_COLUMNS =
-  '(id, event_account_id, event_id, webhook_id, account_id, trigger, call_key)';
+  '(id, event_account_id, event_id, webhook_id, account_id, trigger, call_key, event_created)';
 
 /** A leased delivery with its event: what one attempt needs besides its webhook. */
 export interface LeasedDelivery {
@@ -88,21 +95,45 @@ const EARLIER_OF_CALL_PENDING = (d: string) => `(${d}.call_key IS NOT NULL AND E
 /** Why a delivery was not leased: it has ended, it waits for an earlier one of its call, or another run holds it. */
 export type NotLeased = 'ended' | 'behind_call' | 'leased';
 
-const leaseDeliveries = preparedStatement(
-  'lease_deliveries',
-  `WITH leased AS (
+/**
+ * The lease statement over the days of events created since `$3` (`recent`) or before it, for
+ * every delivery or (`unorderedOnly`) for those not ordered by call. Deliveries are partitioned
+ * by their event's day, and a statement that names them by id alone is planned over every day's
+ * partition — far dearer than the lease itself, and the check for an earlier pending delivery of
+ * the same call (a subquery over every day) the dearest part. Nearly every delivery a worker is
+ * handed belongs to an event of today or yesterday, and most are not ordered: the lease tries
+ * those first with a statement planned over those days only and without that check, then the
+ * ordered ones of those days, then the older days, each only for the ids still not leased
+ * (docs/operations.md, "Storage and retention").
+ */
+const leaseSql = (recent: boolean, unorderedOnly: boolean) => {
+  const days = recent ? '>= $3' : '< $3';
+  const order = unorderedOnly ? 'call_key IS NULL' : `NOT ${EARLIER_OF_CALL_PENDING('deliveries')}`;
+  return `WITH leased AS (
        UPDATE deliveries SET lease_until = now() + $2 * interval '1 millisecond'
-       WHERE id = ANY($1) AND (status = 'pending') IS TRUE
+       WHERE id = ANY($1) AND event_created ${days} AND (status = 'pending') IS TRUE
          AND (lease_until IS NULL OR lease_until < now())
-         AND NOT ${EARLIER_OF_CALL_PENDING('deliveries')}
-       RETURNING id, tries, trigger, next_attempt_at, webhook_id, event_account_id, event_id)
+         AND ${order}
+       RETURNING id, tries, trigger, next_attempt_at, webhook_id, event_account_id, event_id, event_created)
      SELECT d.id, d.tries, d.trigger, d.next_attempt_at AS "nextAttemptAt", d.webhook_id AS "webhookId",
             w.xmin::text AS "webhookVersion",
             d.event_account_id AS "eventAccountId", d.event_id AS "eventId", e.type AS "eventType",
             e.payload, e.created AS "eventCreated"
      FROM leased d JOIN events e ON e.account_id = d.event_account_id AND e.id = d.event_id
-     LEFT JOIN webhooks w ON w.id = d.webhook_id`,
-);
+       AND e.created = d.event_created AND e.created ${days}
+     LEFT JOIN webhooks w ON w.id = d.webhook_id`;
+};
+/** The lease's three looks, in the order they are tried. */
+const LEASE_STEPS = [
+  preparedStatement('lease_recent_unordered_deliveries', leaseSql(true, true)),
+  preparedStatement('lease_recent_deliveries', leaseSql(true, false)),
+  preparedStatement('lease_older_deliveries', leaseSql(false, false)),
+];
+
+/** Where the lease's first look ends: yesterday 00:00 UTC (today's and yesterday's events). */
+export function recentSince(now: Date): Date {
+  return startOf(addDays(dayOf(now), -1));
+}
 
 /** Sequence numbers of the rows that carry one (the deliveries ordered by call). */
 export function seqsOf(rows: { id: string; seq: string | null }[]): Map<string, string> {
@@ -121,7 +152,11 @@ export function deliveryStore({ pool }: Database) {
     ): Promise<Map<string, string>> {
       if (deliveries.length === 0) return new Map();
       const { rows } = await on.query<{ id: string; seq: string }>(
-        `INSERT INTO deliveries ${DELIVERY_COLUMNS} ${deliveryRowsFrom(1)} ORDER BY d.n
+        // The event's `created` is read from events (by its key, in every day's partition): these
+        // inserts (fan-out of a stored event, redeliver) are not the publish path.
+        `INSERT INTO deliveries ${DELIVERY_COLUMNS} ${deliveryRowsFrom(1, 'e.created')}
+     JOIN events e ON e.account_id = d.event_account_id AND e.id = d.event_id
+     ORDER BY d.n
      RETURNING id, CASE WHEN call_key IS NOT NULL THEN seq::text END AS seq`,
         deliveryArrays(deliveries),
       );
@@ -136,7 +171,16 @@ export function deliveryStore({ pool }: Database) {
      * The outcome write releases the lease; a crashed run's lease simply expires.
      */
     async lease(ids: string[], leaseMs: number): Promise<Map<string, LeasedDelivery>> {
-      const { rows } = await pool.query(leaseDeliveries([ids, leaseMs]));
+      const since = recentSince(new Date());
+      const rows = [];
+      let rest = ids;
+      for (const step of LEASE_STEPS) {
+        const found = (await pool.query(step([rest, leaseMs, since]))).rows;
+        rows.push(...found);
+        if (found.length === rest.length) break;
+        const got = new Set(found.map((r) => r.id as string));
+        rest = rest.filter((id) => !got.has(id));
+      }
       return new Map(
         rows.map((r) => [
           r.id,

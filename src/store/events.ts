@@ -43,18 +43,32 @@ export interface StoredEvent {
   created: Date;
 }
 
+/**
+ * The publish statement. The event-id dedup is event_keys' primary key: a key that is new there
+ * makes its event new (ON CONFLICT DO NOTHING waits for a concurrent insert of the same key and
+ * then skips it), whatever day the id was first published on. events has no such unique index:
+ * it is partitioned by day, and its key must include `created` (docs/operations.md, "Storage
+ * and retention").
+ * The key, the event, and its deliveries' `event_created` share one `now()` (the transaction's),
+ * so they land in the same day.
+ */
 const insertEventsWithDeliveries = preparedStatement(
   'insert_events_with_deliveries',
-  `WITH new_events AS (
-       INSERT INTO events (account_id, id, type, payload, call_id, fanned_out_at)
-       SELECT e.account_id, e.id, e.type, e.payload, e.call_id, now()
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $12::text[])
-         AS e(account_id, id, type, payload, call_id)
+  `WITH new_keys AS (
+       INSERT INTO event_keys (account_id, id, created)
+       SELECT k.account_id, k.id, now() FROM unnest($1::text[], $2::text[]) AS k(account_id, id)
        ON CONFLICT DO NOTHING
        RETURNING account_id, id
+     ), new_events AS (
+       INSERT INTO events (account_id, id, type, payload, call_id, created, fanned_out_at)
+       SELECT e.account_id, e.id, e.type, e.payload, e.call_id, now(), now()
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $12::text[])
+         AS e(account_id, id, type, payload, call_id)
+       JOIN new_keys k ON k.account_id = e.account_id AND k.id = e.id
+       RETURNING account_id, id, created
      ), new_deliveries AS (
        INSERT INTO deliveries ${DELIVERY_COLUMNS}
-       ${deliveryRowsFrom(5)}
+       ${deliveryRowsFrom(5, 'e.created')}
        JOIN new_events e ON e.account_id = d.event_account_id AND e.id = d.event_id
        ORDER BY d.n
        RETURNING id, call_key, seq
@@ -145,13 +159,13 @@ export function eventStore({ pool, prisma }: Database) {
         // Rows are locked in one order (no deadlock between overlapping batches), and a row another
         // claim holds is skipped: that claim fans it out, or the reconciler does if it rolls back.
         `WITH claimable AS (
-       SELECT e.account_id, e.id FROM events e
+       SELECT e.account_id, e.id, e.created FROM events e
        JOIN unnest($1::text[], $2::text[]) AS k(account_id, id) ON e.account_id = k.account_id AND e.id = k.id
        WHERE e.fanned_out_at IS NULL
        ORDER BY e.account_id, e.id
        FOR UPDATE OF e SKIP LOCKED)
      UPDATE events e SET fanned_out_at = now() FROM claimable c
-     WHERE e.account_id = c.account_id AND e.id = c.id
+     WHERE e.account_id = c.account_id AND e.id = c.id AND e.created = c.created
      RETURNING e.account_id AS "accountId", e.id, e.type, e.payload, e.created`,
         [keys.map((k) => k.accountId), keys.map((k) => k.eventId)],
       );
@@ -194,7 +208,7 @@ export function eventStore({ pool, prisma }: Database) {
                   count(*) FILTER (WHERE d.status = 'skipped')::int AS skipped
            FROM deliveries d JOIN accounts da ON da.id = d.account_id
            WHERE d.event_account_id = e.account_id AND d.event_id = e.id
-             AND ${managedBySql('da', caller)}) c
+             AND d.event_created = e.created AND ${managedBySql('da', caller)}) c
          WHERE ${where.sql()}
          ORDER BY e.created DESC, e.id DESC LIMIT ${where.param(q.take)}`,
         where.params,
@@ -202,9 +216,9 @@ export function eventStore({ pool, prisma }: Database) {
       return rows;
     },
 
-    /** An event of an account, or null (ids are per account). */
+    /** An event of an account, or null (ids are per account; event_keys keeps them unique). */
     find(accountId: string, id: string) {
-      return prisma.event.findUnique({ where: { accountId_id: { accountId, id } } });
+      return prisma.event.findFirst({ where: { accountId, id } });
     },
   };
 }

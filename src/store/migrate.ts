@@ -5,6 +5,8 @@ import pg from 'pg';
 import { PROJECT_ROOT } from '../paths.ts';
 import { isDuplicateDatabase, isUniqueViolation } from './database-errors.ts';
 import { ADVISORY_LOCKS, holdingAdvisoryLock } from './advisory-locks.ts';
+import { createDayPartitions } from './partitions.ts';
+import { daysAhead } from '../domain/partition-days.ts';
 
 /**
  * Applies prisma/migrations/<name>/migration.sql in order and records each one in
@@ -79,6 +81,12 @@ export async function migrate(databaseUrl: string, dir = MIGRATIONS_DIR): Promis
         }
         applied.push(name);
       }
+      // Today's partitions and the next days', at every start as well as by housekeeping, once
+      // the migration that made partitioning exists (a migrations directory of a test may not).
+      const { rows: partitioned } = await client.query(
+        `SELECT 1 FROM pg_proc WHERE proname = 'create_day_partitions'`,
+      );
+      if (partitioned.length > 0) await createDayPartitions(client, daysAhead(new Date()));
     });
   } finally {
     await client.end();

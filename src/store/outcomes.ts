@@ -34,20 +34,37 @@ export interface DeliveryOutcome {
     tries: number;
     nextAttemptAt: Date;
     lastError: string | null;
+    /** Its event's `created` (the partition key), when known: the write then looks in that day only. */
+    eventCreated?: Date;
   };
   /** A success resets the webhook's failure count. */
   succeededWebhookId?: string;
 }
 
-const writeOutcomes = preparedStatement(
-  'write_outcomes',
-  `WITH input AS (
+/**
+ * The outcome statement, in two forms. Deliveries and attempts are partitioned by their event's
+ * day (`event_created`): a statement that names a delivery by its id alone is planned over every
+ * day's partition, which costs far more than the write itself. A worker knows each leased
+ * delivery's event time, so its batches take the first form, which names the days and is
+ * planned over theirs only; a batch with a delivery of unknown day (an invoke's) takes the
+ * second, which reads each delivery's day by its id.
+ */
+const outcomeSql = (daysKnown: boolean) => `WITH input AS (
        SELECT * FROM json_to_recordset($1::json) AS x(delivery_id text, status text, tries int,
-         next_attempt_at timestamptz, last_error text, attempt json)
+         next_attempt_at timestamptz, last_error text, event_created timestamptz, attempt json)
+     ), day AS (
+       -- Each delivery's event_created (the partition key): its attempt goes in the same day.
+       ${
+         daysKnown
+           ? 'SELECT i.delivery_id AS id, i.event_created FROM input i'
+           : 'SELECT d.id, d.event_created FROM deliveries d WHERE d.id = ANY($2::text[])'
+       }
      ), new_attempts AS (
        -- LATERAL, not (json_populate_record(…)).*, which would call it once per column.
        INSERT INTO attempts
-       SELECT a.* FROM input, LATERAL json_populate_record(null::attempts, input.attempt) a
+       SELECT a.* FROM input JOIN day ON day.id = input.delivery_id,
+         LATERAL json_populate_record(null::attempts,
+           (input.attempt::jsonb || jsonb_build_object('event_created', day.event_created))::json) a
        WHERE input.attempt IS NOT NULL
      ), ended AS (
        UPDATE deliveries AS d SET status = i.status, tries = i.tries, next_attempt_at = i.next_attempt_at,
@@ -56,10 +73,12 @@ const writeOutcomes = preparedStatement(
        -- assumes 100) and, on a small table, would scan every delivery instead of the primary key.
        -- "IS TRUE" keeps it off the status index when statistics are stale during a burst.
        FROM input i WHERE d.id = ANY($2::text[]) AND d.id = i.delivery_id AND (d.status = 'pending') IS TRUE
+       ${daysKnown ? 'AND d.event_created = ANY($4::timestamptz[])' : ''}
      )
      UPDATE webhooks SET recent_failures = '{}'
-     WHERE id = ANY($3::text[]) AND cardinality(recent_failures) > 0`,
-);
+     WHERE id = ANY($3::text[]) AND cardinality(recent_failures) > 0`;
+const writeOutcomesOfKnownDays = preparedStatement('write_outcomes_known_days', outcomeSql(true));
+const writeOutcomes = preparedStatement('write_outcomes', outcomeSql(false));
 
 /** Outcomes of attempts: the attempts log and the deliveries' new states, written together. */
 export function outcomeStore({ pool }: Database) {
@@ -76,14 +95,19 @@ export function outcomeStore({ pool }: Database) {
         tries: o.delivery.tries,
         next_attempt_at: o.delivery.nextAttemptAt,
         last_error: o.delivery.lastError,
+        event_created: o.delivery.eventCreated ?? null,
         attempt: o.attempt ? attemptColumns(o.attempt) : null,
       }));
+      const params = [
+        storableJson(JSON.stringify(rows)),
+        rows.map((r) => r.delivery_id),
+        [...new Set(outcomes.flatMap((o) => o.succeededWebhookId ?? []))],
+      ];
+      const days = outcomes.flatMap((o) => o.delivery.eventCreated ?? []);
       await pool.query(
-        writeOutcomes([
-          storableJson(JSON.stringify(rows)),
-          rows.map((r) => r.delivery_id),
-          [...new Set(outcomes.flatMap((o) => o.succeededWebhookId ?? []))],
-        ]),
+        days.length === outcomes.length
+          ? writeOutcomesOfKnownDays([...params, [...new Set(days.map((d) => d.toISOString()))]])
+          : writeOutcomes(params),
       );
     },
   };

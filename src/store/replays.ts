@@ -69,12 +69,16 @@ function matchingPage(
       { result: filter.result, statusCode: filter.statusCode, errorCode: filter.errorCode },
       'x',
     );
-    where.add(`EXISTS (SELECT 1 FROM attempts x WHERE x.delivery_id = d.id AND ${tried.sql()})`);
+    where.add(
+      `EXISTS (SELECT 1 FROM attempts x
+        WHERE x.delivery_id = d.id AND x.event_created = d.event_created AND ${tried.sql()})`,
+    );
   }
   if (after) where.add('(d.created, d.id) > ($?, $?)', after.created, after.id);
   return {
     text: `SELECT d.id, d.created FROM deliveries d
       JOIN events e ON e.account_id = d.event_account_id AND e.id = d.event_id
+        AND e.created = d.event_created
       JOIN webhooks w ON w.id = d.webhook_id AND w.enabled AND NOT w.call_control
       JOIN accounts a ON a.id = d.account_id
       WHERE ${where.sql()}

@@ -8,6 +8,7 @@ import { autoDisableStore } from './auto-disable.ts';
 import { deliveryStore } from './deliveries.ts';
 import { eventStore } from './events.ts';
 import { outcomeStore } from './outcomes.ts';
+import { partitionStore } from './partitions.ts';
 import { replayStore } from './replays.ts';
 import { retentionStore } from './retention.ts';
 import { webhookTargetStore } from './webhook-targets.ts';
@@ -31,6 +32,8 @@ export function stores(db: Database) {
     replays: replayStore(db),
     autoDisable: autoDisableStore(db),
     retention: retentionStore(db),
+    /** The day partitions of events, deliveries and attempts. */
+    partitions: partitionStore(db),
     /** Runs `work` in one transaction; stores that take a client join it. */
     inTransaction: <T>(work: (client: pg.PoolClient) => Promise<T>) => inTransaction(db.pool, work),
   };

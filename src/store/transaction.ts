@@ -7,14 +7,27 @@ export async function inTransaction<T>(
 ): Promise<T> {
   const client = await pool.connect();
   try {
-    await client.query('BEGIN');
-    const result = await work(client);
+    return await inTransactionOn(client, () => work(client));
+  } finally {
+    client.release();
+  }
+}
+
+/**
+ * The same on a connection the caller holds (a pooled client, or the migration's own): start-up
+ * work that must run on the connection that holds its advisory lock.
+ */
+export async function inTransactionOn<T>(
+  client: pg.ClientBase,
+  work: () => Promise<T>,
+): Promise<T> {
+  await client.query('BEGIN');
+  try {
+    const result = await work();
     await client.query('COMMIT');
     return result;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
     throw error;
-  } finally {
-    client.release();
   }
 }

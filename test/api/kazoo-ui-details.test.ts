@@ -66,16 +66,18 @@ describe('paginate=false on the attempts log answers the whole time range', () =
       [A],
     );
     await t.db.pool.query(
-      `INSERT INTO deliveries (id, event_account_id, event_id, webhook_id, account_id, status)
-       VALUES ('ui-del', $1, 'ui-evt', $2, $1, 'failed')`,
+      `INSERT INTO deliveries (id, event_account_id, event_id, webhook_id, account_id, status, event_created)
+       VALUES ('ui-del', $1, 'ui-evt', $2, $1, 'failed',
+               (SELECT created FROM events WHERE account_id = $1 AND id = 'ui-evt'))`,
       [A, hook.id],
     );
     // 56 attempts on 2026-11-20, 5 the day after.
     await t.db.pool.query(
       `INSERT INTO attempts (id, delivery_id, webhook_id, account_id, event_id, hook_event, uri, method,
-         req_headers, req_body, try, retries_left, result, duration_ms, created)
+         req_headers, req_body, try, retries_left, result, duration_ms, created, event_created)
        SELECT 'ui-att-' || i, 'ui-del', $2, $1, 'ui-evt', 'channel_create', $3, 'post', '{}', '{}',
-              1, 0, 'failure', 5, timestamptz '2026-11-20T00:00:00Z' + i * interval '10 minutes'
+              1, 0, 'failure', 5, timestamptz '2026-11-20T00:00:00Z' + i * interval '10 minutes',
+              (SELECT event_created FROM deliveries WHERE id = 'ui-del')
        FROM generate_series(1, 61) AS i`,
       [A, hook.id, URI],
     );

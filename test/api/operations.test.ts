@@ -60,7 +60,8 @@ describe('operations endpoints', () => {
       [tenant.account.id],
     );
     await t.db.pool.query(
-      `INSERT INTO deliveries (id, event_account_id, event_id, account_id) VALUES ('dm1', $1, 'm1', $1)`,
+      `INSERT INTO deliveries (id, event_account_id, event_id, account_id, event_created)
+       VALUES ('dm1', $1, 'm1', $1, (SELECT created FROM events WHERE account_id = $1 AND id = 'm1'))`,
       [tenant.account.id],
     );
     const after = pending((await t.app.inject({ method: 'GET', url: '/metrics', headers })).body);

@@ -90,12 +90,14 @@ describe("Kazoo's webhooks doc, example by example", () => {
       [A],
     );
     await t.db.pool.query(
-      `INSERT INTO deliveries (id, event_account_id, event_id, webhook_id, account_id) VALUES ('d-doc', $1, 'e-doc', $2, $1)`,
+      `INSERT INTO deliveries (id, event_account_id, event_id, webhook_id, account_id, event_created)
+       VALUES ('d-doc', $1, 'e-doc', $2, $1, (SELECT created FROM events WHERE account_id = $1 AND id = 'e-doc'))`,
       [A, hookId],
     );
     const insert = `INSERT INTO attempts (id, delivery_id, webhook_id, account_id, event_id, hook_event, uri, method,
-        req_headers, req_body, resp_status_code, try, retries_left, result, reason, client_error, duration_ms, created)
-      VALUES ($1, 'd-doc', $2, $3, 'e-doc', 'channel_create', 'http://127.0.0.1:9/', 'POST', '{}', '{}', $4, $5, $6, $7, $8, $9, 3, $10)`;
+        req_headers, req_body, resp_status_code, try, retries_left, result, reason, client_error, duration_ms, created, event_created)
+      VALUES ($1, 'd-doc', $2, $3, 'e-doc', 'channel_create', 'http://127.0.0.1:9/', 'POST', '{}', '{}', $4, $5, $6, $7, $8, $9, 3, $10,
+              (SELECT event_created FROM deliveries WHERE id = 'd-doc'))`;
     await t.db.pool.query(insert, [
       'a-ok',
       hookId,

@@ -132,12 +132,14 @@ describe('monster-ui-webhooks saves and reads webhooks and groups unchanged', ()
       [A],
     );
     await t.db.pool.query(
-      `INSERT INTO deliveries (id, event_account_id, event_id, webhook_id, account_id) VALUES ('d-ui', $1, 'e-ui', $2, $1)`,
+      `INSERT INTO deliveries (id, event_account_id, event_id, webhook_id, account_id, event_created)
+       VALUES ('d-ui', $1, 'e-ui', $2, $1, (SELECT created FROM events WHERE account_id = $1 AND id = 'e-ui'))`,
       [A, webhookId],
     );
     const insert = `INSERT INTO attempts (id, delivery_id, webhook_id, account_id, event_id, hook_event, uri, method,
-        req_headers, req_body, resp_status_code, try, retries_left, result, reason, duration_ms, created)
-      VALUES ($1, 'd-ui', $2, $3, 'e-ui', 'object', 'http://127.0.0.1:9/kazoo', 'POST', '{}', '{}', $4, $5, $6, $7, $8, 2, $9)`;
+        req_headers, req_body, resp_status_code, try, retries_left, result, reason, duration_ms, created, event_created)
+      VALUES ($1, 'd-ui', $2, $3, 'e-ui', 'object', 'http://127.0.0.1:9/kazoo', 'POST', '{}', '{}', $4, $5, $6, $7, $8, 2, $9,
+              (SELECT event_created FROM deliveries WHERE id = 'd-ui'))`;
     // Inside today (UTC), whatever the time the test runs.
     const day = new Date();
     day.setUTCHours(0, 0, 0, 0);
