@@ -5,7 +5,7 @@
 # SHAPE=split: `npm run start:api` + `npm run start:worker`, as `npm run bench` runs them.
 # LOG_LEVEL is passed through (npm start's default: info). Everything on 127.0.0.1; the database
 # switchboard_bench_outside and the Redis prefix sbbench-outside:* are this script's own.
-# OUTSIDE_DB overrides the database name (two runs on one machine must not share it).
+# KEEP_DB=1 keeps the database afterwards. OUTSIDE_DB overrides the database name (two runs on one machine must not share it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 label=$1
@@ -28,14 +28,15 @@ stop() {
   redis-cli --scan --pattern "$prefix:*" | xargs -r -n 500 redis-cli DEL >/dev/null
   # BullMQ's keys (intake, housekeeping) live under the braced prefix {<prefix>}.
   redis-cli --scan --pattern "{$prefix}:*" | xargs -r -n 500 redis-cli DEL >/dev/null
-  psql -q -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null
+  # KEEP_DB=1 leaves the database for inspection (the next run drops it).
+  [ -n "${KEEP_DB:-}" ] || psql -q -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null
 }
 trap stop EXIT
 export BATCH_DEBUG=${BATCH_DEBUG:-}
 if [ "${SHAPE:-start}" = split ]; then
   node ${NODE_ARGS:-} dist/src/server.js >"$logs/$label.api.log" 2>&1 &
   pids+=($!)
-  node dist/workers/delivery-worker.js >"$logs/$label.worker.log" 2>&1 &
+  node ${WORKER_NODE_ARGS:-} dist/workers/delivery-worker.js >"$logs/$label.worker.log" 2>&1 &
   pids+=($!)
 else
   node ${NODE_ARGS:-} dist/src/main.js >"$logs/$label.log" 2>&1 &

@@ -421,23 +421,32 @@ async function main(): Promise<void> {
       // Per second of scheduled time: request p99 from scheduled, and how many were sent late.
       const t0 = Math.min(...log.due);
       const bySecond: string[] = [];
+      const deliveryBySecond: string[] = [];
       for (let s = 0; s < seconds; s++) {
-        const inSecond = ok.filter(
-          (i) => log.due[i] - t0 >= s * 1000 && log.due[i] - t0 < (s + 1) * 1000,
+        const inSecond = ok.flatMap((i, k) =>
+          log.due[i] - t0 >= s * 1000 && log.due[i] - t0 < (s + 1) * 1000 ? [[i, k]] : [],
         );
         bySecond.push(
           ms(
             pct(
-              inSecond.map((i) => log.end[i] - log.due[i]),
+              inSecond.map(([i]) => log.end[i] - log.due[i]),
+              99,
+            ),
+          ),
+        );
+        deliveryBySecond.push(
+          ms(
+            pct(
+              inSecond.map(([, k]) => deliveryDue[k]),
               99,
             ),
           ),
         );
       }
       say(
-        `${label} ${rate}/s: request p99 from scheduled, by second: ${bySecond.join(' ')}; generator loop delay p99 ${ms(row.generatorLoopDelayP99)} ms${pids.length ? `; server CPU ms/event ${row.serverCpuMsPerEvent.map((c) => c.toFixed(2)).join(' / ')}` : ''}`,
+        `${label} ${rate}/s: request p99 from scheduled, by second: ${bySecond.join(' ')}; delivery p99 by second: ${deliveryBySecond.join(' ')}; generator loop delay p99 ${ms(row.generatorLoopDelayP99)} ms${pids.length ? `; server CPU ms/event ${row.serverCpuMsPerEvent.map((c) => c.toFixed(2)).join(' / ')}` : ''}`,
       );
-      (row as Record<string, unknown>).bySecondP99 = bySecond;
+      Object.assign(row, { bySecondP99: bySecond, deliveryBySecondP99: deliveryBySecond });
     }
     const jsonFile = arg('json', '');
     if (jsonFile) writeFileSync(jsonFile, JSON.stringify(results, null, 1));
