@@ -311,7 +311,19 @@ function git(args: string[]): string {
   }
 }
 
-async function versions(): Promise<{ postgres: string; redis: string }> {
+/**
+ * What the Postgres server holds and does besides this run, at its start: other databases (a
+ * left-over 10-million-row bench database costs every later run CPU and I/O while autovacuum
+ * works through it) and the autovacuum workers running. A run on a server busy with those is
+ * not comparable with one on an idle server.
+ */
+const POSTGRES_BESIDES_SQL = `SELECT
+    (SELECT count(*) FROM pg_database WHERE datname NOT IN ('postgres', 'template0', 'template1')) AS databases,
+    (SELECT coalesce(sum(pg_database_size(datname)), 0) FROM pg_database
+      WHERE datname NOT IN ('postgres', 'template0', 'template1')) AS bytes,
+    (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker') AS autovacuums`;
+
+async function versions(): Promise<{ postgres: string; redis: string; postgresBesides: string }> {
   const client = new pg.Client({ connectionString: `${POSTGRES}/postgres` });
   await client.connect();
   const redis = new Redis(SHARED_REDIS_URL, { maxRetriesPerRequest: 1 });
@@ -320,6 +332,12 @@ async function versions(): Promise<{ postgres: string; redis: string }> {
       postgres: (await client.query<{ v: string }>("SELECT current_setting('server_version') AS v"))
         .rows[0].v,
       redis: /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? 'unknown',
+      postgresBesides: await client
+        .query<{ databases: string; bytes: string; autovacuums: string }>(POSTGRES_BESIDES_SQL)
+        .then(
+          ({ rows: [r] }) =>
+            `${r.databases} other database(s), ${(Number(r.bytes) / 1024 ** 3).toFixed(1)} GiB in all; ${r.autovacuums} autovacuum worker(s) running`,
+        ),
     };
   } finally {
     await client.end();
@@ -545,7 +563,7 @@ function report(run: {
   startedAt: Date;
   loadAtStart: string;
   loadAtEnd: string;
-  versions: { postgres: string; redis: string };
+  versions: { postgres: string; redis: string; postgresBesides: string };
   commit: string;
 }): string {
   const out: string[] = [];
@@ -558,6 +576,7 @@ function report(run: {
   out.push(
     `- Machine: ${os.availableParallelism()} cores (${cpus[0]?.model ?? 'unknown CPU'}), ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB RAM, Node ${process.version}, PostgreSQL ${run.versions.postgres}, Redis ${run.versions.redis}.`,
     `- Code: commit ${run.commit}.`,
+    `- Postgres besides this run, at its start: ${run.versions.postgresBesides}.`,
     `- Redis: ${S.redis === 'shared' ? 'the shared server on 127.0.0.1:6379' : S.redis === 'own' ? `a redis-server of this run's own (${redisNodes.join(', ')})` : `a 3-master Redis Cluster of this run's own (${redisNodes.join(', ')})`}.`,
     `- Processes: **${S.apis} API + ${S.workers} worker**, each its own process (the build's \`dist/src/server.js\`, \`dist/workers/delivery-worker.js\`); the load generator, the receiver and the orchestrator are three more. Engine settings: ${passedThrough.length ? passedThrough.join(', ') : "the engine's defaults"}${S.profile ? '; APIs and workers under --cpu-prof' : ''}.`,
     `- Load average (1, 5, 15 min): ${run.loadAtStart} at start, ${run.loadAtEnd} at end. Started ${run.startedAt.toISOString().slice(11, 19)} UTC, took ${((Date.now() - run.startedAt.getTime()) / 1000).toFixed(0)} s. The machine is shared: "other processes" below is CPU that none of this run's processes used.`,
