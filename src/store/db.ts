@@ -4,12 +4,16 @@ import { PrismaClient } from '../generated/prisma/client.ts';
 import { isDatabaseUnavailable } from './database-errors.ts';
 
 /**
- * One pg pool per process, shared by Prisma (the management API) and the raw SQL of the delivery
- * hot path, where batched `unnest` writes are ~20× faster than Prisma's createMany.
+ * A process's connections to Postgres: one pool shared by Prisma (the management API) and the raw
+ * SQL of the delivery path, where batched `unnest` writes are ~20× faster than Prisma's
+ * createMany; and a few connections of the hot path's own for its prepared statements
+ * (preparedStatement below).
  */
 export interface Database {
   prisma: PrismaClient;
   pool: pg.Pool;
+  /** The hot path's connections: run the statements of preparedStatement here (HOT_PATH_SETTINGS). */
+  hot: pg.Pool;
   /** Answers once Postgres does (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -25,45 +29,71 @@ export interface DatabaseOptions {
   asyncCommit?: boolean;
 }
 
+/**
+ * How the hot path's connections plan. Its statements (preparedStatement) look rows up by key from
+ * a small input (a batch's ids, a group's events), so their right plan never depends on the
+ * tables' sizes: index lookups joined by nested loops. Planning them for each call's values costs
+ * more than running them (the lease over a few day partitions: 0.7 ms to plan, 0.24 ms to run), so
+ * each is planned once per connection (a generic plan). Left free, the planner makes that one plan
+ * on a new, empty database from scans and hash joins, and keeps it as the tables grow (seen: a
+ * lease and an outcome write at 8–9 ms a call after 20 s at 1,000 events/s, and, when every
+ * statement was planned that way, 2,000 full scans of deliveries a minute on a fresh install
+ * until autovacuum's first analyze). So on these connections scans and hash or merge joins are
+ * off: the plan is the lookup, whatever the statistics say (BENCHMARKS.md: Postgres's CPU at
+ * 1,000 events/s 42 % lower than with a plan per call).
+ */
+export const HOT_PATH_SETTINGS = [
+  '-c plan_cache_mode=force_generic_plan',
+  '-c enable_seqscan=off',
+  '-c enable_hashjoin=off',
+  '-c enable_mergejoin=off',
+];
+
+/** The hot path's connections per process: a group commit, a lease and an outcome write at once. */
+export const HOT_POOL_SIZE = 3;
+
 export function openDatabase(
   databaseUrl: string,
   poolSize = 10,
   options: DatabaseOptions = {},
 ): Database {
-  const settings = [
-    // Prepared statements (preparedStatement below) save parsing, but Postgres's generic plan for
-    // one is fixed after a few calls: on a new database that is while the tables are nearly
-    // empty, so "scan the table" wins and then stays as they grow (seen: a fresh install doing
-    // 2,000 full scans of deliveries a minute until autovacuum's first analyze). A plan made for
-    // each call's values and the table's current size costs a few microseconds more here.
-    '-c plan_cache_mode=force_custom_plan',
-    ...(options.asyncCommit ? ['-c synchronous_commit=off'] : []),
-  ];
+  const commit = options.asyncCommit ? ['-c synchronous_commit=off'] : [];
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: poolSize,
-    options: settings.join(' '),
+    // Everything else (Prisma, searches, housekeeping) is planned for each call's values and the
+    // tables' current sizes: those statements are many, varied, and not on the hot path.
+    options: ['-c plan_cache_mode=force_custom_plan', ...commit].join(' '),
+  });
+  const hot = new pg.Pool({
+    connectionString: databaseUrl,
+    max: HOT_POOL_SIZE,
+    options: [...HOT_PATH_SETTINGS, ...commit].join(' '),
   });
   // An idle client's error (Postgres restarted) must not crash the process; the pool reconnects.
   pool.on('error', () => {});
+  hot.on('error', () => {});
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     prisma,
     pool,
+    hot,
     async ping() {
       await pool.query('SELECT 1');
     },
     async close() {
       await prisma.$disconnect();
       await pool.end();
+      await hot.end();
     },
   };
 }
 
 /**
- * A hot-path statement that Postgres parses once per connection instead of once per call (a named
- * prepared statement; the pool's connections live long); it is still planned for each call's
- * values (plan_cache_mode above). `name` must be unique per text.
+ * A hot-path statement that Postgres parses and plans once per connection instead of once per call
+ * (a named prepared statement). Run it on the Database's `hot` pool (HOT_PATH_SETTINGS): a key
+ * lookup from a small input. Run on the other pool (inside a caller's transaction), it is planned
+ * for each call instead. `name` must be unique per text.
  */
 export function preparedStatement(name: string, text: string) {
   return (values: unknown[]): pg.QueryConfig => ({ name, text, values });

@@ -140,7 +140,7 @@ export function seqsOf(rows: { id: string; seq: string | null }[]): Map<string, 
   return new Map(rows.flatMap((r) => (r.seq === null ? [] : [[r.id, r.seq] as const])));
 }
 
-export function deliveryStore({ pool }: Database) {
+export function deliveryStore({ pool, hot }: Database) {
   return {
     /**
      * New deliveries (fan-out, redeliver), on the pool or inside a caller's transaction, numbered
@@ -175,7 +175,7 @@ export function deliveryStore({ pool }: Database) {
       const rows = [];
       let rest = ids;
       for (const step of LEASE_STEPS) {
-        const found = (await pool.query(step([rest, leaseMs, since]))).rows;
+        const found = (await hot.query(step([rest, leaseMs, since]))).rows;
         rows.push(...found);
         if (found.length === rest.length) break;
         const got = new Set(found.map((r) => r.id as string));

@@ -43,45 +43,45 @@ export interface DeliveryOutcome {
 
 /**
  * The outcome statement, in two forms. Deliveries and attempts are partitioned by their event's
- * day (`event_created`): a statement that names a delivery by its id alone is planned over every
- * day's partition, which costs far more than the write itself. A worker knows each leased
- * delivery's event time, so its batches take the first form, which names the days and is
- * planned over theirs only; a batch with a delivery of unknown day (an invoke's) takes the
- * second, which reads each delivery's day by its id.
+ * day (`event_created`). A worker knows each leased delivery's event time, so its batches take
+ * the first form, which finds each delivery by its whole primary key (id, event_created): one
+ * index lookup per row, in that day's partition only, however large the batch. A batch with a
+ * delivery of unknown day (an invoke's) takes the second, which reads each delivery's day by its
+ * id in every day's partition.
  */
 const outcomeSql = (daysKnown: boolean) => `WITH input AS (
        SELECT * FROM json_to_recordset($1::json) AS x(delivery_id text, status text, tries int,
          next_attempt_at timestamptz, last_error text, event_created timestamptz, attempt json)
-     ), day AS (
-       -- Each delivery's event_created (the partition key): its attempt goes in the same day.
-       ${
-         daysKnown
-           ? 'SELECT i.delivery_id AS id, i.event_created FROM input i'
-           : 'SELECT d.id, d.event_created FROM deliveries d WHERE d.id = ANY($2::text[])'
-       }
      ), new_attempts AS (
-       -- LATERAL, not (json_populate_record(…)).*, which would call it once per column.
+       -- Each attempt goes in its delivery's day (event_created, the partition key): given, or
+       -- read by the delivery's id. LATERAL, not (json_populate_record(…)).*, which would call
+       -- it once per column.
        INSERT INTO attempts
-       SELECT a.* FROM input JOIN day ON day.id = input.delivery_id,
+       SELECT a.* FROM input
+         ${
+           daysKnown
+             ? 'CROSS JOIN LATERAL (SELECT input.event_created) day'
+             : `JOIN deliveries day ON day.id = input.delivery_id AND day.id = ANY($3::text[])`
+         },
          LATERAL json_populate_record(null::attempts,
            (input.attempt::jsonb || jsonb_build_object('event_created', day.event_created))::json) a
        WHERE input.attempt IS NOT NULL
      ), ended AS (
        UPDATE deliveries AS d SET status = i.status, tries = i.tries, next_attempt_at = i.next_attempt_at,
          last_error = i.last_error, lease_until = NULL, modified = now()
-       -- The ids again as an array: the planner cannot count json_to_recordset's rows (it
-       -- assumes 100) and, on a small table, would scan every delivery instead of the primary key.
-       -- "IS TRUE" keeps it off the status index when statistics are stale during a burst.
-       FROM input i WHERE d.id = ANY($2::text[]) AND d.id = i.delivery_id AND (d.status = 'pending') IS TRUE
-       ${daysKnown ? 'AND d.event_created = ANY($4::timestamptz[])' : ''}
+       -- Each delivery by its whole primary key when its day is given: one lookup per input row,
+       -- in its day's partition. Otherwise by the ids as an array (an invoke's few). "IS TRUE"
+       -- keeps it off the status index when statistics are stale during a burst.
+       FROM input i WHERE d.id = i.delivery_id AND (d.status = 'pending') IS TRUE
+         AND ${daysKnown ? 'd.event_created = i.event_created' : 'd.id = ANY($3::text[])'}
      )
      UPDATE webhooks SET recent_failures = '{}'
-     WHERE id = ANY($3::text[]) AND cardinality(recent_failures) > 0`;
+     WHERE id = ANY($2::text[]) AND cardinality(recent_failures) > 0`;
 const writeOutcomesOfKnownDays = preparedStatement('write_outcomes_known_days', outcomeSql(true));
 const writeOutcomes = preparedStatement('write_outcomes', outcomeSql(false));
 
 /** Outcomes of attempts: the attempts log and the deliveries' new states, written together. */
-export function outcomeStore({ pool }: Database) {
+export function outcomeStore({ hot }: Database) {
   return {
     /**
      * Stores a batch of outcomes in ONE statement (so one round trip, atomic): the attempts, the
@@ -100,14 +100,13 @@ export function outcomeStore({ pool }: Database) {
       }));
       const params = [
         storableJson(JSON.stringify(rows)),
-        rows.map((r) => r.delivery_id),
         [...new Set(outcomes.flatMap((o) => o.succeededWebhookId ?? []))],
       ];
-      const days = outcomes.flatMap((o) => o.delivery.eventCreated ?? []);
-      await pool.query(
-        days.length === outcomes.length
-          ? writeOutcomesOfKnownDays([...params, [...new Set(days.map((d) => d.toISOString()))]])
-          : writeOutcomes(params),
+      const daysKnown = outcomes.every((o) => o.delivery.eventCreated !== undefined);
+      await hot.query(
+        daysKnown
+          ? writeOutcomesOfKnownDays(params)
+          : writeOutcomes([...params, rows.map((r) => r.delivery_id)]),
       );
     },
   };

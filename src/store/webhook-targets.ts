@@ -85,14 +85,14 @@ const forDeliveryOf = preparedStatement(
      FROM webhooks w WHERE w.id = ANY($1)`,
 );
 
-export function webhookTargetStore({ pool }: Database) {
+export function webhookTargetStore({ pool, hot }: Database) {
   return {
     /**
      * The webhooks events of these accounts can reach: each account's own enabled hooks, and its
      * ancestors' enabled hooks that include sub-accounts — one row per (event account, webhook), with
      * the event account's tree. Type and modifier matching is done by the pure `webhookReceives`.
      */
-    async candidates(accountIds: string[], on: pg.Pool | pg.PoolClient = pool) {
+    async candidates(accountIds: string[], on: pg.Pool | pg.PoolClient = hot) {
       const { rows } = await on.query<
         WebhookForMatching & { eventAccountId: string; tree: string[] }
       >(candidatesOf([accountIds]));
@@ -102,7 +102,7 @@ export function webhookTargetStore({ pool }: Database) {
     /** Each webhook once, however many deliveries of a batch go to it. */
     async forDelivery(ids: string[]): Promise<Map<string, WebhookForDelivery>> {
       if (ids.length === 0) return new Map();
-      const { rows } = await pool.query<WebhookForDelivery>(forDeliveryOf([ids]));
+      const { rows } = await hot.query<WebhookForDelivery>(forDeliveryOf([ids]));
       return new Map(rows.map((w) => [w.id, w]));
     },
 
