@@ -44,10 +44,9 @@ export interface DeliveryOutcome {
 /**
  * The outcome statement, in two forms. Deliveries and attempts are partitioned by their event's
  * day (`event_created`). A worker knows each leased delivery's event time, so its batches take
- * the first form, which finds each delivery by its whole primary key (id, event_created): one
- * index lookup per row, in that day's partition only, however large the batch. A batch with a
- * delivery of unknown day (an invoke's) takes the second, which reads each delivery's day by its
- * id in every day's partition.
+ * the first form, which looks its deliveries up by id within the span of their event times: in
+ * those days' partitions only. A batch with a delivery of unknown day (an invoke's) takes the
+ * second, which reads each delivery's day by its id in every day's partition.
  */
 const outcomeSql = (daysKnown: boolean) => `WITH input AS (
        SELECT * FROM json_to_recordset($1::json) AS x(delivery_id text, status text, tries int,
@@ -69,11 +68,12 @@ const outcomeSql = (daysKnown: boolean) => `WITH input AS (
      ), ended AS (
        UPDATE deliveries AS d SET status = i.status, tries = i.tries, next_attempt_at = i.next_attempt_at,
          last_error = i.last_error, lease_until = NULL, modified = now()
-       -- Each delivery by its whole primary key when its day is given: one lookup per input row,
-       -- in its day's partition. Otherwise by the ids as an array (an invoke's few). "IS TRUE"
-       -- keeps it off the status index when statistics are stale during a burst.
-       FROM input i WHERE d.id = i.delivery_id AND (d.status = 'pending') IS TRUE
-         AND ${daysKnown ? 'd.event_created = i.event_created' : 'd.id = ANY($3::text[])'}
+       -- The batch's ids as an array (the index condition, so that however the plan was made,
+       -- only the batch's rows are read) and, when their days are given, the span of their
+       -- event times (only those days' partitions). "IS TRUE" keeps it off the status index
+       -- when statistics are stale during a burst.
+       FROM input i WHERE d.id = ANY($3::text[]) AND d.id = i.delivery_id AND (d.status = 'pending') IS TRUE
+         ${daysKnown ? 'AND d.event_created = i.event_created AND d.event_created BETWEEN $4 AND $5' : ''}
      )
      UPDATE webhooks SET recent_failures = '{}'
      WHERE id = ANY($2::text[]) AND cardinality(recent_failures) > 0`;
@@ -102,11 +102,17 @@ export function outcomeStore({ hot }: Database) {
         storableJson(JSON.stringify(rows)),
         [...new Set(outcomes.flatMap((o) => o.succeededWebhookId ?? []))],
       ];
-      const daysKnown = outcomes.every((o) => o.delivery.eventCreated !== undefined);
+      const ids = rows.map((r) => r.delivery_id);
+      const times = outcomes.flatMap((o) => o.delivery.eventCreated?.getTime() ?? []);
       await hot.query(
-        daysKnown
-          ? writeOutcomesOfKnownDays(params)
-          : writeOutcomes([...params, rows.map((r) => r.delivery_id)]),
+        times.length === outcomes.length
+          ? writeOutcomesOfKnownDays([
+              ...params,
+              ids,
+              new Date(Math.min(...times)),
+              new Date(Math.max(...times)),
+            ])
+          : writeOutcomes([...params, ids]),
       );
     },
   };

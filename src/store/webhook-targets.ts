@@ -69,9 +69,13 @@ const candidatesOf = preparedStatement(
      FROM accounts a
      -- The tree (root … the account itself) as the index condition: the account's own hooks and
      -- its ancestors' are read by (account_id, enabled), however many webhooks other tenants have.
-     JOIN webhooks w
-       ON ${managedBySql('a', 'w.account_id')} AND w.enabled
-       AND (w.account_id = a.id OR w.include_subaccounts)
+     -- OFFSET 0 keeps it a lookup per account, whatever plan the hot path made (db.ts): joined
+     -- freely, a plan made on an empty database reads every enabled webhook instead.
+     CROSS JOIN LATERAL (
+       SELECT * FROM webhooks w
+       WHERE ${managedBySql('a', 'w.account_id')} AND w.enabled
+         AND (w.account_id = a.id OR w.include_subaccounts)
+       OFFSET 0) w
      JOIN accounts o ON o.id = w.account_id
      WHERE a.id = ANY($1)`,
 );

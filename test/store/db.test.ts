@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { openDatabase, type Database } from '../../src/store/db.ts';
+import type pg from 'pg';
+import { openDatabase } from '../../src/store/db.ts';
 import { stores as storesOf } from '../../src/store/stores.ts';
 import { copyOfTemplate } from '../support/database.ts';
 
@@ -34,54 +35,162 @@ describe('database connections', () => {
     },
   );
 
-  /** The plan a hot connection keeps, of a statement first run while the tables were empty. */
-  async function keptPlan(db: Database, name: string, values: string): Promise<string> {
-    const { rows } = await db.hot.query(`EXPLAIN (FORMAT JSON) EXECUTE ${name}(${values})`);
-    return JSON.stringify(rows[0]['QUERY PLAN']);
+  interface PlanNode {
+    'Node Type': string;
+    'Index Cond'?: string;
+    'Shared Hit Blocks': number;
+    'Shared Read Blocks': number;
+    Plans?: PlanNode[];
   }
 
-  it('the hot path plans its statements once per connection, by index lookups, even when first run on empty tables', async () => {
+  /**
+   * One run of a prepared statement with the plan its connection keeps: the buffers it touched,
+   * and what it did that is not a lookup — a sequential scan, a hash or merge join, an index
+   * read from end to end (no index condition).
+   */
+  async function runOf(on: pg.PoolClient, name: string, values: string) {
+    const { rows } = await on.query(
+      `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE ${name}(${values})`,
+    );
+    const top: PlanNode = rows[0]['QUERY PLAN'][0].Plan;
+    const notLookups: string[] = [];
+    const walk = (node: PlanNode) => {
+      const type = node['Node Type'];
+      if (['Seq Scan', 'Hash Join', 'Merge Join'].includes(type)) notLookups.push(type);
+      if (type.includes('Index') && !node['Index Cond'])
+        notLookups.push(`${type} without a condition`);
+      node.Plans?.forEach(walk);
+    };
+    walk(top);
+    return { buffers: top['Shared Hit Blocks'] + top['Shared Read Blocks'], notLookups };
+  }
+
+  it('the hot path plans each statement once per connection, and that plan reads only the rows asked for, though made on empty tables', async () => {
     const db = openDatabase(await copyOfTemplate(inject('databaseUrl')), 2);
+    const hot = await db.hot.connect();
     try {
-      // One connection on the hot pool, used in turn: every statement below meets it.
-      const stores = storesOf(db);
-      await stores.deliveries.lease(['none'], 1_000);
-      await stores.outcomes.write([
-        {
-          delivery: {
-            id: 'none',
-            status: 'delivered',
-            tries: 1,
-            nextAttemptAt: new Date(),
-            lastError: null,
-            eventCreated: new Date(),
-          },
-        },
+      const account = 'acc00000000000000000000000000001';
+      const webhook = 'wh000000000000000000000000000001';
+      await db.pool.query(`INSERT INTO accounts (id, name, tree) VALUES ($1, 'a', ARRAY[$1])`, [
+        account,
       ]);
-      const lease = await keptPlan(
-        db,
+      await db.pool.query(
+        `INSERT INTO webhooks (id, account_id, name, uri, hook, secret)
+         VALUES ($1, $2, 'w', 'http://127.0.0.1:1/', 'channel_create', 'whsec_x')`,
+        [webhook, account],
+      );
+      let n = 0;
+      const publish = (count: number) => {
+        const events = [];
+        const deliveries = [];
+        for (let i = 0; i < count; i++, n++) {
+          const id = `event-${n}`;
+          events.push({ accountId: account, id, type: 'channel_create', payload: { n } });
+          deliveries.push({
+            id: `delivery-${n}`,
+            eventAccountId: account,
+            eventId: id,
+            webhookId: webhook,
+            accountId: account,
+            trigger: 'auto' as const,
+          });
+        }
+        return [events, deliveries] as const;
+      };
+      // Every hot statement runs first on this one connection while the tables are empty: its
+      // plan is made then, and kept.
+      const onHot = storesOf({ ...db, hot: hot as unknown as pg.Pool });
+      await onHot.events.insertWithDeliveries(...publish(2));
+      await onHot.deliveries.lease(['none'], 1_000); // all three looks
+      const outcome = (id: string, eventCreated?: Date) => ({
+        delivery: {
+          id,
+          status: 'pending' as const,
+          tries: 0,
+          nextAttemptAt: new Date(),
+          lastError: null,
+          eventCreated,
+        },
+      });
+      await onHot.outcomes.write([outcome('none', new Date())]);
+      await onHot.outcomes.write([outcome('none')]);
+      await onHot.webhookTargets.forDelivery([webhook]);
+      await onHot.webhookTargets.candidates([account]);
+      const { rows: prepared } = await hot.query(
+        'SELECT name, generic_plans, custom_plans FROM pg_prepared_statements ORDER BY name',
+      );
+      expect(prepared.map((p) => p.name)).toEqual([
+        'insert_events_with_deliveries',
+        'lease_older_deliveries',
+        'lease_recent_deliveries',
         'lease_recent_unordered_deliveries',
-        `'{none}', 1000, now()`,
-      );
-      const outcome = await keptPlan(
-        db,
+        'webhook_candidates',
+        'webhooks_for_delivery',
+        'write_outcomes',
         'write_outcomes_known_days',
-        `'[{"delivery_id":"none","status":"delivered","tries":1,"event_created":"2026-01-01T00:00:00Z"}]', '{}'`,
+      ]);
+      for (const p of prepared) expect([p.name, Number(p.custom_plans)]).toEqual([p.name, 0]);
+
+      // The tables grow (through the general pool: these batches are large), other tenants
+      // subscribe …
+      for (let k = 0; k < 10; k++) await storesOf(db).events.insertWithDeliveries(...publish(1000));
+      await db.pool.query(
+        `INSERT INTO accounts (id, name, tree) SELECT 'other-' || n, 'o', ARRAY['other-' || n]
+         FROM generate_series(1, 5000) n`,
       );
-      for (const plan of [lease, outcome]) {
-        // Made on empty tables, a plan left free would scan them and hash the events (seen).
-        expect(plan).not.toContain('Seq Scan');
-        expect(plan).not.toContain('Hash Join');
-        expect(plan).not.toContain('Merge Join');
-        expect(plan).toMatch(/Index Scan|Index Only Scan/);
+      await db.pool.query(
+        `INSERT INTO webhooks (id, account_id, name, uri, hook, secret)
+         SELECT 'wh-other-' || n, 'other-' || n, 'w', 'http://127.0.0.1:1/', 'channel_create', 'whsec_x'
+         FROM generate_series(1, 5000) n`,
+      );
+      // … and each kept plan still reads a handful of pages for 20 deliveries, where a scan of
+      // deliveries or events (what a plan made freely on empty tables does) reads thousands.
+      const ids = `'{${Array.from({ length: 20 }, (_, i) => `delivery-${5000 + i}`).join(',')}}'`;
+      const input = `'${JSON.stringify(
+        Array.from({ length: 20 }, (_, i) => ({
+          delivery_id: `delivery-${6000 + i}`,
+          status: 'pending',
+          tries: 0,
+          next_attempt_at: new Date().toISOString(),
+        })),
+      )}'`;
+      const budget = 1_000;
+      const runs = {
+        leaseRecent: await runOf(
+          hot,
+          'lease_recent_unordered_deliveries',
+          `${ids}, 1000, now() - interval '1 day'`,
+        ),
+        leaseOrdered: await runOf(
+          hot,
+          'lease_recent_deliveries',
+          `${ids}, 1000, now() - interval '1 day'`,
+        ),
+        leaseOlder: await runOf(hot, 'lease_older_deliveries', `${ids}, 1000, now()`),
+        outcomeKnownDays: await runOf(
+          hot,
+          'write_outcomes_known_days',
+          `${input}, '{}', ${ids.replaceAll('-5', '-6')}, now() - interval '1 day', now()`,
+        ),
+        outcome: await runOf(
+          hot,
+          'write_outcomes',
+          `${input}, '{}', ${ids.replaceAll('-5', '-6')}`,
+        ),
+        webhooks: await runOf(hot, 'webhooks_for_delivery', `'{${webhook}}'`),
+        candidates: await runOf(hot, 'webhook_candidates', `'{${account}}'`),
+      };
+      // Read end to end, the deliveries' index alone would cost a page per row.
+      const { rows: count } = await db.pool.query('SELECT count(*)::int AS n FROM deliveries');
+      expect(count[0].n).toBeGreaterThan(10 * budget);
+      for (const [statement, run] of Object.entries(runs)) {
+        expect([statement, run.notLookups]).toEqual([statement, []]);
+        expect([statement, run.buffers < budget]).toEqual([statement, true]);
       }
-      // Planned once: the lease's plan is the generic one, kept for every call after.
-      const { rows } = await db.hot.query(
-        `SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = 'lease_recent_unordered_deliveries'`,
-      );
-      expect(Number(rows[0].generic_plans)).toBeGreaterThanOrEqual(1);
-      expect(Number(rows[0].custom_plans)).toBe(0);
+      // One account's one webhook, among 5,000 of other tenants: a few pages, not all of them.
+      expect(runs.candidates.buffers).toBeLessThan(50);
     } finally {
+      hot.release();
       await db.close();
     }
   });
