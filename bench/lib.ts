@@ -490,3 +490,22 @@ export async function freshDatabase(adminUrl: string, name: string): Promise<str
   url.pathname = `/${name}`;
   return url.toString();
 }
+
+/**
+ * What the Postgres server holds and does besides a run, as a sentence: other databases (a
+ * left-over 10-million-row bench database costs every later run CPU and I/O while autovacuum
+ * works through it) and the autovacuum workers running. A run on a server busy with those is not
+ * comparable with one on an idle server. `own` names the run's own databases, left out.
+ */
+export async function postgresBesides(client: pg.Client, own: string[] = []): Promise<string> {
+  const { rows } = await client.query<{ databases: string; bytes: string; autovacuums: string }>(
+    `WITH others AS (SELECT datname FROM pg_database
+       WHERE datname <> ALL (ARRAY['postgres', 'template0', 'template1'] || $1::text[]))
+     SELECT (SELECT count(*) FROM others) AS databases,
+       (SELECT coalesce(sum(pg_database_size(datname)), 0) FROM others) AS bytes,
+       (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker') AS autovacuums`,
+    [own],
+  );
+  const [r] = rows;
+  return `${r.databases} other database(s), ${(Number(r.bytes) / 1024 ** 3).toFixed(1)} GiB in all; ${r.autovacuums} autovacuum worker(s) running`;
+}

@@ -21,12 +21,7 @@ export DATABASE_URL="postgresql://postgres@127.0.0.1:5432/$db"
 export SWITCHBOARD_ROOT_KEY=$key SWITCHBOARD_REDIS_PREFIX=$prefix SWITCHBOARD_ALLOWED_TARGETS=127.0.0.1/32
 export PORT=$port HOST=127.0.0.1
 node dist/scripts/migrate.js >/dev/null
-# What Postgres holds and does besides this run (left-over bench databases, autovacuum at work):
-# a run on a server busy with those is not comparable with one on an idle server.
-psql -Atq -h 127.0.0.1 -U postgres -c "SELECT format('[outside-run] postgres besides this run: %s other database(s), %s, %s autovacuum worker(s) running',
-  (SELECT count(*) FROM pg_database WHERE datname NOT IN ('postgres', 'template0', 'template1', '$db')),
-  (SELECT pg_size_pretty(coalesce(sum(pg_database_size(datname)), 0)) FROM pg_database WHERE datname NOT IN ('postgres', 'template0', 'template1', '$db')),
-  (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'))" >&2
+npx tsx bench/postgres-besides.ts "$db"
 pids=()
 stop() {
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done

@@ -73,6 +73,7 @@ import {
   log,
   markdownTable,
   nextMessage,
+  postgresBesides,
   postgresPidsOf,
   postgresSharedPids,
   redisPids,
@@ -311,18 +312,6 @@ function git(args: string[]): string {
   }
 }
 
-/**
- * What the Postgres server holds and does besides this run, at its start: other databases (a
- * left-over 10-million-row bench database costs every later run CPU and I/O while autovacuum
- * works through it) and the autovacuum workers running. A run on a server busy with those is
- * not comparable with one on an idle server.
- */
-const POSTGRES_BESIDES_SQL = `SELECT
-    (SELECT count(*) FROM pg_database WHERE datname NOT IN ('postgres', 'template0', 'template1')) AS databases,
-    (SELECT coalesce(sum(pg_database_size(datname)), 0) FROM pg_database
-      WHERE datname NOT IN ('postgres', 'template0', 'template1')) AS bytes,
-    (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker') AS autovacuums`;
-
 async function versions(): Promise<{ postgres: string; redis: string; postgresBesides: string }> {
   const client = new pg.Client({ connectionString: `${POSTGRES}/postgres` });
   await client.connect();
@@ -332,12 +321,7 @@ async function versions(): Promise<{ postgres: string; redis: string; postgresBe
       postgres: (await client.query<{ v: string }>("SELECT current_setting('server_version') AS v"))
         .rows[0].v,
       redis: /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? 'unknown',
-      postgresBesides: await client
-        .query<{ databases: string; bytes: string; autovacuums: string }>(POSTGRES_BESIDES_SQL)
-        .then(
-          ({ rows: [r] }) =>
-            `${r.databases} other database(s), ${(Number(r.bytes) / 1024 ** 3).toFixed(1)} GiB in all; ${r.autovacuums} autovacuum worker(s) running`,
-        ),
+      postgresBesides: await postgresBesides(client),
     };
   } finally {
     await client.end();

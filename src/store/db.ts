@@ -39,10 +39,10 @@ export interface DatabaseOptions {
  * lease and an outcome write at 8–9 ms a call after 20 s at 1,000 events/s, and, when every
  * statement was planned that way, 2,000 full scans of deliveries a minute on a fresh install
  * until autovacuum's first analyze). So on these connections scans and hash or merge joins are
- * off: the plan is the lookup, whatever the statistics say (BENCHMARKS.md: Postgres's CPU at
- * 1,000 events/s 42 % lower than with a plan per call).
+ * off: the plan is the lookup, whatever the statistics say (BENCHMARKS.md: Postgres's CPU per
+ * event a quarter to a third lower than with a plan per call).
  */
-export const HOT_PATH_SETTINGS = [
+const HOT_PATH_SETTINGS = [
   '-c plan_cache_mode=force_generic_plan',
   '-c enable_seqscan=off',
   '-c enable_hashjoin=off',
@@ -50,7 +50,7 @@ export const HOT_PATH_SETTINGS = [
 ];
 
 /** The hot path's connections per process: a group commit, a lease and an outcome write at once. */
-export const HOT_POOL_SIZE = 3;
+const HOT_POOL_SIZE = 3;
 
 export function openDatabase(
   databaseUrl: string,

@@ -134,6 +134,8 @@ describe('database connections', () => {
       // The tables grow (through the general pool: these batches are large), other tenants
       // subscribe …
       for (let k = 0; k < 10; k++) await storesOf(db).events.insertWithDeliveries(...publish(1000));
+      // (None of them took a hot connection: the one checked out here is the pool's only one.)
+      expect(db.hot.totalCount).toBe(1);
       await db.pool.query(
         `INSERT INTO accounts (id, name, tree) SELECT 'other-' || n, 'o', ARRAY['other-' || n]
          FROM generate_series(1, 5000) n`,
