@@ -32,7 +32,12 @@ describe('a Redis restart under load', () => {
 
   async function start(appendOnly: boolean) {
     redis = await startRedisServer({ appendOnly });
-    t = await startTestApp(testConfig({ REDIS_URL: redis.url }));
+    // Jobs whose completion the restart cut off are taken up again once their lock expires (the
+    // intake's stalled-job check): 5 s instead of the 30 s default, so that they come back inside
+    // the test's waits; at 30 s they could take up to a minute.
+    t = await startTestApp(
+      testConfig({ REDIS_URL: redis.url, SWITCHBOARD_INTAKE_LOCK_MS: '5000' }),
+    );
     worker = await startTestWorker(t.config);
     const tenant = await createTenant(t.db);
     return { t, tenant };
