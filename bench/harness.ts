@@ -41,6 +41,8 @@ export interface Settings {
   throttleLimit: number;
   settleSeconds: number;
   profile: boolean;
+  /** Extra `node` flags for every worker process (BENCH_WORKER_NODE_ARGS). */
+  workerNodeArgs: string[];
   keepDb: boolean;
 }
 
