@@ -11,6 +11,10 @@
  *
  * Scenarios (BENCH_SCENARIOS, comma-separated; default all, in this order):
  *   ceilings  undici → receiver, BullMQ addBulk and no-op processor (bench/ceilings.ts)
+ *   intake-floor  BullMQ alone at the intake's shape: the intake's producer → a bare BullMQ Worker
+ *             with the intake's settings, at the intake ladder's rates, with the CPU it takes
+ *             (bench/scenarios/intake-floor.ts; BENCH_FLOOR_HOLD_MS, default 10: how long each
+ *             group of jobs is held, as the group commit holds the intake's)
  *   ingest    the APIs alone, batches of 100 and single events (bench/scenarios/ingest.ts)
  *   burst     3,000 events × 10 webhooks (bench/scenarios/burst.ts)
  *   cold      single events at 1,000/s on a cluster that has served nothing yet, no warm-up
@@ -50,6 +54,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { createDatabase, dropDatabase, migrate } from '../src/store/migrate.ts';
 import { ceilings } from './ceilings.ts';
+import { intakeFloor } from './scenarios/intake-floor.ts';
 import {
   acceptedEvents,
   intakeProducer,
@@ -99,6 +104,7 @@ import { throttle } from './scenarios/throttle.ts';
 
 const ALL_SCENARIOS = [
   'ceilings',
+  'intake-floor',
   'ingest',
   'cold',
   'burst',
@@ -174,6 +180,8 @@ const profileDir = path.join(os.tmpdir(), `switchboard-bench-profile-${runId}`);
 
 // ---- resources, released in cleanup() whatever happens ----------------------------------------
 const helpers: ChildProcess[] = [];
+/** The intake's BullMQ producer process, when a scenario needs it (counted as load generator). */
+let producerPid: number | undefined;
 const clusters: Cluster[] = [];
 const closers: (() => Promise<unknown>)[] = [];
 const databases: string[] = [];
@@ -267,7 +275,8 @@ async function measured<T extends Section>(
     API: apis,
     workers,
     receiver: [receiverChild.pid!],
-    'load generator': [loadChild.pid!],
+    // The HTTP load generator and, when forked, the intake's BullMQ producer.
+    'load generator': [loadChild.pid!, ...(producerPid ? [producerPid] : [])],
     'bench orchestrator': [process.pid],
     Postgres: postgresPidsOf([dbName, ingestDbName]),
     'Postgres shared': postgresSharedPids,
@@ -428,11 +437,12 @@ async function main(): Promise<string> {
   const receiver = receiverClient(receiverChild, receiverOrigin);
   const load = loadGenerator(loadChild);
   let producer: ReturnType<typeof intakeProducer> | undefined;
-  if (selected('intake')) {
+  if (selected('intake') || selected('intake-floor')) {
     const producerChild = forkTs(path.join(import.meta.dirname, 'intake-producer.ts'));
     helpers.push(producerChild);
     await nextMessage(producerChild, 'ready', 30_000);
     producer = intakeProducer(producerChild);
+    producerPid = producerChild.pid;
   }
 
   let measuredCeilings: Ceilings | undefined;
@@ -450,6 +460,26 @@ async function main(): Promise<string> {
       return r.section;
     });
     if (!result) log('ceilings failed; ratios will read n/a');
+  }
+
+  if (selected('intake-floor') && producer) {
+    const consumer = forkTs(path.join(import.meta.dirname, 'bullmq-consumer.ts'));
+    helpers.push(consumer);
+    await nextMessage(consumer, 'ready', 30_000);
+    await measured('intake-floor', undefined, () =>
+      intakeFloor({
+        settings: S,
+        producer: producer!,
+        consumer,
+        redisUrl: REDIS_URL,
+        redisNodes,
+        prefix: `${prefix}:floor`,
+        concurrency: envInt('SWITCHBOARD_INTAKE_CONCURRENCY', 256),
+        holdMs: envInt('BENCH_FLOOR_HOLD_MS', 10),
+        group: (g: string) => `r${runId}.${g}`,
+      }),
+    );
+    await rpc(consumer, 'stop').catch(() => {});
   }
 
   const context = async (cluster: Cluster, db: pg.Pool, name: string): Promise<Context> => {
