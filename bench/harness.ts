@@ -328,6 +328,33 @@ export function requestTimes(log: PublishLog) {
 
 export const acceptedEvents = (log: PublishLog) => log.accepted.reduce((a, b) => a + b, 0);
 
+/**
+ * Why a paced step failed (empty when it passed): its rate was not offered (under 95 % sent),
+ * sends failed, something accepted did not come through by the step's deadline, or the p99 missed
+ * its target. One rule for every ladder (REST, intake, the intake's floor).
+ */
+export function stepFailures(s: {
+  rate: number;
+  seconds: number;
+  offered: number;
+  /** Sends refused or failed, and what a failed send is called ("publish", "add"). */
+  errors: number;
+  sends: string;
+  /** What came through by the deadline, of what was accepted, and what arriving is called. */
+  through: number;
+  accepted: number;
+  arrived: string;
+  p99: number;
+  p99TargetMs: number;
+}): string[] {
+  const why: string[] = [];
+  if (s.offered < 0.95 * s.rate * s.seconds) why.push('rate not offered');
+  if (s.errors > 0) why.push(`${s.errors} ${s.sends} errors`);
+  if (s.through < s.accepted) why.push(`${s.accepted - s.through} not ${s.arrived} in 10 s`);
+  if (!(s.p99 <= s.p99TargetMs)) why.push(`p99 > ${s.p99TargetMs} ms`);
+  return why;
+}
+
 // ---- Postgres checks -------------------------------------------------------------------------------
 
 /**

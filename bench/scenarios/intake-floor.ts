@@ -16,6 +16,8 @@ import {
   latency,
   redisDelta,
   redisNodeStats,
+  requestTimes,
+  stepFailures,
   type IntakeProducer,
   type Section,
   type Settings,
@@ -92,10 +94,18 @@ export async function intakeFloor(opts: {
     await rpc(consumer, 'forget', { group });
     const lat = latency(published, arrivals, 1, deadline);
     const offered = published.start.length;
-    const why: string[] = [];
-    if (offered < 0.95 * rate * seconds) why.push('rate not offered');
-    if (lat.delivered < added) why.push(`${added - lat.delivered} not completed in 10 s`);
-    if (!(lat.p99 <= P99_TARGET_MS)) why.push(`p99 > ${P99_TARGET_MS} ms`);
+    const why = stepFailures({
+      rate,
+      seconds,
+      offered,
+      errors: requestTimes(published).errors,
+      sends: 'add',
+      through: lat.delivered,
+      accepted: added,
+      arrived: 'completed',
+      p99: lat.p99,
+      p99TargetMs: P99_TARGET_MS,
+    });
     const pass = why.length === 0;
     if (pass) highest = Math.max(highest, rate);
     const redisCpu = sum(redis.map((n) => n.cpu));

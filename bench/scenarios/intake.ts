@@ -23,6 +23,7 @@ import {
   redisDelta,
   redisNodeStats,
   requestTimes,
+  stepFailures,
   type Context,
   type RedisNodeDelta,
   type Section,
@@ -137,11 +138,18 @@ export async function intake(ctx: Context): Promise<Section & { sustained: numbe
     const times = requestTimes(published);
     const offered = published.start.length;
     const late = published.start.filter((s, i) => s - published.due[i] > 10).length;
-    const why: string[] = [];
-    if (offered < 0.95 * rate * seconds) why.push('rate not offered');
-    if (times.errors > 0) why.push(`${times.errors} add errors`);
-    if (lat.delivered < accepted) why.push(`${accepted - lat.delivered} not delivered in 10 s`);
-    if (!(lat.p99 <= P99_TARGET_MS)) why.push(`p99 > ${P99_TARGET_MS} ms`);
+    const why = stepFailures({
+      rate,
+      seconds,
+      offered,
+      errors: times.errors,
+      sends: 'add',
+      through: lat.delivered,
+      accepted,
+      arrived: 'delivered',
+      p99: lat.p99,
+      p99TargetMs: P99_TARGET_MS,
+    });
     const step: Step = {
       rate,
       offered,
