@@ -216,8 +216,11 @@ async function cleanup() {
       await waitExit(child, 3000);
     }
   }
-  const keys = await deleteRedisKeys(`${prefix}:*`).catch(() => -1);
-  await deleteRedisKeys(`{${prefix}}:*`).catch(() => -1);
+  // The run's own prefix, and the braced ones BullMQ's queues live under: `{<prefix>}` and the
+  // scenarios' `{<prefix>:ingest}`, `{<prefix>:floor}`.
+  let keys = 0;
+  for (const pattern of [`${prefix}:*`, `{${prefix}}:*`, `{${prefix}:*}:*`])
+    keys += await deleteRedisKeys(pattern).catch(() => 0);
   if (!S.keepDb)
     for (const url of databases)
       await dropDatabase(url).catch((err: Error) => log(`drop: ${err.message}`));
