@@ -215,6 +215,31 @@ export function intakeProducer(child: ChildProcess) {
   };
 }
 
+/**
+ * The intake path's unreported warm-up, shared by the intake ladder and its floor: 2 s of adds at
+ * 100/s, then a wait (up to `timeoutMs`) until `through()` counts every accepted one. Returns what
+ * was accepted and what came through, for the caller to judge.
+ */
+export async function warmUpIntake(opts: {
+  producer: IntakeProducer;
+  accounts: string[];
+  group: string;
+  maxInFlight: number;
+  through: () => Promise<number>;
+  timeoutMs: number;
+}): Promise<{ accepted: number; through: number; errors: string[] }> {
+  const warm = await opts.producer.paced({
+    accounts: opts.accounts,
+    group: opts.group,
+    rate: 100,
+    seconds: 2,
+    maxInFlight: opts.maxInFlight,
+  });
+  const accepted = acceptedEvents(warm);
+  await waitFor(async () => (await opts.through()) >= accepted, opts.timeoutMs, 100);
+  return { accepted, through: await opts.through(), errors: warm.errors };
+}
+
 export type Receiver = ReturnType<typeof receiver>;
 
 export function receiver(child: ChildProcess, origin: string) {

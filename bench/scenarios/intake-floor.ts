@@ -22,6 +22,7 @@ import {
   type Section,
   type Settings,
   type Arrivals,
+  warmUpIntake,
 } from '../harness.ts';
 import { cpuMeter, fmtInt, fmtMs, loadAverage, log, markdownTable, rpc, waitFor } from '../lib.ts';
 
@@ -59,14 +60,14 @@ export async function intakeFloor(opts: {
 
   // Unreported warm-up: 2 s at 100/s.
   const warmGroup = opts.group('floor.warmup');
-  const warm = await producer.paced({
+  await warmUpIntake({
+    producer,
     accounts,
     group: warmGroup,
-    rate: 100,
-    seconds: 2,
     maxInFlight: S.ladderInFlight,
+    through: () => completed(warmGroup),
+    timeoutMs: 30_000,
   });
-  await waitFor(async () => (await completed(warmGroup)) >= acceptedEvents(warm), 30_000, 100);
   await rpc(consumer, 'forget', { group: warmGroup });
 
   const rows: string[][] = [];

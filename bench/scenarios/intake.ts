@@ -27,6 +27,7 @@ import {
   type Context,
   type RedisNodeDelta,
   type Section,
+  warmUpIntake,
 } from '../harness.ts';
 import { fmtInt, fmtMs, loadAverage, log, markdownTable, now, sleep, waitFor } from '../lib.ts';
 
@@ -77,21 +78,17 @@ export async function intake(ctx: Context): Promise<Section & { sustained: numbe
 
   // Unreported warm-up of the intake path: 2 s at 100/s, every event delivered.
   const warmGroup = ctx.group('intake.warmup');
-  const warm = await producer.paced({
+  const warm = await warmUpIntake({
+    producer,
     accounts,
     group: warmGroup,
-    rate: 100,
-    seconds: 2,
     maxInFlight: S.ladderInFlight,
+    through: () => ctx.receiver.unique(warmGroup),
+    timeoutMs: S.settleSeconds * 1000,
   });
-  const warmed = await waitFor(
-    async () => (await ctx.receiver.unique(warmGroup)) >= acceptedEvents(warm),
-    S.settleSeconds * 1000,
-    250,
-  );
-  if (!warmed)
+  if (warm.through < warm.accepted)
     throw new Error(
-      `intake warm-up: ${await ctx.receiver.unique(warmGroup)}/${acceptedEvents(warm)} delivered (${warm.errors.join('; ')})`,
+      `intake warm-up: ${warm.through}/${warm.accepted} delivered (${warm.errors.join('; ')})`,
     );
   await ctx.receiver.forget(warmGroup);
 
