@@ -39,7 +39,8 @@
  * stopped and deleted at the end. The ceilings scenario always uses the shared server.
  *
  * Traffic stays on 127.0.0.1: the receiver binds it, every webhook points at it, and Postgres
- * and Redis are the local ones. A fresh database switchboard_bench_<run> (ingest gets one of its
+ * and Redis are the local ones (BENCH_POSTGRES replaces the server's address, e.g.
+ * `postgresql://postgres@%2Fvar%2Frun%2Fpostgresql` for its Unix socket). A fresh database switchboard_bench_<run> (ingest gets one of its
  * own) and Redis prefix sbbench:<run>, dropped and deleted at the end. Progress on stderr, the
  * Markdown report on stdout; exit code 0 even when a target is missed (the report says which),
  * 1 if a scenario could not run.
@@ -168,7 +169,7 @@ const SHARED_REDIS_URL = 'redis://127.0.0.1:6379';
 /** The Redis of the Switchboard processes under test (BENCH_REDIS), set in main(). */
 let REDIS_URL = SHARED_REDIS_URL;
 let redisNodes = ['127.0.0.1:6379'];
-const POSTGRES = 'postgresql://postgres@127.0.0.1:5432';
+const POSTGRES = process.env.BENCH_POSTGRES ?? 'postgresql://postgres@127.0.0.1:5432';
 const runId = `${Date.now().toString(36)}${process.pid.toString(36)}`;
 const dbName = `switchboard_bench_${runId}`;
 const ingestDbName = `${dbName}_ingest`;
