@@ -3,6 +3,7 @@ import { hashToken } from '../domain/ids.ts';
 import type { Account } from '../store/accounts.ts';
 import type { Credential } from '../store/api-keys.ts';
 import type { Stores } from '../store/stores.ts';
+import { loadingCache } from '../loading-cache.ts';
 import { within } from '../time-limit.ts';
 
 /**
@@ -17,7 +18,9 @@ import { within } from '../time-limit.ts';
  * arrived before it trusts a remembered entry, so a client that hears its change is done finds it
  * done in every process. While a process is
  * not listening (Redis away, reconnecting), it remembers nothing and asks Postgres every time —
- * slower, never wrong. An entry also lives at most `ttlMs`, and a token's never past its expiry.
+ * slower, never wrong. An entry also lives at most `ttlMs`, and a token's never past its expiry;
+ * one in steady use is loaded again shortly before, and a miss that many requests share is one
+ * load (loading-cache.ts), so neither a cold start nor an expiry sends a crowd to Postgres.
  */
 export interface AuthCache {
   credential(token: string): Promise<Credential | null>;
@@ -65,15 +68,11 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 export function authCache(options: AuthCacheOptions): AuthCache {
   const { stores, ttlMs = 10_000, maxEntries = 10_000 } = options;
   const channel = changesChannel(options.redisPrefix);
-  const entries = new Map<string, { value: unknown; until: number }>();
   /** True only while subscribed: announcements can reach this process. */
   let listening = false;
-  /** Counts forgettings: a value loaded across one may predate the change and is not kept. */
-  let epoch = 0;
-  const forget = () => {
-    entries.clear();
-    epoch++;
-  };
+  // A value loaded across a forgetting may predate the change: the cache keeps none of those.
+  const entries = loadingCache({ ttlMs, maxEntries, keep: () => listening });
+  const forget = () => entries.clear();
 
   // A connection of its own: a subscribed connection can do nothing else.
   const subscriber = listenerConnection(options.redisUrl, {
@@ -103,20 +102,11 @@ export function authCache(options: AuthCacheOptions): AuthCache {
   async function remembered<T>(
     key: string,
     load: () => Promise<T | null>,
-    expiresAt: (value: T) => Date | null = () => null,
+    expiresAt?: (value: T) => Date | null,
   ): Promise<T | null> {
     await nextTurn();
     if (!listening) return load();
-    const hit = entries.get(key);
-    if (hit && hit.until > Date.now()) return hit.value as T;
-    const before = epoch;
-    const value = await load();
-    if (value !== null && listening && epoch === before) {
-      const expiry = expiresAt(value)?.getTime() ?? Infinity;
-      if (entries.size >= maxEntries) entries.delete(entries.keys().next().value as string);
-      entries.set(key, { value, until: Math.min(Date.now() + ttlMs, expiry) });
-    }
-    return value;
+    return entries.get(key, load, expiresAt);
   }
 
   return {

@@ -2,6 +2,7 @@ import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.ts';
 import type { Ingest } from '../delivery/ingest.ts';
+import { loadingCache } from '../loading-cache.ts';
 import type { RedisClient } from '../redis.ts';
 import { isDatabaseUnavailable } from '../store/database-errors.ts';
 import type { Stores } from '../store/stores.ts';
@@ -43,18 +44,13 @@ export function unavailableWaitMs(timesStarted: number): number {
 
 /**
  * Accounts that exist, remembered briefly: a stream of events for one account asks Postgres once
- * per TTL, not once per event. Only existence is remembered, so an unknown account is asked again.
+ * per TTL, not once per event, and the jobs in hand that miss together share one question
+ * (loading-cache.ts). Only existence is remembered, so an unknown account is asked again.
  */
 function knownAccounts(stores: Stores) {
-  const known = new Map<string, number>();
-  return async (id: string): Promise<boolean> => {
-    const until = known.get(id);
-    if (until !== undefined && until > Date.now()) return true;
-    if (!(await stores.accounts.find(id))) return false;
-    if (known.size >= KNOWN_ACCOUNTS_MAX) known.clear();
-    known.set(id, Date.now() + KNOWN_ACCOUNT_TTL_MS);
-    return true;
-  };
+  const known = loadingCache({ ttlMs: KNOWN_ACCOUNT_TTL_MS, maxEntries: KNOWN_ACCOUNTS_MAX });
+  return async (id: string): Promise<boolean> =>
+    (await known.get(id, async () => ((await stores.accounts.find(id)) ? true : null))) === true;
 }
 
 /**
