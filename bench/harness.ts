@@ -291,6 +291,11 @@ export interface Latency {
   max: number;
   /** The arrival times of first arrivals (shared clock), for rates. */
   firstArrivals: number[];
+  /**
+   * p99 of the deliveries of events scheduled in each second of the step (from the first
+   * scheduled send): where in a step its p99 comes from, e.g. a cold first second.
+   */
+  p99BySecond: number[];
 }
 
 /**
@@ -313,9 +318,25 @@ export function latency(
     if (seen === undefined || arrivals.at[i] < seen) first.set(key, arrivals.at[i]);
   }
   const values: number[] = [];
-  for (const [key, at] of first) values.push(at - sent.get(key.slice(key.indexOf('|') + 1))!);
+  let start = Infinity;
+  for (const scheduled of sent.values()) start = Math.min(start, scheduled);
+  const bySecond: number[][] = [];
+  const inSecond = (scheduled: number) => (bySecond[Math.floor((scheduled - start) / 1000)] ??= []);
+  const delivered = new Map<string, number>();
+  for (const [key, at] of first) {
+    const id = key.slice(key.indexOf('|') + 1);
+    const value = at - sent.get(id)!;
+    values.push(value);
+    inSecond(sent.get(id)!).push(value);
+    delivered.set(id, (delivered.get(id) ?? 0) + 1);
+  }
   const expected = sent.size * webhooksPerEvent;
   for (let i = values.length; i < expected; i++) values.push(Infinity);
+  // Deliveries still missing count as Infinity in their event's second too.
+  for (const [id, scheduled] of sent) {
+    for (let k = delivered.get(id) ?? 0; k < webhooksPerEvent; k++)
+      inSecond(scheduled).push(Infinity);
+  }
   const matching = arrivals.id.filter((id) => sent.has(id)).length;
   return {
     expected,
@@ -325,7 +346,14 @@ export function latency(
     p99: percentile(values, 99),
     max: percentile(values, 100),
     firstArrivals: [...first.values()],
+    p99BySecond: Array.from(bySecond, (v) => (v ? percentile(v, 99) : NaN)),
   };
+}
+
+/** A step's p99 by second as one line: "1,000/s: 452 120 31 …" (ms; ∞ = something undelivered). */
+export function bySecondLine(rate: number, p99BySecond: number[]): string {
+  const values = p99BySecond.map((v) => (Number.isFinite(v) ? String(Math.round(v)) : '∞'));
+  return `${rate.toLocaleString('en-US')}/s: ${values.join(' ')}`;
 }
 
 /**

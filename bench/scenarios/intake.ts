@@ -18,6 +18,7 @@
  */
 import {
   acceptedEvents,
+  bySecondLine,
   clusterCpu,
   latency,
   redisDelta,
@@ -50,6 +51,7 @@ interface Step {
   p99: number;
   max: number;
   addP99: number;
+  p99BySecond: number[];
   cpu: { api: number; workers: number; postgres: number };
   redis: RedisNodeDelta[];
   wall: number;
@@ -161,6 +163,7 @@ export async function intake(ctx: Context): Promise<Section & { sustained: numbe
       p99: lat.p99,
       max: lat.max,
       addP99: times.p99,
+      p99BySecond: lat.p99BySecond,
       cpu: cpuPer,
       redis,
       wall,
@@ -258,6 +261,8 @@ export async function intake(ctx: Context): Promise<Section & { sustained: numbe
       ),
       '',
       `Highest step with every event delivered and p99 ≤ ${P99_TARGET_MS} ms: **${sustained ? `${fmtInt(sustained)}/s` : 'none'}**. Steps of ${seconds} s, at most ${S.ladderInFlight} adds in flight; latency from each add's scheduled time; "delivered rate" = events delivered / (last arrival − step start).`,
+      '',
+      `Enqueue → arrival p99 by second of each step (ms; each event in the second its add was scheduled): ${steps.map((s) => bySecondLine(s.rate, s.p99BySecond)).join('; ')}.`,
       '',
       markdownTable(
         [

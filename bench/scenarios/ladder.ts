@@ -17,6 +17,7 @@
  */
 import {
   acceptedEvents,
+  bySecondLine,
   clusterCpu,
   fmtCpuPer,
   latency,
@@ -48,6 +49,7 @@ interface Step {
   p99: number;
   requestP50: number;
   requestP99: number;
+  p99BySecond: number[];
   /** Publish request p99 from the actual send (hides waiting for a slot; earlier reports'). */
   requestSentP99: number;
   /** Events of this step still not delivered when the next step started. */
@@ -143,6 +145,7 @@ export async function ladder(
       p99: lat.p99,
       requestP50: times.p50,
       requestP99: times.p99,
+      p99BySecond: lat.p99BySecond,
       requestSentP99: times.sentP99,
       leftOver: 0,
       cpuPerEvent,
@@ -229,6 +232,8 @@ export async function ladder(
       ),
       '',
       `Sustained single-event rate (highest step with everything delivered and p99 ≤ ${P99_TARGET_MS} ms): **${sustained ? `${fmtInt(sustained)}/s` : 'none of the steps'}**.${ingestRatio} Steps of ${S.stepSeconds} s, at most ${S.ladderInFlight} publishes in flight; "late" = sent more than 10 ms after its scheduled time. Latencies from each publish's scheduled send time, so waiting for a slot counts. Redis: INFO commandstats calls (a script's inner commands included) and used_cpu_sys + used_cpu_user over the step and its drain${ctx.redisOwn ? '' : ', on the shared server (other work included)'}.`,
+      '',
+      `Publish → receiver p99 by second of each step (ms; each event in the second its publish was scheduled): ${steps.map((s) => bySecondLine(s.rate, s.p99BySecond)).join('; ')}.`,
     ],
     targets: [
       {
