@@ -1,16 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Queue } from 'bullmq';
-import { pino } from 'pino';
 import { createTenant, startTestApp, type TestApp } from '../support/app.ts';
-import { storedEvents } from '../support/intake.ts';
+import { startTestIntake, storedEvents } from '../support/intake.ts';
 import { eventually } from '../support/receiver.ts';
 import { openIntakeQueue } from '../../src/intake/intake-queue.ts';
-import { startIntakeWorker, type IntakeWorker } from '../../src/intake/intake-worker.ts';
-import { createIngest } from '../../src/delivery/ingest.ts';
-import { pushOrLeave } from '../../src/delivery/fanout.ts';
 import { openDatabase, type Database } from '../../src/store/db.ts';
 import { stores, type Stores } from '../../src/store/stores.ts';
-import { redisConnection, type RedisClient } from '../../src/redis.ts';
 
 /**
  * Every job asks whether its account exists. The jobs a worker has in hand at once (a backlog, a
@@ -20,17 +15,13 @@ describe('the intake asks for an account once, however many of its jobs arrive t
   let t: TestApp;
   let queue: Queue;
   let intakeDb: Database;
-  let connection: RedisClient;
-  let intake: IntakeWorker;
-  let ingest: ReturnType<typeof createIngest>;
+  let intake: ReturnType<typeof startTestIntake>;
   let lookups = 0;
 
   beforeAll(async () => {
     t = await startTestApp();
     queue = openIntakeQueue(t.redis, t.config);
     intakeDb = openDatabase(t.config.databaseUrl, 4);
-    connection = redisConnection(t.config.redisUrl, true);
-    const log = pino({ level: 'silent' });
     const real = stores(intakeDb);
     // Each lookup counted, and slow enough that every job taken meanwhile would ask its own.
     const counted: Stores = {
@@ -44,14 +35,11 @@ describe('the intake asks for an account once, however many of its jobs arrive t
         },
       },
     };
-    ingest = createIngest(counted, pushOrLeave(t.scheduler, log));
-    intake = startIntakeWorker({ config: t.config, connection, stores: counted, ingest, log });
+    intake = startTestIntake(t, counted);
   });
   afterAll(async () => {
     await intake.close();
-    await ingest.drain();
     await intakeDb.close();
-    connection.disconnect();
     await queue.close();
     await t.close();
   });

@@ -1,17 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import pino from 'pino';
 import type { Queue } from 'bullmq';
 import { createTenant, startTestApp, type TestApp } from '../support/app.ts';
 import { eventually } from '../support/receiver.ts';
-import { storedEvents } from '../support/intake.ts';
+import { startTestIntake, storedEvents } from '../support/intake.ts';
 import { freePort, tcpProxy } from '../support/tcp-proxy.ts';
 import { openIntakeQueue } from '../../src/intake/intake-queue.ts';
-import { startIntakeWorker, type IntakeWorker } from '../../src/intake/intake-worker.ts';
-import { createIngest } from '../../src/delivery/ingest.ts';
-import { pushOrLeave } from '../../src/delivery/fanout.ts';
 import { openDatabase, type Database } from '../../src/store/db.ts';
 import { stores } from '../../src/store/stores.ts';
-import { redisConnection, type RedisClient } from '../../src/redis.ts';
 
 /**
  * Postgres unavailable is not the job's fault: the job waits and comes back, never failed,
@@ -23,9 +18,7 @@ describe('the intake while Postgres is unreachable', () => {
   let accountId: string;
   let proxy: ReturnType<typeof tcpProxy>;
   let intakeDb: Database;
-  let connection: RedisClient;
-  let intake: IntakeWorker;
-  let ingest: ReturnType<typeof createIngest>;
+  let intake: ReturnType<typeof startTestIntake>;
 
   beforeAll(async () => {
     t = await startTestApp();
@@ -38,18 +31,12 @@ describe('the intake while Postgres is unreachable', () => {
     const viaProxy = new URL(real);
     viaProxy.port = String(port);
     intakeDb = openDatabase(viaProxy.toString(), 4);
-    connection = redisConnection(t.config.redisUrl, true);
-    const log = pino({ level: 'silent' });
-    const intakeStores = stores(intakeDb);
-    ingest = createIngest(intakeStores, pushOrLeave(t.scheduler, log));
-    intake = startIntakeWorker({ config: t.config, connection, stores: intakeStores, ingest, log });
+    intake = startTestIntake(t, stores(intakeDb));
   });
   afterAll(async () => {
     await intake.close();
-    await ingest.drain();
     await proxy.stop();
     await intakeDb.close();
-    connection.disconnect();
     await queue.close();
     await t.close();
   });

@@ -1,9 +1,42 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { JobsOptions, Queue } from 'bullmq';
+import pino from 'pino';
 import type { Config } from '../../src/config.ts';
+import { createIngest } from '../../src/delivery/ingest.ts';
+import { pushOrLeave } from '../../src/delivery/fanout.ts';
 import { bullPrefix } from '../../src/intake/intake-queue.ts';
+import { startIntakeWorker } from '../../src/intake/intake-worker.ts';
+import { redisConnection } from '../../src/redis.ts';
+import type { Stores } from '../../src/store/stores.ts';
+import type { TestApp } from './app.ts';
 import { eventually } from './receiver.ts';
+
+/**
+ * An intake consumer as the worker runs one (a BullMQ connection of its own, the group commit,
+ * the scheduler's push) over the stores a test wants it to see: a database behind a relay, a
+ * store that counts its calls.
+ */
+export function startTestIntake(t: TestApp, intakeStores: Stores) {
+  const connection = redisConnection(t.config.redisUrl, true);
+  const log = pino({ level: 'silent' });
+  const ingest = createIngest(intakeStores, pushOrLeave(t.scheduler, log));
+  const intake = startIntakeWorker({
+    config: t.config,
+    connection,
+    stores: intakeStores,
+    ingest,
+    log,
+  });
+  return {
+    /** As the worker closes: jobs in hand finish, the group commit drains, the connection goes. */
+    async close() {
+      await intake.close();
+      await ingest.drain();
+      connection.disconnect();
+    },
+  };
+}
 
 /** Enqueues `jobs` from a separate Node process with BullMQ's own Queue (test/support/enqueue.ts). */
 export async function enqueueFromAnotherProcess(
