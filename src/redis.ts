@@ -54,6 +54,50 @@ export function parseRedisUrl(url: string): RedisTarget {
   };
 }
 
+/**
+ * `REDIS_URL` as the processes should use it: a plain `redis://host:port` that names a node of a
+ * Redis Cluster is taken as that cluster (`redis+cluster://host:port`, the same credentials), so
+ * that pointing Switchboard at any node of a cluster works as pointing a cluster client at it
+ * does. Asked once, at a process's start (`INFO cluster`); a Redis that cannot be asked within
+ * `timeoutMs` (down, or no such host) is taken as one server, as the URL says. `rediss://` is
+ * taken as written.
+ */
+export const CLUSTER_FOUND = 'REDIS_URL names a node of a Redis Cluster: using the cluster';
+
+export async function discoverRedisUrl(url: string, timeoutMs = 2_000): Promise<string> {
+  if (!url.startsWith('redis://')) return url;
+  const probe = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    commandTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    // The ready check is an INFO of its own with no time limit; the one INFO below has one.
+    enableReadyCheck: false,
+    retryStrategy: () => null,
+  });
+  probe.on('error', () => {});
+  try {
+    await probe.connect();
+    const info = await probe.info('cluster');
+    return /^cluster_enabled:1\s*$/m.test(info) ? clusterUrlOf(url) : url;
+  } catch {
+    return url;
+  } finally {
+    probe.disconnect();
+  }
+}
+
+/** `redis://[user:password@]host[:port][/db]` as a one-node `redis+cluster://` URL. */
+export function clusterUrlOf(url: string): string {
+  const parsed = new URL(url);
+  const credentials =
+    parsed.username || parsed.password
+      ? `${parsed.username}${parsed.password ? `:${parsed.password}` : ''}@`
+      : '';
+  return `${CLUSTER_SCHEME}${credentials}${parsed.hostname}:${parsed.port || '6379'}`;
+}
+
 export function isCluster(redis: RedisClient): redis is Cluster {
   return (redis as Cluster).isCluster === true;
 }

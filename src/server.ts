@@ -3,15 +3,17 @@ import { buildApp } from './app.ts';
 import { ensureRootAccount } from './bootstrap.ts';
 import { loadConfigOrExit, type Config } from './config.ts';
 import { announceAccessChange } from './http/auth-cache.ts';
-import { redisConnection } from './redis.ts';
+import { CLUSTER_FOUND, discoverRedisUrl, redisConnection } from './redis.ts';
 import { openDatabase } from './store/db.ts';
 import { warmUp } from './http/warm-up.ts';
 
 /** The API process: bootstrap the root account, listen, and shut down gracefully. */
-export async function startApi(config: Config) {
+export async function startApi(given: Config) {
+  const config = { ...given, redisUrl: await discoverRedisUrl(given.redisUrl) };
   const db = openDatabase(config.databaseUrl);
   const redis = redisConnection(config.redisUrl, false);
   const app = await buildApp({ config, db, redis });
+  if (config.redisUrl !== given.redisUrl) app.log.info(CLUSTER_FOUND);
   const { root, generatedKey, retired } = await ensureRootAccount(db, config.rootKey, () =>
     announceAccessChange(redis, config.redisPrefix),
   );

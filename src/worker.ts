@@ -15,7 +15,7 @@ import { reconcilerCursorKey, startHousekeeping } from './housekeeping/housekeep
 import { startIntakeWorker } from './intake/intake-worker.ts';
 import { openDatabase } from './store/db.ts';
 import { createScheduler } from './delivery/scheduler/scheduler.ts';
-import { redisConnection } from './redis.ts';
+import { CLUSTER_FOUND, discoverRedisUrl, redisConnection } from './redis.ts';
 
 export interface RunningWorker {
   close(): Promise<void>;
@@ -30,10 +30,12 @@ type Logger = Pick<FastifyBaseLogger, 'info' | 'warn'>;
  * number of worker processes can run side by side.
  */
 export async function startWorker(
-  config: Config,
+  given: Config,
   db: Database,
-  logger: Logger = pino({ level: config.logLevel }),
+  logger: Logger = pino({ level: given.logLevel }),
 ): Promise<RunningWorker> {
+  const config = { ...given, redisUrl: await discoverRedisUrl(given.redisUrl) };
+  if (config.redisUrl !== given.redisUrl) logger.info(CLUSTER_FOUND);
   const settings = config.delivery;
   const stores = storesOf(db);
   const redis = redisConnection(config.redisUrl, true);

@@ -5,6 +5,7 @@ import { startTestApp, createTenant, api, type TestApp } from '../support/app.ts
 import { eventually, startReceiver, type Receiver } from '../support/receiver.ts';
 import { createWebhook, publish } from '../support/tenants.ts';
 import { spawnWorkerProcess } from '../support/worker.ts';
+import { CLUSTER_FOUND, parseRedisUrl } from '../../src/redis.ts';
 
 /** `npm run start:worker` as its own process: it delivers, and SIGTERM lets in-flight work finish. */
 describe('the worker process', () => {
@@ -78,6 +79,52 @@ describe('the worker process', () => {
       const exited = once(child, 'exit');
       child.kill('SIGTERM');
       expect((await exited)[0]).toBe(0);
+    } finally {
+      await fast.close();
+    }
+  });
+
+  it('given REDIS_URL as a plain redis:// URL of one node, finds a cluster behind it and delivers', async () => {
+    const target = parseRedisUrl(t.config.redisUrl);
+    const onCluster = target.kind === 'cluster';
+    const plainUrl = onCluster
+      ? `redis://${target.nodes[0].host}:${target.nodes[0].port}`
+      : t.config.redisUrl;
+    const tenant = await createTenant(t.db);
+    const fast = await startReceiver();
+    try {
+      // Six webhooks: their lines fall in partitions held by every master of a cluster, which a
+      // client of one node could not reach (MOVED).
+      for (let i = 0; i < 6; i++) {
+        await createWebhook(t.app, tenant.key, tenant.account.id, {
+          uri: `${fast.url}/plain-${i}`,
+          hook: 'parking',
+        });
+      }
+      child = spawnWorkerProcess(t.config, { REDIS_URL: plainUrl, LOG_LEVEL: 'info' }, [
+        'ignore',
+        'pipe',
+        'pipe',
+      ]);
+      let stdout = '';
+      let stderr = '';
+      child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      await eventually(async () => stdout.includes('worker started'), 20_000);
+      expect(stdout.includes(CLUSTER_FOUND)).toBe(onCluster);
+      await publish(t.app, tenant.key, tenant.account.id, {
+        type: 'parking',
+        id: 'plain-url-1',
+        payload: {},
+      });
+      await fast.waitFor(6, 20_000);
+      expect(fast.requests.map((r) => r.url).sort()).toEqual(
+        Array.from({ length: 6 }, (_, i) => `/plain-${i}`),
+      );
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      expect((await exited)[0]).toBe(0);
+      expect(stderr).toBe('');
     } finally {
       await fast.close();
     }

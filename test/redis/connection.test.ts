@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Queue, Worker, type Job } from 'bullmq';
+import { createServer } from 'node:net';
 import {
+  clusterUrlOf,
+  discoverRedisUrl,
   isCluster,
   masters,
   parseRedisUrl,
@@ -73,6 +76,85 @@ describe('parseRedisUrl', () => {
     ['only commas', 'redis+cluster://,,', /at least one host:port/],
   ])('%s is an error', (_, url, message) => {
     expect(() => parseRedisUrl(url)).toThrow(message);
+  });
+});
+
+describe('clusterUrlOf', () => {
+  it.each([
+    ['redis://127.0.0.1:7000', 'redis+cluster://127.0.0.1:7000'],
+    ['redis://cache.internal', 'redis+cluster://cache.internal:6379'],
+    ['redis://[::1]:7001/0', 'redis+cluster://[::1]:7001'],
+    ['redis://app:p%40ss@h1:7000', 'redis+cluster://app:p%40ss@h1:7000'],
+    ['redis://:secret@h1:7000/3', 'redis+cluster://:secret@h1:7000'],
+  ])('%s → %s', (url, expected) => {
+    expect(clusterUrlOf(url)).toBe(expected);
+    // And it reads back as the same node and credentials.
+    const target = parseRedisUrl(expected);
+    expect(target.kind).toBe('cluster');
+  });
+
+  it('keeps the credentials parseRedisUrl decodes', () => {
+    expect(parseRedisUrl(clusterUrlOf('redis://app:p%40ss%3Aword@h1:7000'))).toEqual({
+      kind: 'cluster',
+      nodes: [{ host: 'h1', port: 7000 }],
+      username: 'app',
+      password: 'p@ss:word',
+    });
+  });
+});
+
+describe('discoverRedisUrl', () => {
+  const url = inject('redisUrl');
+  const target = parseRedisUrl(url);
+
+  it(`a plain redis:// URL of ${target.kind === 'cluster' ? 'a cluster node is that cluster' : 'one server stays as it is'}`, async () => {
+    if (target.kind === 'cluster') {
+      const node = target.nodes.at(-1)!;
+      const found = await discoverRedisUrl(`redis://${node.host}:${node.port}`);
+      expect(found).toBe(`redis+cluster://${node.host}:${node.port}`);
+      const redis = redisConnection(found, false);
+      try {
+        await whenReady(redis);
+        expect(isCluster(redis)).toBe(true);
+        expect(masters(redis)).toHaveLength(3);
+      } finally {
+        redis.disconnect();
+      }
+    } else {
+      expect(await discoverRedisUrl(url)).toBe(url);
+    }
+  });
+
+  it('a redis+cluster:// or rediss:// URL is taken as written, without asking', async () => {
+    expect(await discoverRedisUrl('redis+cluster://127.0.0.1:1')).toBe(
+      'redis+cluster://127.0.0.1:1',
+    );
+    expect(await discoverRedisUrl('rediss://127.0.0.1:1')).toBe('rediss://127.0.0.1:1');
+  });
+
+  it('a Redis that cannot be asked (nothing listening, or no answer in time) is taken as one server', async () => {
+    const closedPort = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
+    });
+    expect(await discoverRedisUrl(`redis://127.0.0.1:${closedPort}`)).toBe(
+      `redis://127.0.0.1:${closedPort}`,
+    );
+    // A server that accepts and never answers: given up after the timeout.
+    const silent = createServer(() => {}).listen(0, '127.0.0.1');
+    await new Promise((resolve) => silent.once('listening', resolve));
+    try {
+      const { port } = silent.address() as { port: number };
+      const started = Date.now();
+      expect(await discoverRedisUrl(`redis://127.0.0.1:${port}`, 300)).toBe(
+        `redis://127.0.0.1:${port}`,
+      );
+      expect(Date.now() - started).toBeLessThan(2_000);
+    } finally {
+      silent.close();
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 import type { TestProject } from 'vitest/node';
 import pg from 'pg';
 import { createDatabase, migrate } from '../../src/store/migrate.ts';
-import { redisConnection } from '../../src/redis.ts';
+import { discoverRedisUrl, redisConnection } from '../../src/redis.ts';
 import { startRedisCluster, type RedisCluster } from './redis-cluster.ts';
 import { deleteKeys } from './redis-keys.ts';
 
@@ -31,7 +31,9 @@ export default async function setup(project: TestProject) {
   let cluster: RedisCluster | undefined;
   let redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   if (onCluster) {
-    if (process.env.TEST_REDIS_CLUSTER_URL) redisUrl = process.env.TEST_REDIS_CLUSTER_URL;
+    // Given as redis+cluster://, or as redis:// of one of its nodes.
+    if (process.env.TEST_REDIS_CLUSTER_URL)
+      redisUrl = await discoverRedisUrl(process.env.TEST_REDIS_CLUSTER_URL);
     else {
       cluster = await startRedisCluster(3);
       redisUrl = cluster.url;
