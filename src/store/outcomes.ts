@@ -44,27 +44,29 @@ export interface DeliveryOutcome {
 /**
  * The outcome statement, in two forms. Deliveries and attempts are partitioned by their event's
  * day (`event_created`). A worker knows each leased delivery's event time, so its batches take
- * the first form, which looks its deliveries up by id within the span of their event times: in
- * those days' partitions only. A batch with a delivery of unknown day (an invoke's) takes the
- * second, which reads each delivery's day by its id in every day's partition.
+ * the first form: each attempt comes with its day, and the deliveries are looked up by id within
+ * the span of their event times, in those days' partitions only. A batch with a delivery of
+ * unknown day (an invoke's) takes the second, which reads each delivery's day by its id in every
+ * day's partition.
+ *
+ * The attempts come as their own JSON array, whole rows of the attempts table that
+ * json_populate_recordset reads in one pass. (Nested in the deliveries' input and completed there
+ * with their day, each attempt was parsed four times over — json, jsonb, json again, then the
+ * record —, which took as much of Postgres's time as inserting it: BENCHMARKS.md, 2026-12-07.)
  */
 const outcomeSql = (daysKnown: boolean) => `WITH input AS (
        SELECT * FROM json_to_recordset($1::json) AS x(delivery_id text, status text, tries int,
-         next_attempt_at timestamptz, last_error text, event_created timestamptz, attempt json)
+         next_attempt_at timestamptz, last_error text, event_created timestamptz)
      ), new_attempts AS (
-       -- Each attempt goes in its delivery's day (event_created, the partition key): given, or
-       -- read by the delivery's id. LATERAL, not (json_populate_record(…)).*, which would call
-       -- it once per column.
        INSERT INTO attempts
-       SELECT a.* FROM input
-         ${
-           daysKnown
-             ? 'CROSS JOIN LATERAL (SELECT input.event_created) day'
-             : `JOIN deliveries day ON day.id = input.delivery_id AND day.id = ANY($3::text[])`
-         },
-         LATERAL json_populate_record(null::attempts,
-           (input.attempt::jsonb || jsonb_build_object('event_created', day.event_created))::json) a
-       WHERE input.attempt IS NOT NULL
+       ${
+         daysKnown
+           ? 'SELECT * FROM json_populate_recordset(null::attempts, $4::json)'
+           : `SELECT a.* FROM json_populate_recordset(null::attempts, $4::json) given
+         JOIN deliveries day ON day.id = given.delivery_id AND day.id = ANY($3::text[]),
+         -- LATERAL, not (json_populate_record(…)).*, which would call it once per column.
+         LATERAL json_populate_record(given, json_build_object('event_created', day.event_created)) a`
+       }
      ), ended AS (
        UPDATE deliveries AS d SET status = i.status, tries = i.tries, next_attempt_at = i.next_attempt_at,
          last_error = i.last_error, lease_until = NULL, modified = now()
@@ -73,7 +75,7 @@ const outcomeSql = (daysKnown: boolean) => `WITH input AS (
        -- event times (only those days' partitions). "IS TRUE" keeps it off the status index
        -- when statistics are stale during a burst.
        FROM input i WHERE d.id = ANY($3::text[]) AND d.id = i.delivery_id AND (d.status = 'pending') IS TRUE
-         ${daysKnown ? 'AND d.event_created = i.event_created AND d.event_created BETWEEN $4 AND $5' : ''}
+         ${daysKnown ? 'AND d.event_created = i.event_created AND d.event_created BETWEEN $5 AND $6' : ''}
      )
      UPDATE webhooks SET recent_failures = '{}'
      WHERE id = ANY($2::text[]) AND cardinality(recent_failures) > 0`;
@@ -89,30 +91,33 @@ export function outcomeStore({ hot }: Database) {
      * succeeded. A delivery that was skipped meanwhile (its webhook was auto-disabled) stays skipped.
      */
     async write(outcomes: DeliveryOutcome[]): Promise<void> {
-      const rows = outcomes.map((o) => ({
+      const deliveries = outcomes.map((o) => ({
         delivery_id: o.delivery.id,
         status: o.delivery.status,
         tries: o.delivery.tries,
         next_attempt_at: o.delivery.nextAttemptAt,
         last_error: o.delivery.lastError,
         event_created: o.delivery.eventCreated ?? null,
-        attempt: o.attempt ? attemptColumns(o.attempt) : null,
       }));
+      const attempts = outcomes.flatMap((o) =>
+        o.attempt ? [attemptColumns(o.attempt, o.delivery.eventCreated)] : [],
+      );
+      const ids = deliveries.map((d) => d.delivery_id);
       const params = [
-        storableJson(JSON.stringify(rows)),
+        storableJson(JSON.stringify(deliveries)),
         [...new Set(outcomes.flatMap((o) => o.succeededWebhookId ?? []))],
+        ids,
+        storableJson(JSON.stringify(attempts)),
       ];
-      const ids = rows.map((r) => r.delivery_id);
       const times = outcomes.flatMap((o) => o.delivery.eventCreated?.getTime() ?? []);
       await hot.query(
         times.length === outcomes.length
           ? writeOutcomesOfKnownDays([
               ...params,
-              ids,
               new Date(Math.min(...times)),
               new Date(Math.max(...times)),
             ])
-          : writeOutcomes([...params, ids]),
+          : writeOutcomes(params),
       );
     },
   };
@@ -120,8 +125,11 @@ export function outcomeStore({ hot }: Database) {
 
 export type OutcomeStore = ReturnType<typeof outcomeStore>;
 
-/** An attempt as the attempts table's columns (json_populate_record matches them by name). */
-function attemptColumns(a: AttemptRecord) {
+/**
+ * An attempt as the attempts table's columns (json_populate_recordset matches them by name), with
+ * its delivery's event day (the partition key) when known; the statement reads it otherwise.
+ */
+function attemptColumns(a: AttemptRecord, eventCreated: Date | undefined) {
   return {
     id: a.id,
     delivery_id: a.deliveryId,
@@ -143,5 +151,6 @@ function attemptColumns(a: AttemptRecord) {
     client_error: a.clientError,
     duration_ms: a.durationMs,
     created: a.created,
+    event_created: eventCreated ?? null,
   };
 }

@@ -156,6 +156,33 @@ describe('database connections', () => {
           next_attempt_at: new Date().toISOString(),
         })),
       )}'`;
+      // Each delivery's attempt: with its day (the first form) or without (the second reads it).
+      const { rows: days } = await db.pool.query(
+        `SELECT id, event_created FROM deliveries WHERE id LIKE 'delivery-60%' AND length(id) = 13`,
+      );
+      const dayOf = new Map(
+        days.map((d) => [d.id as string, (d.event_created as Date).toISOString()]),
+      );
+      const attempts = (withDay: boolean) =>
+        `'${JSON.stringify(
+          Array.from({ length: 20 }, (_, i) => ({
+            id: `attempt-${withDay ? 'k' : 'u'}-${i}`,
+            delivery_id: `delivery-${6000 + i}`,
+            account_id: account,
+            event_id: `event-${6000 + i}`,
+            hook_event: 'channel_create',
+            uri: 'http://127.0.0.1:1/',
+            method: 'post',
+            req_headers: {},
+            req_body: '{}',
+            try: 1,
+            retries_left: 0,
+            result: 'success',
+            duration_ms: 1,
+            created: new Date().toISOString(),
+            ...(withDay ? { event_created: dayOf.get(`delivery-${6000 + i}`) } : {}),
+          })),
+        )}'`;
       const budget = 1_000;
       const runs = {
         leaseRecent: await runOf(
@@ -172,16 +199,22 @@ describe('database connections', () => {
         outcomeKnownDays: await runOf(
           hot,
           'write_outcomes_known_days',
-          `${input}, '{}', ${ids.replaceAll('-5', '-6')}, now() - interval '1 day', now()`,
+          `${input}, '{}', ${ids.replaceAll('-5', '-6')}, ${attempts(true)}, now() - interval '1 day', now()`,
         ),
         outcome: await runOf(
           hot,
           'write_outcomes',
-          `${input}, '{}', ${ids.replaceAll('-5', '-6')}`,
+          `${input}, '{}', ${ids.replaceAll('-5', '-6')}, ${attempts(false)}`,
         ),
         webhooks: await runOf(hot, 'webhooks_for_delivery', `'{${webhook}}'`),
         candidates: await runOf(hot, 'webhook_candidates', `'{${account}}'`),
       };
+      // Both forms stored their attempts, each in its delivery's day.
+      const { rows: stored } = await db.pool.query(
+        `SELECT count(*)::int AS n FROM attempts a JOIN deliveries d
+           ON d.id = a.delivery_id AND d.event_created = a.event_created`,
+      );
+      expect(stored[0].n).toBe(40);
       // Read end to end, the deliveries' index alone would cost a page per row.
       const { rows: count } = await db.pool.query('SELECT count(*)::int AS n FROM deliveries');
       expect(count[0].n).toBeGreaterThan(10 * budget);
