@@ -54,6 +54,9 @@ export function parseRedisUrl(url: string): RedisTarget {
   };
 }
 
+/** What a process logs when discoverRedisUrl found a cluster behind a plain URL. */
+export const CLUSTER_FOUND = 'REDIS_URL names a node of a Redis Cluster: using the cluster';
+
 /**
  * `REDIS_URL` as the processes should use it: a plain `redis://host:port` that names a node of a
  * Redis Cluster is taken as that cluster (`redis+cluster://host:port`, the same credentials), so
@@ -62,8 +65,6 @@ export function parseRedisUrl(url: string): RedisTarget {
  * `timeoutMs` (down, or no such host) is taken as one server, as the URL says. `rediss://` is
  * taken as written.
  */
-export const CLUSTER_FOUND = 'REDIS_URL names a node of a Redis Cluster: using the cluster';
-
 export async function discoverRedisUrl(url: string, timeoutMs = 2_000): Promise<string> {
   if (!url.startsWith('redis://')) return url;
   const probe = new Redis(url, {
