@@ -43,6 +43,8 @@ export interface Settings {
   profile: boolean;
   /** Extra `node` flags for every worker process (BENCH_WORKER_NODE_ARGS). */
   workerNodeArgs: string[];
+  /** Extra `node` flags for every API process (BENCH_API_NODE_ARGS). */
+  apiNodeArgs: string[];
   keepDb: boolean;
 }
 

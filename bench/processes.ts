@@ -11,6 +11,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { log, sleep, waitExit } from './lib.ts';
+import { workerStarted } from '../src/worker-ready.ts';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -20,7 +21,8 @@ function spawnNode(args: string[], env: Env): ChildProcess {
   return spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // The IPC channel carries a worker's "started" (src/worker-ready.ts), as under npm start.
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
 }
 
@@ -114,8 +116,8 @@ export interface Cluster {
 
 /**
  * Starts `apis` API processes on ports of their own and waits for each one's /readyz, then starts
- * `workers` worker processes (a worker has no readiness signal of its own: callers deliver a
- * warm-up event through it).
+ * `workers` worker processes and waits for each one to say it has started, as `npm start` does
+ * before it listens: a scenario's first events meet running processes, however cold.
  */
 export async function startCluster(opts: {
   apis: number;
@@ -162,6 +164,12 @@ export async function startCluster(opts: {
     await Promise.all(apis.map((api, i) => waitReady(api, origins[i], 60_000)));
     for (let i = 0; i < opts.workers; i++)
       workers.push(manage(`${label}worker ${i + 1}`, spawnWorker(opts.env, opts.workerNodeArgs)));
+    const started = await Promise.all(workers.map((w) => workerStarted(w.child, 60_000)));
+    const failed = started.findIndex((how) => how !== 'ready');
+    if (failed >= 0)
+      throw new Error(
+        `${workers[failed].name} did not start (${started[failed]}): ${workers[failed].firstLines.join(' / ')}`,
+      );
   } catch (err) {
     await cluster.stop();
     throw err;

@@ -17,7 +17,7 @@
  *             group of jobs is held, as the group commit holds the intake's)
  *   ingest    the APIs alone, batches of 100 and single events (bench/scenarios/ingest.ts)
  *   burst     3,000 events × 10 webhooks (bench/scenarios/burst.ts)
- *   cold      single events at 1,000/s on a cluster that has served nothing yet, no warm-up
+ *   cold      single events at 1,000/s on a started cluster that has served nothing yet, no warm-up
  *             (bench/scenarios/ladder.ts; run first of the end-to-end scenarios; BENCH_COLD_LADDER)
  *   ladder    single events at rising rates (bench/scenarios/ladder.ts)
  *   noisy     a slow tenant's backlog beside three quiet tenants (bench/scenarios/noisy.ts)
@@ -30,8 +30,9 @@
  *             that the scheduler's partitions spread over a cluster's shards), with Redis
  *             commands and CPU per delivery
  *
- * BENCH_WORKER_NODE_ARGS (space-separated) are given to every worker's `node`, to compare V8 or
- * Node flags (`--max-semi-space-size=32`…) on the same code; the report's header names them.
+ * BENCH_WORKER_NODE_ARGS (space-separated) are given to every worker's `node`, and
+ * BENCH_API_NODE_ARGS to every API's, to compare V8 or Node flags (`--max-semi-space-size=32`…)
+ * on the same code; the report's header names them.
  *
  * Redis (BENCH_REDIS): `shared` (default) is the local server on 6379; `own` starts a redis-server
  * of the run's own on a free loopback port, and `cluster` a 3-master Redis Cluster of its own
@@ -150,6 +151,7 @@ const S: Settings = {
   settleSeconds: envInt('BENCH_SETTLE_SECONDS', 60),
   profile: process.env.BENCH_PROFILE === '1',
   workerNodeArgs: (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  apiNodeArgs: (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean),
   keepDb: process.env.BENCH_KEEP_DB === '1',
 };
 const unknown = S.scenarios.filter((s) => !ALL_SCENARIOS.includes(s));
@@ -545,7 +547,10 @@ async function main(): Promise<string> {
           ...S.workerNodeArgs,
           ...(S.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}/worker`] : []),
         ],
-        apiNodeArgs: S.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}/api`] : [],
+        apiNodeArgs: [
+          ...S.apiNodeArgs,
+          ...(S.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}/api`] : []),
+        ],
       });
       clusters.push(cluster);
       const ctx = await context(cluster, db, dbName);
@@ -603,7 +608,7 @@ function report(run: {
     `- Code: commit ${run.commit}.`,
     `- Postgres besides this run, at its start: ${run.versions.postgresBesides}.`,
     `- Redis: ${S.redis === 'shared' ? 'the shared server on 127.0.0.1:6379' : S.redis === 'own' ? `a redis-server of this run's own (${redisNodes.join(', ')})` : `a 3-master Redis Cluster of this run's own (${redisNodes.join(', ')})`}.`,
-    `- Processes: **${S.apis} API + ${S.workers} worker**, each its own process (the build's \`dist/src/server.js\`, \`dist/workers/delivery-worker.js\`); the load generator, the receiver and the orchestrator are three more. Engine settings: ${passedThrough.length ? passedThrough.join(', ') : "the engine's defaults"}${S.workerNodeArgs.length ? `; workers started with \`node ${S.workerNodeArgs.join(' ')}\`` : ''}${S.profile ? '; APIs and workers under --cpu-prof' : ''}.`,
+    `- Processes: **${S.apis} API + ${S.workers} worker**, each its own process (the build's \`dist/src/server.js\`, \`dist/workers/delivery-worker.js\`); the load generator, the receiver and the orchestrator are three more. Engine settings: ${passedThrough.length ? passedThrough.join(', ') : "the engine's defaults"}${S.workerNodeArgs.length ? `; workers started with \`node ${S.workerNodeArgs.join(' ')}\`` : ''}${S.apiNodeArgs.length ? `; APIs started with \`node ${S.apiNodeArgs.join(' ')}\`` : ''}${S.profile ? '; APIs and workers under --cpu-prof' : ''}.`,
     `- Load average (1, 5, 15 min): ${run.loadAtStart} at start, ${run.loadAtEnd} at end. Started ${run.startedAt.toISOString().slice(11, 19)} UTC, took ${((Date.now() - run.startedAt.getTime()) / 1000).toFixed(0)} s. The machine is shared: "other processes" below is CPU that none of this run's processes used.`,
     '',
   );

@@ -1,4 +1,5 @@
 import { pathToFileURL } from 'node:url';
+import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import { ensureRootAccount } from './bootstrap.ts';
 import { loadConfigOrExit, type Config } from './config.ts';
@@ -7,8 +8,13 @@ import { CLUSTER_FOUND, discoverRedisUrl, redisConnection } from './redis.ts';
 import { openDatabase } from './store/db.ts';
 import { warmUp } from './http/warm-up.ts';
 
+export interface StartOptions {
+  /** Awaited just before the API listens (npm start: until its worker has started). */
+  beforeListen?: (app: FastifyInstance) => Promise<void>;
+}
+
 /** The API process: bootstrap the root account, listen, and shut down gracefully. */
-export async function startApi(given: Config) {
+export async function startApi(given: Config, options: StartOptions = {}) {
   const config = { ...given, redisUrl: await discoverRedisUrl(given.redisUrl) };
   const db = openDatabase(config.databaseUrl);
   const redis = redisConnection(config.redisUrl, false);
@@ -27,6 +33,7 @@ export async function startApi(given: Config) {
     app.log.info({ root: root.id }, 'root account ready');
   }
   await warmUp(app, config.warmUpRequests);
+  await options.beforeListen?.(app);
   await app.listen({ port: config.port, host: config.host });
   return {
     app,

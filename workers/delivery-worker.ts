@@ -3,6 +3,7 @@ import { loadConfigOrExit } from '../src/config.ts';
 import { onShutdown } from '../src/server.ts';
 import { openDatabase } from '../src/store/db.ts';
 import { startWorker } from '../src/worker.ts';
+import { announceWorkerReady } from '../src/worker-ready.ts';
 
 /**
  * After each full garbage collection the old generation may grow to twice what survived it
@@ -23,6 +24,7 @@ const db = openDatabase(
   { asyncCommit: true },
 );
 const worker = await startWorker(config, db);
+announceWorkerReady();
 onShutdown(async () => {
   await worker.close();
   await db.close();

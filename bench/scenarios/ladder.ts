@@ -10,9 +10,10 @@
  * before the next step starts, so each step starts from an empty queue. A 2-s step at a low rate,
  * not reported, warms the single-event path first.
  *
- * coldLadder (scenario `cold`): the same steps without any warm-up, on processes that have not
- * served an event yet (run.ts runs it before anything else touches the cluster): by default one
- * step at 1,000/s, as an operator's first traffic after `npm start` or a deploy would arrive.
+ * coldLadder (scenario `cold`): the same steps without any warm-up, on processes that have
+ * started (the APIs answer /readyz, the workers have said they run) but not served an event yet
+ * (run.ts runs it before anything else touches the cluster): by default one step at 1,000/s, as
+ * an operator's first traffic after `npm start` or a deploy would arrive.
  * Latencies in both are measured from each publish's scheduled send time (harness.ts sendTimes).
  */
 import {

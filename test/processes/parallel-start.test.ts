@@ -135,6 +135,24 @@ describe('starting processes in parallel', () => {
     await expect.poll(() => group().length, { timeout: 10_000 }).toBe(0);
   }, 60_000);
 
+  it('npm start listens only once its worker has started', async () => {
+    const port = await freePort();
+    const all = start('start', { PORT: String(port), LOG_LEVEL: 'info' });
+    await ready(port);
+    // The worker shares npm start's output; each line carries the time it was logged (the two
+    // processes' lines may reach the pipe in either order).
+    const loggedAt = (msg: string) => {
+      const line = all
+        .output()
+        .split('\n')
+        .find((l) => l.includes(`"msg":"${msg}`));
+      expect(line, `no "${msg}" in:\n${all.output()}`).toBeDefined();
+      return (JSON.parse(line!) as { time: number }).time;
+    };
+    expect(loggedAt('Server listening at')).toBeGreaterThanOrEqual(loggedAt('worker started'));
+    await stop(all.child);
+  }, 60_000);
+
   it('a root key shorter than 32 characters: the API refuses to start and says why', async () => {
     const api = start('start:api', {
       SWITCHBOARD_ROOT_KEY: 'changeme',
