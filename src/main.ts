@@ -32,7 +32,20 @@ const WORKER_START_WAIT_MS = 30_000;
 type Logger = Pick<FastifyBaseLogger, 'warn'>;
 
 let stopping = false;
-let worker!: ChildProcess;
+let worker: ChildProcess | undefined;
+/** The API's part, once it is up. */
+const started: { api?: Awaited<ReturnType<typeof startApi>> } = {};
+
+// From the start: a stop that comes while the worker loads stops the worker too (it must not
+// outlive npm start), and the API's part if it is up by then.
+onShutdown(async () => {
+  stopping = true;
+  const running = worker && worker.exitCode === null && worker.signalCode === null;
+  const exited = running ? once(worker!, 'exit') : undefined;
+  worker?.kill('SIGTERM');
+  await started.api?.close();
+  await exited;
+});
 
 /**
  * The API listens once its worker has started: a client that waits for the port or for /readyz
@@ -40,7 +53,7 @@ let worker!: ChildProcess;
  * events wait for it (under load, seconds on two cores; BENCHMARKS.md, 2026-12-07). A worker
  * that does not start in time does not keep the API down: events are stored and wait for it.
  */
-const api = await startApi(config, {
+started.api = await startApi(config, {
   async beforeListen(app) {
     worker = startWorkerProcess(app.log);
     const how = await workerStarted(worker, WORKER_START_WAIT_MS);
@@ -73,12 +86,3 @@ function lowerPriority(child: ChildProcess, log: Logger): void {
     log.warn({ err, niceness }, 'could not lower the worker process priority');
   }
 }
-
-onShutdown(async () => {
-  stopping = true;
-  const exited =
-    worker.exitCode === null && worker.signalCode === null ? once(worker, 'exit') : undefined;
-  worker.kill('SIGTERM');
-  await api.close();
-  await exited;
-});

@@ -45,21 +45,26 @@ export async function startApi(given: Config, options: StartOptions = {}) {
   };
 }
 
+/**
+ * Runs `close`, then exits, on SIGINT or SIGTERM, and, in a process started with an IPC channel
+ * (a worker under `npm start`, the bench's processes), when that channel closes: its parent has
+ * gone, and a worker left behind would deliver on with nobody to stop it.
+ */
 export function onShutdown(close: () => Promise<void>): void {
   let closing = false;
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => {
-      if (closing) return;
-      closing = true;
-      close().then(
-        () => process.exit(0),
-        (err: unknown) => {
-          console.error(err);
-          process.exit(1);
-        },
-      );
-    });
-  }
+  const shutDown = () => {
+    if (closing) return;
+    closing = true;
+    close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, shutDown);
+  if (process.channel) process.on('disconnect', shutDown);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

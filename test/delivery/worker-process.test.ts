@@ -6,6 +6,7 @@ import { eventually, startReceiver, type Receiver } from '../support/receiver.ts
 import { createWebhook, publish } from '../support/tenants.ts';
 import { spawnWorkerProcess } from '../support/worker.ts';
 import { CLUSTER_FOUND, parseRedisUrl } from '../../src/redis.ts';
+import { workerStarted } from '../../src/worker-ready.ts';
 
 /** `npm run start:worker` as its own process: it delivers, and SIGTERM lets in-flight work finish. */
 describe('the worker process', () => {
@@ -53,6 +54,31 @@ describe('the worker process', () => {
     ).json().data;
     expect(event.deliveries.map((d: { status: string }) => d.status)).toEqual(['delivered']);
     expect(receiver.requests).toHaveLength(1);
+  });
+
+  it('started with an IPC channel, says it has started, and stops when its parent goes', async () => {
+    const tenant = await createTenant(t.db);
+    await createWebhook(t.app, tenant.key, tenant.account.id, {
+      uri: `${receiver.url}/orphan`,
+      hook: 'notifications',
+    });
+    child = spawnWorker(['ignore', 'ignore', 'pipe', 'ipc']);
+    expect(await workerStarted(child, 20_000)).toBe('ready');
+    await publish(t.app, tenant.key, tenant.account.id, {
+      type: 'notifications',
+      id: 'orphan-1',
+      payload: {},
+    });
+    await eventually(async () => receiver.requests.some((r) => r.url === '/orphan'));
+    // The parent goes (its end of the channel closes): the worker finishes what it holds and exits.
+    const exited = once(child, 'exit');
+    child.disconnect();
+    const [code] = await exited;
+    expect(code).toBe(0);
+    const event = (
+      await api(t.app, tenant.key).get(`/v2/accounts/${tenant.account.id}/events/orphan-1`)
+    ).json().data;
+    expect(event.deliveries.map((d: { status: string }) => d.status)).toEqual(['delivered']);
   });
 
   it('delivers what the API accepted while it was down', async () => {
