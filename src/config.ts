@@ -329,7 +329,7 @@ export function loadConfig(env: Env = process.env): Config {
       concurrency: int(env, 'SWITCHBOARD_INTAKE_CONCURRENCY', 256, AT_LEAST_ONE),
       failedKeep: int(env, 'SWITCHBOARD_INTAKE_FAILED_KEEP', 10_000),
       board: env.SWITCHBOARD_ADMIN_QUEUES !== 'off',
-      lockMs: Math.max(1_000, int(env, 'SWITCHBOARD_INTAKE_LOCK_MS', 30_000)),
+      lockMs: Math.max(1_000, int(env, 'SWITCHBOARD_INTAKE_LOCK_MS', 10_000)),
     },
     console: { frameAncestors: frameAncestors(env), publicUrl: publicUrl(env) },
   };

@@ -4,7 +4,7 @@ import type { Config } from './config.ts';
 import type { Database } from './store/db.ts';
 import { stores as storesOf } from './store/stores.ts';
 import { createHttpClient } from './delivery/http-client.ts';
-import { createDeliverer, LEASE_MARGIN_MS } from './delivery/deliver.ts';
+import { createDeliverer } from './delivery/deliver.ts';
 import { startDispatcher } from './delivery/dispatcher.ts';
 import { fanOutStoredEvents, pushOrLeave } from './delivery/fanout.ts';
 import { createReconciler, cursorInRedis } from './delivery/reconciler.ts';
@@ -22,6 +22,17 @@ export interface RunningWorker {
 }
 
 type Logger = Pick<FastifyBaseLogger, 'info' | 'warn'>;
+
+/**
+ * How long a taken delivery's claim on its endpoint slot lasts unless renewed. The dispatcher
+ * renews the claims of the deliveries it is attempting every third of it, so a live run keeps
+ * its slot whatever its attempt timeout; a worker that dies renews nothing, and within this time
+ * the webhooks whose cap it held go on. (A claim used to last the attempt timeout plus the
+ * lease's margin, 40 s: a worker killed while holding a busy webhook's whole cap stopped that
+ * webhook for that long.) Its deliveries themselves stay leased in Postgres until the lease
+ * expires, and the reconciler then puts them back in line.
+ */
+const CLAIM_TTL_MS = 10_000;
 
 /**
  * The worker process's work: the dispatcher (deliveries, as the scheduler hands them out), the
@@ -62,9 +73,7 @@ export async function startWorker(
     scheduler,
     subscriber,
     slots: settings.concurrency,
-    // The scheduler's claim outlives the delivery's lease in Postgres: a slot is never handed to
-    // another run while this one may still be sending.
-    claimMs: settings.attemptTimeoutMs + LEASE_MARGIN_MS + 5_000,
+    claimMs: CLAIM_TTL_MS,
     log: logger,
     async run(taken, sent) {
       const result = await deliverer.deliver(taken.id, sent);

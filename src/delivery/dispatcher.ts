@@ -10,7 +10,11 @@ export interface DispatcherOptions {
   subscriber: RedisClient;
   /** Deliveries this process attempts at once. */
   slots: number;
-  /** How long a taken delivery stays claimed (longer than any attempt can take). */
+  /**
+   * How long a taken delivery's claim lasts unless renewed. The claims of the deliveries this
+   * process is attempting are renewed every third of it, so a run keeps its slot as long as it
+   * needs; a process that dies renews nothing, and its slots are free again within claimMs.
+   */
   claimMs: number;
   /**
    * Attempts one delivery; must not throw (a throw is logged and the delivery left pending).
@@ -48,6 +52,18 @@ export function startDispatcher(options: DispatcherOptions) {
   let timer: NodeJS.Timeout | undefined;
   let lastCycle = -Infinity;
   const running = new Set<Promise<void>>();
+  /** Deliveries being attempted whose endpoint slot is still held: their claims are renewed. */
+  const holding = new Set<Taken>();
+  const renewal = setInterval(renewClaims, Math.max(10, Math.floor(claimMs / 3)));
+  renewal.unref();
+
+  function renewClaims(): void {
+    if (holding.size === 0) return;
+    // Redis away: the next renewal tries again; a claim that expired meanwhile stays ended.
+    scheduler
+      .renew([...holding], claimMs)
+      .catch((err: Error) => log.warn({ err: err.message }, 'claims not renewed; retrying'));
+  }
 
   /** Wake at `at` (ms since the epoch), or after idleMs, whichever is sooner. */
   function sleepUntil(at: number | undefined): void {
@@ -105,9 +121,11 @@ export function startDispatcher(options: DispatcherOptions) {
 
   function start(taken: Taken): void {
     free--;
+    holding.add(taken);
     let slotFreed = false;
     const sent = (health: Released['health']) => {
       slotFreed = true;
+      holding.delete(taken);
       released.push({ ...taken, health });
       kick();
     };
@@ -129,6 +147,7 @@ export function startDispatcher(options: DispatcherOptions) {
       )
       .finally(() => {
         free++;
+        holding.delete(taken);
         running.delete(turn);
         kick();
       });
@@ -155,6 +174,7 @@ export function startDispatcher(options: DispatcherOptions) {
       subscriber.off('message', heard);
       await subscriber.unsubscribe().catch(() => {});
       while (running.size > 0) await Promise.allSettled([...running]);
+      clearInterval(renewal);
       while (pumping) await new Promise((resolve) => setTimeout(resolve, 5));
       if (released.length > 0) {
         await scheduler.cycle(released, 0, claimMs).catch(() => {});

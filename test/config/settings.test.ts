@@ -52,6 +52,8 @@ describe('integer settings', () => {
     });
     expect(defaults.invoke).toEqual({ timeoutMs: 3_000, answerLimitBytes: 64 * 1024 });
     expect(defaults.intake.concurrency).toBe(256);
+    // A dead worker's jobs come back within about two locks' time (docs/intake.md).
+    expect(defaults.intake.lockMs).toBe(10_000);
   });
 });
 

@@ -104,6 +104,24 @@ describe.each([16, 1])('the delivery scheduler, lines in %i partition(s)', (part
     expect(await take(10)).toHaveLength(2);
   });
 
+  it('keeps the slot of a claim its worker renews, frees it once renewals stop, and never revives one', async () => {
+    await s.push(deliveries('w', 10, { maxInFlight: 2 }));
+    const first = await take(10);
+    expect(first).toHaveLength(2);
+    clock += CLAIM - 1;
+    expect(await s.renew(first, CLAIM)).toBe(2);
+    clock += 2; // past the claims' first expiry: renewed, they hold
+    expect(await take(10)).toHaveLength(0);
+    clock += CLAIM; // past the renewed expiry, with no renewal since (the worker died)
+    const next = await take(10);
+    expect(next).toHaveLength(2);
+    // A claim that expired, or whose turn was released, is not brought back by a late renewal.
+    expect(await s.renew(first, CLAIM)).toBe(0);
+    await release(next);
+    expect(await s.renew(next, CLAIM)).toBe(0);
+    expect(await take(10)).toHaveLength(2);
+  });
+
   it('caps an account across its webhooks, and wakes the held ones when one of its deliveries ends', async () => {
     await s.push(deliveries('a1', 10, { accountId: 'acct' }));
     await s.push(deliveries('a2', 10, { accountId: 'acct' }));

@@ -2,7 +2,7 @@ import type { ChildProcess, StdioOptions } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, createTenant, api, type TestApp } from '../support/app.ts';
-import { eventually, startReceiver, type Receiver } from '../support/receiver.ts';
+import { eventually, gate, startReceiver, type Receiver } from '../support/receiver.ts';
 import { createWebhook, publish } from '../support/tenants.ts';
 import { spawnWorkerProcess } from '../support/worker.ts';
 import { CLUSTER_FOUND, parseRedisUrl } from '../../src/redis.ts';
@@ -79,6 +79,47 @@ describe('the worker process', () => {
       await api(t.app, tenant.key).get(`/v2/accounts/${tenant.account.id}/events/orphan-1`)
     ).json().data;
     expect(event.deliveries.map((d: { status: string }) => d.status)).toEqual(['delivered']);
+  });
+
+  it('killed -9 while holding a webhook’s whole cap: the next worker delivers to it within seconds', async () => {
+    const tenant = await createTenant(t.db);
+    const held = gate();
+    const slowHook = await startReceiver(() => ({ status: 200, until: held.opened }));
+    try {
+      await createWebhook(t.app, tenant.key, tenant.account.id, {
+        uri: `${slowHook.url}/held`,
+        hook: 'parking',
+        max_in_flight: 2,
+      });
+      for (const id of ['capped-1', 'capped-2'])
+        await publish(t.app, tenant.key, tenant.account.id, { type: 'parking', id, payload: {} });
+      child = spawnWorker('ignore');
+      await slowHook.waitFor(2, 20_000); // both slots held at the endpoint
+      const exited = once(child, 'exit');
+      child.kill('SIGKILL');
+      await exited;
+      held.open(); // the endpoint answers again; the webhook's line waits behind the dead claims
+      await publish(t.app, tenant.key, tenant.account.id, {
+        type: 'parking',
+        id: 'after-kill',
+        payload: { marker: 'after-kill' },
+      });
+      const killedAt = Date.now();
+      child = spawnWorker('ignore');
+      // The dead worker's claims expire 10 s after their last renewal (they lasted 40 s before).
+      await eventually(
+        async () => slowHook.requests.some((r) => r.body.includes('after-kill')),
+        25_000,
+        100,
+      );
+      expect(Date.now() - killedAt).toBeLessThan(25_000);
+      const stopped = once(child, 'exit');
+      child.kill('SIGTERM');
+      await stopped;
+    } finally {
+      held.open();
+      await slowHook.close();
+    }
   });
 
   it('delivers what the API accepted while it was down', async () => {

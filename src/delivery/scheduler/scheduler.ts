@@ -285,6 +285,25 @@ export function createScheduler(
       return { taken, nextAt: Number.isFinite(nextAt) ? nextAt : undefined };
     },
 
+    /**
+     * The claims of `taken` (deliveries this worker is still attempting) last `claimMs` from now.
+     * Returns how many were still held.
+     */
+    async renew(taken: Taken[], claimMs: number): Promise<number> {
+      const counts = await Promise.all(
+        [...byPartition(taken, (t) => t.accountId)].map(([p, group]) =>
+          run<number>(
+            'renew',
+            keys[p],
+            now(),
+            claimMs,
+            ...group.map((t) => `${t.webhookId}|${t.accountId}|${t.id}`),
+          ),
+        ),
+      );
+      return counts.reduce((sum, n) => sum + n, 0);
+    },
+
     /** Webhooks disabled or deleted: drop their lines and their circuits. */
     async forget(webhooks: WebhookRef[]): Promise<void> {
       await Promise.all(

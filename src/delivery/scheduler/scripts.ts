@@ -15,7 +15,7 @@ import { PARTITION_KEYS, type PartitionKey, type PartitionKeys } from './keys.ts
 const LUA_DIR = path.join(PROJECT_ROOT, 'src/delivery/scheduler/lua');
 
 /** The scripts, by the name their file starts with. */
-const SCRIPT_NAMES = ['push', 'take', 'release', 'forget', 'state', 'peek'] as const;
+const SCRIPT_NAMES = ['push', 'take', 'release', 'renew', 'forget', 'state', 'peek'] as const;
 
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
