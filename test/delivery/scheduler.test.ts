@@ -122,6 +122,18 @@ describe.each([16, 1])('the delivery scheduler, lines in %i partition(s)', (part
     expect(await take(10)).toHaveLength(2);
   });
 
+  it('comes back to a webhook at its cap when its partition’s first claim ends, not a whole claim later', async () => {
+    await s.push(deliveries('w', 10, { maxInFlight: 2 }));
+    const first = await take(10);
+    expect(first).toHaveLength(2); // at its cap until now + CLAIM
+    clock += CLAIM / 2;
+    await s.renew(first, CLAIM); // its worker renews once, then dies: the claims end at 1.5 CLAIM
+    clock += CLAIM / 2;
+    expect(await take(10)).toHaveLength(0); // still at its cap: looked at again when they end
+    clock += CLAIM / 2 + 1;
+    expect(await take(10)).toHaveLength(2);
+  });
+
   it('caps an account across its webhooks, and wakes the held ones when one of its deliveries ends', async () => {
     await s.push(deliveries('a1', 10, { accountId: 'acct' }));
     await s.push(deliveries('a2', 10, { accountId: 'acct' }));

@@ -18,8 +18,9 @@
 
   Webhooks go in the order of their ready score, one delivery per visit. One that is held (open
   circuit, at its cap or its account's, over its rate) is re-scored to when it may go, or, when
-  only an ending delivery can free it, to when its claims would expire: RELEASE wakes it sooner.
-  A half-open circuit lets one probe through.
+  only an ending delivery can free it, to when the partition's first claim expires (a worker
+  that died renews none of its claims: its webhooks go on as soon as they expire); RELEASE wakes
+  it sooner. A half-open circuit lets one probe through.
 ]]
 local READY, QUEUE, INDEX, CLAIMS = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local RUNNING, ACCOUNT_RUNNING, HELD, CONFIG = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
@@ -37,6 +38,17 @@ local accountCap = tonumber(ARGV[5])
 local burstMs = tonumber(ARGV[6])
 
 expireClaims(now, 100)
+
+-- When the partition's first claim expires, unless renewed (read once, when first needed).
+local firstClaimEnd
+local function firstClaimEnds()
+  if not firstClaimEnd then
+    local first = redis.call('ZRANGE', CLAIMS, 0, 0, 'WITHSCORES')
+    firstClaimEnd = first[2] and math.max(tonumber(first[2]), now + 1) or (now + claimMs)
+  end
+  return firstClaimEnd
+end
+
 local out = {}
 local taken = 0
 local visits = 0
@@ -60,7 +72,7 @@ while taken < max and visits < max * 4 + 16 do
       redis.call('ZADD', HELD, 0, a .. '|' .. w)
     end
     if reason then
-      redis.call('ZADD', READY, untilMs or (now + claimMs), w)
+      redis.call('ZADD', READY, untilMs or firstClaimEnds(), w)
     else
       if go.probe then
         local circuit = circuitOf(w)
