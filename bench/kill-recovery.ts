@@ -98,10 +98,16 @@ for (let i = 0; i < EVENTS; i++) {
   const id = `kill-${i}`;
   await queue.add('sms', { account_id: account.id, payload: { marker: id } }, { jobId: id });
   if (i === Math.floor(EVENTS / 2)) {
-    const worker = Number(execFileSync('pgrep', ['-P', String(main.pid)]).toString().trim());
+    const worker = Number(
+      execFileSync('pgrep', ['-P', String(main.pid)])
+        .toString()
+        .trim(),
+    );
     process.kill(worker, 'SIGKILL');
     killedAt = Date.now();
-    console.log(`worker (pid ${worker}) killed at ${killedAt - started} ms; ${arrived.size} arrived`);
+    console.log(
+      `worker (pid ${worker}) killed at ${killedAt - started} ms; ${arrived.size} arrived`,
+    );
   }
   const wait = started + ((i + 1) * 1000) / RATE - Date.now();
   if (wait > 0) await sleep(wait);
@@ -110,12 +116,16 @@ const allAdded = Date.now();
 while (arrived.size < EVENTS && Date.now() - allAdded < 240_000) await sleep(100);
 
 const after = [...arrived.values()].filter((t) => t > killedAt).sort((a, b) => a - b);
-const at = (q: number) => after[Math.min(after.length - 1, Math.floor(q * after.length))] - killedAt;
+const at = (q: number) =>
+  after[Math.min(after.length - 1, Math.floor(q * after.length))] - killedAt;
 console.log(
   `${arrived.size} / ${EVENTS} arrived (${RATE}/s enqueued, the last add ${allAdded - killedAt} ms after the kill); ` +
     `of the ${after.length} that arrived after the kill, p50 ${at(0.5)} ms, p90 ${at(0.9)} ms, p99 ${at(0.99)} ms, last ${at(1)} ms after it`,
 );
-console.log('intake jobs left:', await queue.getJobCounts('waiting', 'active', 'delayed', 'failed'));
+console.log(
+  'intake jobs left:',
+  await queue.getJobCounts('waiting', 'active', 'delayed', 'failed'),
+);
 
 await queue.close();
 connection.disconnect();
