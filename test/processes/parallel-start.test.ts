@@ -140,7 +140,11 @@ describe('starting processes in parallel', () => {
     const all = start('start', { PORT: String(port), LOG_LEVEL: 'info' });
     await ready(port);
     // The worker shares npm start's output; each line carries the time it was logged (the two
-    // processes' lines may reach the pipe in either order).
+    // processes' lines may reach the pipe in either order, and the worker's line may reach it
+    // after the port answers: it says it started over IPC, which can overtake its log).
+    await expect
+      .poll(() => all.output().includes('"msg":"worker started'), { timeout: 10_000 })
+      .toBe(true);
     const loggedAt = (msg: string) => {
       const line = all
         .output()
