@@ -29,8 +29,9 @@ type Logger = Pick<FastifyBaseLogger, 'info' | 'warn'>;
  * its slot whatever its attempt timeout; a worker that dies renews nothing, and within this time
  * the webhooks whose cap it held go on. (A claim used to last the attempt timeout plus the
  * lease's margin, 40 s: a worker killed while holding a busy webhook's whole cap stopped that
- * webhook for that long.) Its deliveries themselves stay leased in Postgres until the lease
- * expires, and the reconciler then puts them back in line.
+ * webhook for that long.) Its deliveries themselves stay leased in Postgres until their leases,
+ * no longer renewed either, lapse (delivery/deliver.ts RUN_LEASE, 15 s), and the reconciler then
+ * puts them back in line.
  */
 const CLAIM_TTL_MS = 10_000;
 

@@ -12,8 +12,17 @@ import { createBatcher } from './batcher.ts';
 import { createWebhookCache } from './webhook-cache.ts';
 import type { HttpClient } from './http-client.ts';
 
-/** How long a lease outlives the attempt timeout (the outcome write, batching, a slow pool). */
+/** How long an invoke's lease outlives its timeout (the outcome write, batching, a slow pool). */
 export const LEASE_MARGIN_MS = 30_000;
+
+/**
+ * A run's lease on a delivery, from the lease statement or its last renewal. The run renews the
+ * leases of everything it holds every `renewEveryMs` until each outcome is written, so a live run
+ * keeps its delivery however long the attempt and the write take; a run that died (kill -9, a
+ * lost machine) renews nothing, and its deliveries are free again within `ms`, for the
+ * reconciler to put back in line. Two missed renewals in a row still leave the lease standing.
+ */
+export const RUN_LEASE = { ms: 15_000, renewEveryMs: 5_000 };
 
 /** How long an outcome write is retried while the database is unavailable. */
 const OUTCOME_RETRY_MS = 15_000;
@@ -55,16 +64,16 @@ export function createDeliverer(
    * fan it out. Must not throw: the event is stored, the reconciler fans it out anyway.
    */
   onEventStored: (event: { accountId: string; eventId: string }) => Promise<void> = async () => {},
+  lease: { ms: number; renewEveryMs: number } = RUN_LEASE,
 ) {
-  // Long enough for an attempt and its write; a crashed run's deliveries come back after it.
-  const leaseMs = settings.attemptTimeoutMs + LEASE_MARGIN_MS;
+  const leases = leaseKeeper(stores, lease);
   // Deliveries arriving together are leased by one statement, and each webhook among them is
   // read once, however many of the batch go to it — and not at all while the worker's copy of it
   // is current.
   const webhookCopies = createWebhookCache((ids) => stores.webhookTargets.forDelivery(ids));
   const loader = createBatcher(
     async (ids: string[]) => {
-      const leased = await stores.deliveries.lease(ids, leaseMs);
+      const leased = await stores.deliveries.lease(ids, lease.ms);
       const versions = new Map<string, string>();
       for (const d of leased.values()) {
         if (d.webhookId && d.webhookVersion) versions.set(d.webhookId, d.webhookVersion);
@@ -87,8 +96,10 @@ export function createDeliverer(
   // answer arrives), and each write stores a batch's attempts and states in one statement.
   const writer = createBatcher(
     async (outcomes: DeliveryOutcome[]) => {
-      // The requests were sent: through a database restart, keep the outcome rather than let the
-      // lease expire and send them again (OUTCOME_RETRY_MS stays well inside the lease).
+      // The requests were sent: through a database restart, keep the outcome rather than give
+      // the deliveries up to be sent again. The leases are renewed meanwhile; one that lapses
+      // while Postgres is away can be taken only once it is back, and by then this write's next
+      // try is due within 2 s (its waits grow to 2 s at most).
       await retryWhileUnavailable(() => stores.outcomes.write(outcomes), OUTCOME_RETRY_MS);
       return outcomes.map(() => undefined);
     },
@@ -175,7 +186,21 @@ export function createDeliverer(
         return { status: 'pending', ended: false, retryInMs: BEHIND_CALL_RETRY_MS, health: '' };
       return { status: 'gone', ended: loaded.notLeased === 'ended', health: '' };
     }
-    const { delivery, webhook } = loaded;
+    const { delivery } = loaded;
+    leases.hold(delivery);
+    try {
+      return await attempt(delivery, loaded.webhook, onSent);
+    } finally {
+      leases.forget(delivery);
+    }
+  }
+
+  /** The leased delivery's run: it holds the lease (renewed) until this returns. */
+  async function attempt(
+    delivery: LeasedDelivery,
+    webhook: WebhookForDelivery | undefined,
+    onSent: (health: DeliverResult['health']) => void,
+  ): Promise<DeliverResult> {
     // A duplicate run must not cut a retry's backoff or a Retry-After short: wait for the time
     // the delivery itself says.
     const early = delivery.nextAttemptAt.getTime() - Date.now();
@@ -242,7 +267,35 @@ export function createDeliverer(
     async drain(): Promise<void> {
       await loader.drain();
       await writer.drain();
+      leases.stop();
     },
+  };
+}
+
+/**
+ * The leases this process's runs hold, renewed together by one statement every `renewEveryMs`
+ * (store/deliveries.ts renewLeases). A renewal that fails (Postgres away) is simply tried again
+ * at the next tick; one still running when the next is due is not doubled.
+ */
+function leaseKeeper(stores: Stores, lease: { ms: number; renewEveryMs: number }) {
+  /** Delivery id → its event's creation time (the partition key: the renewal names the days). */
+  const held = new Map<string, Date>();
+  let renewing = false;
+  const timer = setInterval(() => {
+    if (held.size === 0 || renewing) return;
+    renewing = true;
+    let since = Infinity;
+    for (const created of held.values()) since = Math.min(since, created.getTime());
+    stores.deliveries
+      .renewLeases([...held.keys()], new Date(since), lease.ms)
+      .catch(() => {})
+      .finally(() => (renewing = false));
+  }, lease.renewEveryMs);
+  timer.unref();
+  return {
+    hold: (d: LeasedDelivery) => void held.set(d.id, d.event.created),
+    forget: (d: LeasedDelivery) => void held.delete(d.id),
+    stop: () => clearInterval(timer),
   };
 }
 

@@ -216,6 +216,21 @@ export function deliveryStore({ pool, hot }: Database) {
       return new Map(rows.map((r) => [r.id, r.why]));
     },
 
+    /**
+     * Extends the leases a live run holds (`since`: the oldest of their events' creation times,
+     * so the statement is planned over those days only). A lease the outcome write has already
+     * given back (NULL) is not taken again; one that lapsed unseen is, unless the delivery ended.
+     */
+    async renewLeases(ids: string[], since: Date, leaseMs: number): Promise<number> {
+      if (ids.length === 0) return 0;
+      const { rowCount } = await pool.query(
+        `UPDATE deliveries SET lease_until = now() + $2 * interval '1 millisecond'
+     WHERE id = ANY($1) AND event_created >= $3 AND status = 'pending' AND lease_until IS NOT NULL`,
+        [ids, leaseMs, since],
+      );
+      return rowCount ?? 0;
+    },
+
     /** Gives a lease back without an outcome (the run found the delivery not yet due). */
     async releaseLease(id: string): Promise<void> {
       await pool.query('UPDATE deliveries SET lease_until = NULL WHERE id = $1', [id]);
@@ -243,9 +258,12 @@ export function deliveryStore({ pool, hot }: Database) {
     },
 
     /**
-     * One page of the reconciler's walk: pending deliveries due before `dueBefore` and not leased,
-     * after `cursor` in (next_attempt_at, id) order. Walking on from the cursor, not from the oldest
-     * each time, lets it reach every delivery however large one webhook's backlog is.
+     * One page of the reconciler's walk: pending deliveries not leased, after `cursor` in
+     * (next_attempt_at, id) order, that are either due before `dueBefore` (the grace: a delivery
+     * just committed is being put in line by its own path) or due and left by a run whose lease
+     * lapsed (a run that died: it had long passed that path, so it needs no grace). Walking on
+     * from the cursor, not from the oldest each time, lets it reach every delivery however large
+     * one webhook's backlog is.
      */
     async pendingPage(dueBefore: Date, cursor: PendingCursor | undefined, limit: number) {
       const { rows } = await pool.query<{
@@ -257,9 +275,9 @@ export function deliveryStore({ pool, hot }: Database) {
       }>(
         `SELECT id, webhook_id AS "webhookId", next_attempt_at AS "nextAttemptAt",
             call_key AS "callKey", seq::text AS seq FROM deliveries
-     WHERE status = 'pending' AND next_attempt_at < $1
+     WHERE status = 'pending' AND next_attempt_at < now()
        AND ($2::timestamptz IS NULL OR (next_attempt_at, id) > ($2, $3))
-       AND (lease_until IS NULL OR lease_until < now())
+       AND ((next_attempt_at < $1 AND lease_until IS NULL) OR lease_until < now())
      ORDER BY next_attempt_at, id LIMIT $4`,
         [dueBefore, cursor?.nextAttemptAt ?? null, cursor?.id ?? '', limit],
       );

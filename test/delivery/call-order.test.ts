@@ -344,7 +344,7 @@ describe('ordered per call when Redis or a worker is lost', () => {
     });
     const worker = await startTestWorker(t.config);
     try {
-      // The killed worker's lease and claim expire (the attempt timeout + margins), then the
+      // The killed worker's claim and lease expire (10 s and 15 s, no longer renewed), then the
       // reconciler puts its delivery back; the call's later events wait for it.
       await allDelivered(`${path}/then`);
     } finally {

@@ -4,6 +4,8 @@ import { eventually, startReceiver, type Receiver } from '../support/receiver.ts
 import { startTestWorker } from '../support/worker.ts';
 import { deleteKeys } from '../support/redis-keys.ts';
 import { createResellerTree, createWebhook, publish } from '../support/tenants.ts';
+import { createReconciler } from '../../src/delivery/reconciler.ts';
+import { stores } from '../../src/store/stores.ts';
 
 /** Nothing accepted is lost (docs/delivery-scheduling.md), and redeliver / recover (docs/events.md). */
 describe('durability', () => {
@@ -48,9 +50,43 @@ describe('durability', () => {
     );
     return res.json().data as {
       fanned_out: boolean;
-      deliveries: { id: string; status: string; webhook_id: string | null; last_error?: string }[];
+      deliveries: {
+        id: string;
+        status: string;
+        webhook_id: string | null;
+        last_error?: string;
+        queue_state?: string;
+      }[];
     };
   }
+
+  it('a delivery whose run died goes back in line once its lease lapses, without the grace', async () => {
+    const tenant = await createTenant(t.db);
+    await createWebhook(t.app, tenant.key, tenant.account.id, {
+      uri: `${receiver.url}/lapsed`,
+      hook: 'sms',
+    });
+    const [lapsed] = await fanOutWithoutWorker(tenant.account.id, 'lapsed-1');
+    await fanOutWithoutWorker(tenant.account.id, 'fresh-1');
+    await loseRedisData();
+    // A run leased the first and died (its lease lapsed a second ago); the second was committed
+    // moments ago and never leased: its own path is putting it in line, the grace leaves it be.
+    await t.db.pool.query(
+      `UPDATE deliveries SET lease_until = now() - interval '1 second' WHERE id = $1`,
+      [lapsed],
+    );
+    const reconciler = createReconciler(
+      stores(t.db),
+      t.scheduler,
+      async (deliveries) => {
+        await t.scheduler.push(deliveries);
+      },
+      60_000,
+    );
+    expect((await reconciler.reconcileOnce()).deliveries).toBe(1);
+    expect((await statusOf(tenant, 'lapsed-1')).deliveries[0]?.queue_state).toBe('queued');
+    expect((await statusOf(tenant, 'fresh-1')).deliveries[0]?.queue_state).toBe('unknown');
+  });
 
   it('events accepted while no worker runs survive the loss of every queued job', async () => {
     const tenant = await createTenant(t.db);

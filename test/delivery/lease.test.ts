@@ -56,6 +56,39 @@ describe('the delivery lease', () => {
     expect(receiver.requests).toHaveLength(1);
   });
 
+  it('a run renews its lease while its attempt lasts: a second run meanwhile is turned away', async () => {
+    const tenant = await createTenant(t.db);
+    const slow = await startReceiver(() => ({ status: 200, delayMs: 1_500 }));
+    try {
+      await createWebhook(t.app, tenant.key, tenant.account.id, { uri: slow.url, hook: 'sms' });
+      await t.db.pool.query(
+        `INSERT INTO events (account_id, id, type, payload) VALUES ($1, 'renewed-1', 'sms', '{}')`,
+        [tenant.account.id],
+      );
+      const [deliveryId] = await fanOutStored(t, tenant.account.id, ['renewed-1']);
+      // Leases of 400 ms, renewed every 100 ms: the attempt outlasts its first lease thrice over.
+      const lease = { ms: 400, renewEveryMs: 100 };
+      const a = createDeliverer(stores(t.db), http, t.config.delivery, undefined, lease);
+      const b = createDeliverer(stores(t.db), http, t.config.delivery, undefined, lease);
+      const first = a.deliver(deliveryId);
+      await slow.waitFor(1, 5_000);
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      expect((await b.deliver(deliveryId)).status).toBe('gone');
+      expect((await first).status).toBe('delivered');
+      expect(slow.requests).toHaveLength(1);
+      // Once the outcome is written the lease is given back, and renewals do not take it again.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const { rows } = await t.db.pool.query(
+        'SELECT status, lease_until FROM deliveries WHERE id = $1',
+        [deliveryId],
+      );
+      expect(rows).toEqual([{ status: 'delivered', lease_until: null }]);
+      await Promise.all([a.drain(), b.drain()]);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('a lease left by a crashed run expires, and then the delivery is sent', async () => {
     const tenant = await createTenant(t.db);
     const r = await startReceiver();

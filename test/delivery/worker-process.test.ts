@@ -95,16 +95,17 @@ describe('the worker process', () => {
         await publish(t.app, tenant.key, tenant.account.id, { type: 'parking', id, payload: {} });
       child = spawnWorker('ignore');
       await slowHook.waitFor(2, 20_000); // both slots held at the endpoint
+      const dead = slowHook.requests.map((r) => r.headers['webhook-id']);
       const exited = once(child, 'exit');
       child.kill('SIGKILL');
       await exited;
+      const killedAt = Date.now();
       held.open(); // the endpoint answers again; the webhook's line waits behind the dead claims
       await publish(t.app, tenant.key, tenant.account.id, {
         type: 'parking',
         id: 'after-kill',
         payload: { marker: 'after-kill' },
       });
-      const killedAt = Date.now();
       child = spawnWorker('ignore');
       // The dead worker's claims expire 10 s after their last renewal (they lasted 40 s before).
       await eventually(
@@ -113,6 +114,14 @@ describe('the worker process', () => {
         100,
       );
       expect(Date.now() - killedAt).toBeLessThan(25_000);
+      // The two it was attempting: their leases in Postgres, no longer renewed, lapse within 15 s
+      // (they lasted the attempt timeout + 30 s before), and the reconciler puts them back.
+      const sentTwice = () =>
+        dead.every(
+          (id) => slowHook.requests.filter((r) => r.headers['webhook-id'] === id).length === 2,
+        );
+      await eventually(async () => sentTwice(), 25_000, 100);
+      expect(Date.now() - killedAt).toBeLessThan(25_000);
       const stopped = once(child, 'exit');
       child.kill('SIGTERM');
       await stopped;
@@ -120,7 +129,7 @@ describe('the worker process', () => {
       held.open();
       await slowHook.close();
     }
-  });
+  }, 60_000);
 
   it('delivers what the API accepted while it was down', async () => {
     const tenant = await createTenant(t.db);
