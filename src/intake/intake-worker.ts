@@ -103,9 +103,9 @@ export function startIntakeWorker(deps: IntakeWorkerDeps): IntakeWorker {
     prefix: bullPrefix(config.redisPrefix),
     concurrency: config.intake.concurrency,
     // Renewed while a job runs, so it only has to outlast a frozen event loop; a dead worker's
-    // jobs are found stalled (checked as often) and taken up again.
+    // jobs are found stalled (checked every half lock) and taken up again.
     lockDuration: config.intake.lockMs,
-    stalledInterval: config.intake.lockMs,
+    stalledInterval: Math.max(500, Math.floor(config.intake.lockMs / 2)),
     // The event is in Postgres: the job has nothing more to tell. Refusals are kept to be read.
     removeOnComplete: { count: 0 },
     removeOnFail: { count: config.intake.failedKeep },

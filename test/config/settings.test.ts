@@ -52,8 +52,11 @@ describe('integer settings', () => {
     });
     expect(defaults.invoke).toEqual({ timeoutMs: 3_000, answerLimitBytes: 64 * 1024 });
     expect(defaults.intake.concurrency).toBe(256);
-    // A dead worker's jobs come back within about two locks' time (docs/intake.md).
+    // A dead worker's jobs come back within about a lock and a half (docs/intake.md).
     expect(defaults.intake.lockMs).toBe(10_000);
+    // What a dead worker held is back in line within about 20 s (docs/delivery-scheduling.md).
+    expect(defaults.delivery.reconcileIntervalMs).toBe(5_000);
+    expect(defaults.delivery.reconcileGraceMs).toBe(5_000);
   });
 });
 
