@@ -6,7 +6,12 @@
  * (npm start forks another one a second later). Prints when the events that arrived after the
  * kill arrived, and when the last did; every event must arrive.
  *
- *   npm run build && npx tsx bench/kill-recovery.ts [--events 3000] [--rate 500]
+ *   npm run build && npx tsx bench/kill-recovery.ts [--events 3000] [--rate 500] [--delay 0]
+ *
+ * `--delay`: the receiver answers after this many ms, so that the worker has requests in flight
+ * when it is killed. Their deliveries are still pending (no outcome was written) and are sent a
+ * second time once the dead worker's leases are given up: the run waits for those too (up to a
+ * minute) and prints when they came.
  *
  * Uses the database switchboard_bench_kill (dropped before and after) and a Redis prefix of its
  * own (deleted after), PORT 3931 and 3932 on 127.0.0.1. Settings such as
@@ -25,6 +30,7 @@ function arg(name: string, fallback: number): number {
 }
 const EVENTS = arg('events', 3000);
 const RATE = arg('rate', 500);
+const DELAY_MS = arg('delay', 0);
 const DB = 'switchboard_bench_kill';
 const PREFIX = `sbbench-kill:${process.pid}`;
 const KEY = 'kill-recovery-root-key-0123456789abcdef';
@@ -55,13 +61,27 @@ const main = spawn(process.execPath, ['dist/src/main.js'], {
 
 /** First arrival of each event id at the receiver. */
 const arrived = new Map<string, number>();
+/** Requests the receiver is holding (answering after DELAY_MS). */
+let holding = 0;
+/**
+ * Events whose request came a second time, and when: the requests the dead worker had sent
+ * (their outcome never written), sent again once its leases were given up.
+ */
+const again = new Map<string, number>();
 const receiver = http.createServer((req, res) => {
   let body = '';
   req.on('data', (chunk: Buffer) => (body += chunk.toString()));
   req.on('end', () => {
     const id = (JSON.parse(body) as { marker?: string }).marker;
-    if (id && !arrived.has(id)) arrived.set(id, Date.now());
-    res.end('ok');
+    if (id && arrived.has(id) && !again.has(id)) again.set(id, Date.now());
+    holding++;
+    const answer = () => {
+      holding--;
+      if (id && !arrived.has(id)) arrived.set(id, Date.now());
+      res.end('ok');
+    };
+    if (DELAY_MS > 0) setTimeout(answer, DELAY_MS);
+    else answer();
   });
 });
 await new Promise<void>((resolve) => receiver.listen(3932, '127.0.0.1', resolve));
@@ -94,6 +114,7 @@ const connection = new Redis({ maxRetriesPerRequest: null });
 const queue = new Queue('switchboard-events', { connection, prefix: `{${PREFIX}}` });
 const started = Date.now();
 let killedAt = 0;
+let holdingAtKill = 0;
 for (let i = 0; i < EVENTS; i++) {
   const id = `kill-${i}`;
   await queue.add('sms', { account_id: account.id, payload: { marker: id } }, { jobId: id });
@@ -105,8 +126,9 @@ for (let i = 0; i < EVENTS; i++) {
     );
     process.kill(worker, 'SIGKILL');
     killedAt = Date.now();
+    holdingAtKill = holding;
     console.log(
-      `worker (pid ${worker}) killed at ${killedAt - started} ms; ${arrived.size} arrived`,
+      `worker (pid ${worker}) killed at ${killedAt - started} ms; ${arrived.size} arrived, ${holding} requests at the receiver`,
     );
   }
   const wait = started + ((i + 1) * 1000) / RATE - Date.now();
@@ -119,8 +141,16 @@ const after = [...arrived.values()].filter((t) => t > killedAt).sort((a, b) => a
 const at = (q: number) =>
   after[Math.min(after.length - 1, Math.floor(q * after.length))] - killedAt;
 console.log(
-  `${arrived.size} / ${EVENTS} arrived (${RATE}/s enqueued, the last add ${allAdded - killedAt} ms after the kill); ` +
+  `${arrived.size} / ${EVENTS} arrived (${RATE}/s enqueued, receiver answering after ${DELAY_MS} ms, the last add ${allAdded - killedAt} ms after the kill); ` +
     `of the ${after.length} that arrived after the kill, p50 ${at(0.5)} ms, p90 ${at(0.9)} ms, p99 ${at(0.99)} ms, last ${at(1)} ms after it`,
+);
+// The dead worker's deliveries in flight come again (from its leases' end); wait for them too.
+const settle = Date.now();
+while (Date.now() - settle < 60_000 && again.size < holdingAtKill) await sleep(100);
+const againAt = [...again.values()].map((t) => t - killedAt).sort((a, b) => a - b);
+console.log(
+  `${again.size} events sent a second time (the dead worker's requests), ` +
+    `the first ${againAt[0] ?? '-'} ms and the last ${againAt.at(-1) ?? '-'} ms after the kill`,
 );
 console.log(
   'intake jobs left:',
