@@ -178,7 +178,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onReady', () => auth.ready());
   app.addHook('onClose', () => auth.close());
   const scheduler = createScheduler(deps.redis, deps.config.redisPrefix, deps.config.delivery);
-  const ingest = createIngest(stores, pushOrLeave(scheduler, app.log));
+  const ingest = createIngest(stores, scheduler, app.log);
   app.addHook('onClose', () => ingest.drain());
   const invoker = createInvoker(
     stores,

@@ -314,7 +314,7 @@ export function loadConfig(env: Env = process.env): Config {
       followRedirects: env.SWITCHBOARD_FOLLOW_REDIRECTS === 'true',
       responseBodyLimit: int(env, 'SWITCHBOARD_RESPONSE_BODY_LIMIT', 8 * 1024),
       reconcileIntervalMs: int(env, 'SWITCHBOARD_RECONCILE_INTERVAL_MS', 5_000, AT_LEAST_ONE),
-      reconcileGraceMs: int(env, 'SWITCHBOARD_RECONCILE_GRACE_MS', 5_000),
+      reconcileGraceMs: int(env, 'SWITCHBOARD_RECONCILE_GRACE_MS', 30_000),
       replayIntervalMs: int(env, 'SWITCHBOARD_REPLAY_INTERVAL_MS', 1_000, AT_LEAST_ONE),
       replayPageSize: int(env, 'SWITCHBOARD_REPLAY_PAGE_SIZE', 1_000, AT_LEAST_ONE),
       retentionDays: int(env, 'SWITCHBOARD_RETENTION_DAYS', 30),

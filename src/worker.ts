@@ -134,7 +134,7 @@ export async function startWorker(
   // (this process's pool does not): a job completes only once its event is on disk.
   const intakeDb = openDatabase(config.databaseUrl, 4);
   const intakeStores = storesOf(intakeDb);
-  const ingest = createIngest(intakeStores, push);
+  const ingest = createIngest(intakeStores, scheduler, logger);
   const intake = startIntakeWorker({
     config,
     connection: bull,

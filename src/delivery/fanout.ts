@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { eventKey, type NewEvent } from '../store/events.ts';
-import type { NewDelivery } from '../store/deliveries.ts';
+import type { NewDelivery, PendingRow } from '../store/deliveries.ts';
 import type { Stores } from '../store/stores.ts';
 import type { WebhookLimits } from '../store/webhook-targets.ts';
 import { within } from '../time-limit.ts';
@@ -22,10 +22,11 @@ const PUSH_TIMEOUT_MS = 2_000;
 export function pushOrLeave(
   scheduler: Scheduler,
   log: { warn(obj: object, msg: string): void },
+  options: { onlyIfAbsent?: boolean } = {},
 ): PushDeliveries {
   return async (deliveries) => {
     if (deliveries.length === 0) return;
-    await within(PUSH_TIMEOUT_MS, scheduler.push(deliveries), 'push deliveries').catch(
+    await within(PUSH_TIMEOUT_MS, scheduler.push(deliveries, options), 'push deliveries').catch(
       (err: Error) =>
         log.warn(
           { err: err.message, deliveries: deliveries.length },
@@ -91,6 +92,44 @@ export async function withLimits(
         ]
       : [];
   });
+}
+
+/**
+ * Pending deliveries read back from Postgres, as the scheduler takes them (the reconciler, the
+ * put-back of a repeated event). Those of a webhook that is gone are left out.
+ */
+export function pendingToPush(stores: Stores, rows: PendingRow[]): Promise<Pushed[]> {
+  return withLimits(
+    stores,
+    rows.flatMap((r) =>
+      r.webhookId
+        ? [
+            {
+              id: r.id,
+              webhookId: r.webhookId,
+              dueAt: r.nextAttemptAt.getTime(),
+              ...(r.callKey ? { call: { key: r.callKey, seq: r.seq } } : {}),
+            },
+          ]
+        : [],
+    ),
+  );
+}
+
+/**
+ * An event published again (a publish retried after an error, an intake job taken up again after
+ * its worker died) may be one whose first run stored it and died before putting its deliveries
+ * in line. Those still pending, due and unleased are pushed back, as the reconciler pushes (only
+ * what is neither waiting nor in flight), so they go out now instead of after the reconciler's
+ * grace. `putBack` must push that way.
+ */
+export async function putBackRepeated(
+  stores: Stores,
+  putBack: PushDeliveries,
+  keys: { accountId: string; eventId: string }[],
+): Promise<void> {
+  if (keys.length === 0) return;
+  await putBack(await pendingToPush(stores, await stores.deliveries.pendingOfEvents(keys)));
 }
 
 /**

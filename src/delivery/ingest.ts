@@ -1,7 +1,8 @@
 import { eventKey, type NewEvent } from '../store/events.ts';
 import type { Stores } from '../store/stores.ts';
 import { createBatcher } from './batcher.ts';
-import { storeEvents, type PushDeliveries } from './fanout.ts';
+import { pushOrLeave, putBackRepeated, storeEvents, type PushDeliveries } from './fanout.ts';
+import type { Scheduler } from './scheduler/scheduler.ts';
 
 /** Requests with more events than this are stored on their own: they are a batch already. */
 const GROUP_LIMIT = 50;
@@ -12,16 +13,34 @@ const GROUP_LIMIT = 50;
  * thousand single-event requests a second this is a few statements a millisecond instead of one
  * transaction per request.
  */
-export function createIngest(stores: Stores, pushNow: PushDeliveries) {
+export function createIngest(
+  stores: Stores,
+  scheduler: Scheduler,
+  log: { warn(obj: object, msg: string): void },
+) {
+  const pushNow = pushOrLeave(scheduler, log);
+  // Only what is neither waiting nor in flight (fanout.ts putBackRepeated).
+  const putBackNow = pushOrLeave(scheduler, log, { onlyIfAbsent: true });
   // The answer waits for the commit, not for Redis: putting the deliveries in line happens
   // after it, in the background (tracked, so a shutdown waits for it; if Redis does not take
   // them, the reconciler does it).
   const pushing = new Set<Promise<void>>();
-  const push: PushDeliveries = async (deliveries) => {
-    const done = pushNow(deliveries);
+  const inBackground = (done: Promise<void>) => {
     pushing.add(done);
     void done.finally(() => pushing.delete(done));
   };
+  const push: PushDeliveries = async (deliveries) => inBackground(pushNow(deliveries));
+  /** Stores `events` (keys unique); the repeated ones' lost deliveries are put back in line. */
+  async function store(events: NewEvent[]): Promise<Set<string>> {
+    const inserted = await storeEvents(stores, push, events);
+    const repeated = events
+      .filter((e) => !inserted.has(eventKey(e.accountId, e.id)))
+      .map((e) => ({ accountId: e.accountId, eventId: e.id }));
+    // Postgres or Redis failing here loses nothing: the reconciler finds them after its grace.
+    if (repeated.length > 0)
+      inBackground(putBackRepeated(stores, putBackNow, repeated).catch(() => {}));
+    return inserted;
+  }
   const grouped = createBatcher(
     async (requests: NewEvent[][]) => {
       // The same event in two requests of one group: the first request stores it, the second
@@ -36,7 +55,7 @@ export function createIngest(stores: Stores, pushNow: PushDeliveries) {
           events.push(event);
         }
       });
-      const inserted = await storeEvents(stores, push, events);
+      const inserted = await store(events);
       return requests.map(
         (request, index) =>
           new Set(
@@ -58,7 +77,7 @@ export function createIngest(stores: Stores, pushNow: PushDeliveries) {
     /** Stores the events of one request (ids unique within it); resolves with the ids that were new. */
     async publish(events: NewEvent[]): Promise<Set<string>> {
       if (events.length <= GROUP_LIMIT) return grouped.submit(events);
-      const inserted = await storeEvents(stores, push, events);
+      const inserted = await store(events);
       return new Set(
         events.filter((e) => inserted.has(eventKey(e.accountId, e.id))).map((e) => e.id),
       );

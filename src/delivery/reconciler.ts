@@ -1,12 +1,16 @@
 import type { RedisClient } from '../redis.ts';
 import type { PendingCursor } from '../store/deliveries.ts';
 import type { Stores } from '../store/stores.ts';
-import { fanOutStoredEvents, withLimits, type PushDeliveries } from './fanout.ts';
+import { fanOutStoredEvents, pendingToPush, type PushDeliveries } from './fanout.ts';
 import type { Scheduler } from './scheduler/scheduler.ts';
 
 const PAGE = 1_000;
-/** Pages walked per pass: a pass stays short, and the walk goes on from there next time. */
-const PAGES_PER_PASS = 20;
+/**
+ * Pages walked per pass: a pass stays short, and the walk goes on from there next time. A backlog
+ * that is only waiting its turn is walked too (its deliveries are pending and due), so this also
+ * bounds what the walk costs while one drains: 7,000 rows per pass, every 5 s by default.
+ */
+const PAGES_PER_PASS = 7;
 
 /**
  * Postgres is the source of truth; Redis only holds the lines deliveries wait in. The reconciler
@@ -41,21 +45,7 @@ export function createReconciler(
       await stores.deliveries.skipOrphans(
         rows.filter((r) => r.webhookId === null).map((r) => r.id),
       );
-      const lost = await withLimits(
-        stores,
-        rows.flatMap((r) =>
-          r.webhookId
-            ? [
-                {
-                  id: r.id,
-                  webhookId: r.webhookId,
-                  dueAt: r.nextAttemptAt.getTime(),
-                  ...(r.callKey ? { call: { key: r.callKey, seq: r.seq } } : {}),
-                },
-              ]
-            : [],
-        ),
-      );
+      const lost = await pendingToPush(stores, rows);
       requeued += await scheduler.push(lost, { onlyIfAbsent: true });
       if (!cursor) break;
     }

@@ -74,6 +74,15 @@ export interface LeasedDelivery {
   };
 }
 
+/** A pending delivery as the reconciler and the put-back of a repeated event read it. */
+export interface PendingRow {
+  id: string;
+  webhookId: string | null;
+  nextAttemptAt: Date;
+  callKey: string | null;
+  seq: string;
+}
+
 /** A place in the reconciler's walk through pending deliveries. */
 export interface PendingCursor {
   nextAttemptAt: Date;
@@ -266,13 +275,7 @@ export function deliveryStore({ pool, hot }: Database) {
      * one webhook's backlog is.
      */
     async pendingPage(dueBefore: Date, cursor: PendingCursor | undefined, limit: number) {
-      const { rows } = await pool.query<{
-        id: string;
-        webhookId: string | null;
-        nextAttemptAt: Date;
-        callKey: string | null;
-        seq: string;
-      }>(
+      const { rows } = await pool.query<PendingRow>(
         `SELECT id, webhook_id AS "webhookId", next_attempt_at AS "nextAttemptAt",
             call_key AS "callKey", seq::text AS seq FROM deliveries
      WHERE status = 'pending' AND next_attempt_at < now()
@@ -280,6 +283,24 @@ export function deliveryStore({ pool, hot }: Database) {
        AND ((next_attempt_at < $1 AND lease_until IS NULL) OR lease_until < now())
      ORDER BY next_attempt_at, id LIMIT $4`,
         [dueBefore, cursor?.nextAttemptAt ?? null, cursor?.id ?? '', limit],
+      );
+      return rows;
+    },
+
+    /**
+     * The deliveries of these events that are pending, due and not leased: what a run that died
+     * between storing an event and putting its deliveries in line left behind (or what is simply
+     * waiting in line; the caller pushes only what is absent there).
+     */
+    async pendingOfEvents(keys: { accountId: string; eventId: string }[]): Promise<PendingRow[]> {
+      if (keys.length === 0) return [];
+      const { rows } = await pool.query<PendingRow>(
+        `SELECT id, webhook_id AS "webhookId", next_attempt_at AS "nextAttemptAt",
+            call_key AS "callKey", seq::text AS seq FROM deliveries
+     WHERE (event_account_id, event_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+       AND status = 'pending' AND next_attempt_at <= now()
+       AND (lease_until IS NULL OR lease_until < now())`,
+        [keys.map((k) => k.accountId), keys.map((k) => k.eventId)],
       );
       return rows;
     },

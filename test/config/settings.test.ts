@@ -54,9 +54,10 @@ describe('integer settings', () => {
     expect(defaults.intake.concurrency).toBe(256);
     // A dead worker's jobs come back within about a lock and a half (docs/intake.md).
     expect(defaults.intake.lockMs).toBe(10_000);
-    // What a dead worker held is back in line within about 20 s (docs/delivery-scheduling.md).
+    // What a dead worker was sending is back in line within about 20 s: its leases lapse in 15 s
+    // and are taken without the grace (docs/delivery-scheduling.md).
     expect(defaults.delivery.reconcileIntervalMs).toBe(5_000);
-    expect(defaults.delivery.reconcileGraceMs).toBe(5_000);
+    expect(defaults.delivery.reconcileGraceMs).toBe(30_000);
   });
 });
 

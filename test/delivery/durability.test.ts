@@ -88,6 +88,28 @@ describe('durability', () => {
     expect((await statusOf(tenant, 'fresh-1')).deliveries[0]?.queue_state).toBe('unknown');
   });
 
+  it('an event published again has its lost deliveries put back in line, and no second one made', async () => {
+    const tenant = await createTenant(t.db);
+    await createWebhook(t.app, tenant.key, tenant.account.id, {
+      uri: `${receiver.url}/repeated`,
+      hook: 'sms',
+    });
+    const event = { type: 'sms', id: 'repeated-1', payload: {} };
+    await publish(t.app, tenant.key, tenant.account.id, event);
+    const queueState = async () =>
+      (await statusOf(tenant, 'repeated-1')).deliveries[0]?.queue_state;
+    expect(await queueState()).toBe('queued');
+    // As if the run that stored it had died before putting its delivery in line.
+    await loseRedisData();
+    expect(await queueState()).toBe('unknown');
+    // A retry of the publish is a duplicate (no second event, no second delivery), and puts the
+    // delivery back in line without waiting for the reconciler's grace (none runs here).
+    const again = await publish(t.app, tenant.key, tenant.account.id, event);
+    expect(again.duplicates).toEqual(['repeated-1']);
+    await eventually(async () => (await queueState()) === 'queued', 5_000);
+    expect((await statusOf(tenant, 'repeated-1')).deliveries).toHaveLength(1);
+  });
+
   it('events accepted while no worker runs survive the loss of every queued job', async () => {
     const tenant = await createTenant(t.db);
     await createWebhook(t.app, tenant.key, tenant.account.id, {

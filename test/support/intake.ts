@@ -4,7 +4,6 @@ import type { JobsOptions, Queue } from 'bullmq';
 import pino from 'pino';
 import type { Config } from '../../src/config.ts';
 import { createIngest } from '../../src/delivery/ingest.ts';
-import { pushOrLeave } from '../../src/delivery/fanout.ts';
 import { bullPrefix } from '../../src/intake/intake-queue.ts';
 import { startIntakeWorker } from '../../src/intake/intake-worker.ts';
 import { redisConnection } from '../../src/redis.ts';
@@ -20,7 +19,7 @@ import { eventually } from './receiver.ts';
 export function startTestIntake(t: TestApp, intakeStores: Stores) {
   const connection = redisConnection(t.config.redisUrl, true);
   const log = pino({ level: 'silent' });
-  const ingest = createIngest(intakeStores, pushOrLeave(t.scheduler, log));
+  const ingest = createIngest(intakeStores, t.scheduler, log);
   const intake = startIntakeWorker({
     config: t.config,
     connection,
