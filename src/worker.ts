@@ -9,7 +9,7 @@ import { startDispatcher } from './delivery/dispatcher.ts';
 import { fanOutStoredEvents, pushOrLeave } from './delivery/fanout.ts';
 import { createReconciler, cursorInRedis } from './delivery/reconciler.ts';
 import { purgeExpired, RETENTION_INTERVAL_MS } from './delivery/retention.ts';
-import { createIngest } from './delivery/ingest.ts';
+import { createIngest, INTAKE_INGEST } from './delivery/ingest.ts';
 import { createReplayer } from './delivery/bulk-replay.ts';
 import { reconcilerCursorKey, startHousekeeping } from './housekeeping/housekeeping.ts';
 import { startIntakeWorker } from './intake/intake-worker.ts';
@@ -134,7 +134,7 @@ export async function startWorker(
   // (this process's pool does not): a job completes only once its event is on disk.
   const intakeDb = openDatabase(config.databaseUrl, 4);
   const intakeStores = storesOf(intakeDb);
-  const ingest = createIngest(intakeStores, scheduler, logger);
+  const ingest = createIngest(intakeStores, scheduler, logger, INTAKE_INGEST);
   const intake = startIntakeWorker({
     config,
     connection: bull,

@@ -1,7 +1,7 @@
 import { eventKey, type NewEvent } from '../store/events.ts';
 import type { Stores } from '../store/stores.ts';
 import { createBatcher } from './batcher.ts';
-import { pushOrLeave, putBackRepeated, storeEvents, type PushDeliveries } from './fanout.ts';
+import { pushOrLeave, putBackRepeated, storeEvents } from './fanout.ts';
 import type { Scheduler } from './scheduler/scheduler.ts';
 
 /** Requests with more events than this are stored on their own: they are a batch already. */
@@ -17,6 +17,12 @@ export function createIngest(
   stores: Stores,
   scheduler: Scheduler,
   log: { warn(obj: object, msg: string): void },
+  /**
+   * The intake's: a publish resolves only once its deliveries have been handed to Redis, too, so
+   * a job completes only after that (a worker that dies before leaves the job to be taken up
+   * again, and the repeat puts the deliveries in line). The API answers after the commit.
+   */
+  options: { afterPush?: boolean } = {},
 ) {
   const pushNow = pushOrLeave(scheduler, log);
   // Only what is neither waiting nor in flight (fanout.ts putBackRepeated).
@@ -28,18 +34,27 @@ export function createIngest(
   const inBackground = (done: Promise<void>) => {
     pushing.add(done);
     void done.finally(() => pushing.delete(done));
+    return done;
   };
-  const push: PushDeliveries = async (deliveries) => inBackground(pushNow(deliveries));
-  /** Stores `events` (keys unique); the repeated ones' lost deliveries are put back in line. */
-  async function store(events: NewEvent[]): Promise<Set<string>> {
-    const inserted = await storeEvents(stores, push, events);
+  /**
+   * Stores `events` (keys unique) and, in the background, puts their deliveries in line (and
+   * those of repeated events that were lost: fanout.ts putBackRepeated); `pushed` settles when
+   * that is done (it never rejects).
+   */
+  async function store(events: NewEvent[]) {
+    const handed: Promise<void>[] = [];
+    const inserted = await storeEvents(
+      stores,
+      async (deliveries) => void handed.push(inBackground(pushNow(deliveries))),
+      events,
+    );
     const repeated = events
       .filter((e) => !inserted.has(eventKey(e.accountId, e.id)))
       .map((e) => ({ accountId: e.accountId, eventId: e.id }));
     // Postgres or Redis failing here loses nothing: the reconciler finds them after its grace.
     if (repeated.length > 0)
-      inBackground(putBackRepeated(stores, putBackNow, repeated).catch(() => {}));
-    return inserted;
+      handed.push(inBackground(putBackRepeated(stores, putBackNow, repeated).catch(() => {})));
+    return { inserted, pushed: Promise.all(handed).then(() => {}) };
   }
   const grouped = createBatcher(
     async (requests: NewEvent[][]) => {
@@ -55,18 +70,18 @@ export function createIngest(
           events.push(event);
         }
       });
-      const inserted = await store(events);
-      return requests.map(
-        (request, index) =>
-          new Set(
-            request
-              .filter((e) => {
-                const key = eventKey(e.accountId, e.id);
-                return owner.get(key) === index && inserted.has(key);
-              })
-              .map((e) => e.id),
-          ),
-      );
+      const { inserted, pushed } = await store(events);
+      return requests.map((request, index) => ({
+        pushed,
+        ids: new Set(
+          request
+            .filter((e) => {
+              const key = eventKey(e.accountId, e.id);
+              return owner.get(key) === index && inserted.has(key);
+            })
+            .map((e) => e.id),
+        ),
+      }));
     },
     // A group starts at most every 4 ms: under load a publish waits up to that long for company,
     // and Postgres stores a few hundred groups a second instead of as many as it can turn round.
@@ -76,11 +91,15 @@ export function createIngest(
   return {
     /** Stores the events of one request (ids unique within it); resolves with the ids that were new. */
     async publish(events: NewEvent[]): Promise<Set<string>> {
-      if (events.length <= GROUP_LIMIT) return grouped.submit(events);
-      const inserted = await store(events);
-      return new Set(
-        events.filter((e) => inserted.has(eventKey(e.accountId, e.id))).map((e) => e.id),
-      );
+      let stored: { ids: Set<string>; pushed: Promise<void> };
+      if (events.length <= GROUP_LIMIT) stored = await grouped.submit(events);
+      else {
+        const { inserted, pushed } = await store(events);
+        const ids = events.filter((e) => inserted.has(eventKey(e.accountId, e.id)));
+        stored = { pushed, ids: new Set(ids.map((e) => e.id)) };
+      }
+      if (options.afterPush) await stored.pushed;
+      return stored.ids;
     },
     /** Waits for groups still being stored and put in line (graceful shutdown). */
     async drain(): Promise<void> {
@@ -91,3 +110,6 @@ export function createIngest(
 }
 
 export type Ingest = ReturnType<typeof createIngest>;
+
+/** How the intake's consumer stores events: a job completes once its deliveries are in line. */
+export const INTAKE_INGEST = { afterPush: true } as const;

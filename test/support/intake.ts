@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import type { JobsOptions, Queue } from 'bullmq';
 import pino from 'pino';
 import type { Config } from '../../src/config.ts';
-import { createIngest } from '../../src/delivery/ingest.ts';
+import { createIngest, INTAKE_INGEST } from '../../src/delivery/ingest.ts';
 import { bullPrefix } from '../../src/intake/intake-queue.ts';
 import { startIntakeWorker } from '../../src/intake/intake-worker.ts';
 import { redisConnection } from '../../src/redis.ts';
@@ -14,12 +14,12 @@ import { eventually } from './receiver.ts';
 /**
  * An intake consumer as the worker runs one (a BullMQ connection of its own, the group commit,
  * the scheduler's push) over the stores a test wants it to see: a database behind a relay, a
- * store that counts its calls.
+ * store that counts its calls; and over the test app's scheduler, or one a test slowed down.
  */
-export function startTestIntake(t: TestApp, intakeStores: Stores) {
+export function startTestIntake(t: TestApp, intakeStores: Stores, scheduler = t.scheduler) {
   const connection = redisConnection(t.config.redisUrl, true);
   const log = pino({ level: 'silent' });
-  const ingest = createIngest(intakeStores, t.scheduler, log);
+  const ingest = createIngest(intakeStores, scheduler, log, INTAKE_INGEST);
   const intake = startIntakeWorker({
     config: t.config,
     connection,
