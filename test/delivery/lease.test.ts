@@ -58,7 +58,7 @@ describe('the delivery lease', () => {
 
   it('a run renews its lease while its attempt lasts: a second run meanwhile is turned away', async () => {
     const tenant = await createTenant(t.db);
-    const slow = await startReceiver(() => ({ status: 200, delayMs: 1_500 }));
+    const slow = await startReceiver(() => ({ status: 200, delayMs: 1_800 }));
     try {
       await createWebhook(t.app, tenant.key, tenant.account.id, { uri: slow.url, hook: 'sms' });
       await t.db.pool.query(
@@ -66,13 +66,14 @@ describe('the delivery lease', () => {
         [tenant.account.id],
       );
       const [deliveryId] = await fanOutStored(t, tenant.account.id, ['renewed-1']);
-      // Leases of 400 ms, renewed every 100 ms: the attempt outlasts its first lease thrice over.
-      const lease = { ms: 400, renewEveryMs: 100 };
+      // Leases of 600 ms, renewed every 100 ms: the attempt (1.8 s, inside the client's 2 s
+      // timeout) outlasts its first lease thrice over.
+      const lease = { ms: 600, renewEveryMs: 100 };
       const a = createDeliverer(stores(t.db), http, t.config.delivery, undefined, lease);
       const b = createDeliverer(stores(t.db), http, t.config.delivery, undefined, lease);
       const first = a.deliver(deliveryId);
       await slow.waitFor(1, 5_000);
-      await new Promise((resolve) => setTimeout(resolve, 800));
+      await new Promise((resolve) => setTimeout(resolve, 1_300));
       expect((await b.deliver(deliveryId)).status).toBe('gone');
       expect((await first).status).toBe('delivered');
       expect(slow.requests).toHaveLength(1);
