@@ -230,14 +230,13 @@ export function deliveryStore({ pool, hot }: Database) {
      * so the statement is planned over those days only). A lease the outcome write has already
      * given back (NULL) is not taken again; one that lapsed unseen is, unless the delivery ended.
      */
-    async renewLeases(ids: string[], since: Date, leaseMs: number): Promise<number> {
-      if (ids.length === 0) return 0;
-      const { rowCount } = await pool.query(
+    async renewLeases(ids: string[], since: Date, leaseMs: number): Promise<void> {
+      if (ids.length === 0) return;
+      await pool.query(
         `UPDATE deliveries SET lease_until = now() + $2 * interval '1 millisecond'
      WHERE id = ANY($1) AND event_created >= $3 AND status = 'pending' AND lease_until IS NOT NULL`,
         [ids, leaseMs, since],
       );
-      return rowCount ?? 0;
     },
 
     /** Gives a lease back without an outcome (the run found the delivery not yet due). */

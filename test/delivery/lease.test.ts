@@ -31,14 +31,20 @@ describe('the delivery lease', () => {
     await t.close();
   });
 
-  it('two workers running the same delivery at the same time send it once', async () => {
+  /** One stored sms event of a new tenant, fanned out to one webhook at `uri`: its delivery id. */
+  async function deliveryTo(uri: string, eventId: string): Promise<string> {
     const tenant = await createTenant(t.db);
-    await createWebhook(t.app, tenant.key, tenant.account.id, { uri: receiver.url, hook: 'sms' });
+    await createWebhook(t.app, tenant.key, tenant.account.id, { uri, hook: 'sms' });
     await t.db.pool.query(
-      `INSERT INTO events (account_id, id, type, payload) VALUES ($1, 'twice-1', 'sms', '{}')`,
-      [tenant.account.id],
+      `INSERT INTO events (account_id, id, type, payload) VALUES ($1, $2, 'sms', '{}')`,
+      [tenant.account.id, eventId],
     );
-    const [deliveryId] = await fanOutStored(t, tenant.account.id, ['twice-1']);
+    const [deliveryId] = await fanOutStored(t, tenant.account.id, [eventId]);
+    return deliveryId;
+  }
+
+  it('two workers running the same delivery at the same time send it once', async () => {
+    const deliveryId = await deliveryTo(receiver.url, 'twice-1');
     const a = createDeliverer(stores(t.db), http, t.config.delivery);
     const b = createDeliverer(stores(t.db), http, t.config.delivery);
 
@@ -57,15 +63,9 @@ describe('the delivery lease', () => {
   });
 
   it('a run renews its lease while its attempt lasts: a second run meanwhile is turned away', async () => {
-    const tenant = await createTenant(t.db);
     const slow = await startReceiver(() => ({ status: 200, delayMs: 1_800 }));
     try {
-      await createWebhook(t.app, tenant.key, tenant.account.id, { uri: slow.url, hook: 'sms' });
-      await t.db.pool.query(
-        `INSERT INTO events (account_id, id, type, payload) VALUES ($1, 'renewed-1', 'sms', '{}')`,
-        [tenant.account.id],
-      );
-      const [deliveryId] = await fanOutStored(t, tenant.account.id, ['renewed-1']);
+      const deliveryId = await deliveryTo(slow.url, 'renewed-1');
       // Leases of 600 ms, renewed every 100 ms: the attempt (1.8 s, inside the client's 2 s
       // timeout) outlasts its first lease thrice over.
       const lease = { ms: 600, renewEveryMs: 100 };
@@ -91,15 +91,9 @@ describe('the delivery lease', () => {
   });
 
   it('a lease left by a crashed run expires, and then the delivery is sent', async () => {
-    const tenant = await createTenant(t.db);
     const r = await startReceiver();
     try {
-      await createWebhook(t.app, tenant.key, tenant.account.id, { uri: r.url, hook: 'sms' });
-      await t.db.pool.query(
-        `INSERT INTO events (account_id, id, type, payload) VALUES ($1, 'crashed-1', 'sms', '{}')`,
-        [tenant.account.id],
-      );
-      const [deliveryId] = await fanOutStored(t, tenant.account.id, ['crashed-1']);
+      const deliveryId = await deliveryTo(r.url, 'crashed-1');
       const deliverer = createDeliverer(stores(t.db), http, t.config.delivery);
       await t.db.pool.query(
         `UPDATE deliveries SET lease_until = now() + interval '1 hour' WHERE id = $1`,
