@@ -17,8 +17,8 @@ const PAGES_PER_PASS = 7;
  * puts back what Redis lost — a push that failed after the commit, a Redis restart, the claim of a
  * worker that died — by walking pending deliveries older than the grace period, or left by a run
  * whose lease lapsed, and pushing those that are neither waiting nor in flight. It also fans out
- * events that still owe it. The walk
- * resumes where it stopped, so a webhook with a huge backlog cannot keep it from the others.
+ * events that still owe it. The walk resumes where it stopped, so a webhook with a huge backlog
+ * cannot keep it from the others.
  */
 export function createReconciler(
   stores: Stores,
