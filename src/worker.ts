@@ -64,16 +64,18 @@ export async function startWorker(
     responseBodyLimit: settings.responseBodyLimit,
     followRedirects: settings.followRedirects,
   });
-  const deliverer = createDeliverer(stores, http, settings, (event) =>
-    fanOutStoredEvents(stores, push, [event]).then(
-      () => undefined,
-      (err: Error) =>
-        logger.warn(
-          { err: err.message, event },
-          'notification not fanned out; the reconciler will',
-        ),
-    ),
-  );
+  const deliverer = createDeliverer(stores, http, settings, {
+    onEventStored: (event) =>
+      fanOutStoredEvents(stores, push, [event]).then(
+        () => undefined,
+        (err: Error) =>
+          logger.warn(
+            { err: err.message, event },
+            'notification not fanned out; the reconciler will',
+          ),
+      ),
+    log: logger,
+  });
   const dispatcher = startDispatcher({
     scheduler,
     subscriber,

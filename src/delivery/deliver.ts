@@ -50,6 +50,18 @@ export interface DeliverResult {
   webhookStopped?: boolean;
 }
 
+export interface DelivererOptions {
+  /**
+   * Called with an event the delivery path stored itself (the webhook_disabled notification), to
+   * fan it out. Must not throw: the event is stored, the reconciler fans it out anyway.
+   */
+  onEventStored?: (event: { accountId: string; eventId: string }) => Promise<void>;
+  /** The runs' leases (tests shorten them). */
+  lease?: { ms: number; renewEveryMs: number };
+  /** Hears a lease renewal that failed (Postgres away): the leases may lapse if it goes on. */
+  log?: { warn(obj: object, msg: string): void };
+}
+
 /**
  * The attempt of one delivery: load it, send it, log the attempt, decide what comes next.
  * Loads and writes of concurrent deliveries are grouped (see batcher.ts); a delivery's call
@@ -59,14 +71,10 @@ export function createDeliverer(
   stores: Stores,
   http: HttpClient,
   settings: DeliveryConfig,
-  /**
-   * Called with an event the delivery path stored itself (the webhook_disabled notification), to
-   * fan it out. Must not throw: the event is stored, the reconciler fans it out anyway.
-   */
-  onEventStored: (event: { accountId: string; eventId: string }) => Promise<void> = async () => {},
-  lease: { ms: number; renewEveryMs: number } = RUN_LEASE,
+  options: DelivererOptions = {},
 ) {
-  const leases = leaseKeeper(stores, lease);
+  const { onEventStored = async () => {}, lease = RUN_LEASE } = options;
+  const leases = leaseKeeper(stores, lease, options.log);
   // Deliveries arriving together are leased by one statement, and each webhook among them is
   // read once, however many of the batch go to it — and not at all while the worker's copy of it
   // is current.
@@ -274,10 +282,14 @@ export function createDeliverer(
 
 /**
  * The leases this process's runs hold, renewed together by one statement every `renewEveryMs`
- * (store/deliveries.ts renewLeases). A renewal that fails (Postgres away) is simply tried again
- * at the next tick; one still running when the next is due is not doubled.
+ * (store/deliveries.ts renewLeases). A renewal that fails (Postgres away) is logged and tried
+ * again at the next tick; one still running when the next is due is not doubled.
  */
-function leaseKeeper(stores: Stores, lease: { ms: number; renewEveryMs: number }) {
+function leaseKeeper(
+  stores: Stores,
+  lease: { ms: number; renewEveryMs: number },
+  log?: DelivererOptions['log'],
+) {
   /** Delivery id → its event's creation time (the partition key: the renewal names the days). */
   const held = new Map<string, Date>();
   let renewing = false;
@@ -286,9 +298,15 @@ function leaseKeeper(stores: Stores, lease: { ms: number; renewEveryMs: number }
     renewing = true;
     let since = Infinity;
     for (const created of held.values()) since = Math.min(since, created.getTime());
+    const ids = [...held.keys()];
     stores.deliveries
-      .renewLeases([...held.keys()], new Date(since), lease.ms)
-      .catch(() => {})
+      .renewLeases(ids, new Date(since), lease.ms)
+      .catch((err: Error) =>
+        log?.warn(
+          { err: err.message, held: ids.length, retryInMs: lease.renewEveryMs },
+          'lease renewal failed; tried again at the next tick',
+        ),
+      )
       .finally(() => (renewing = false));
   }, lease.renewEveryMs);
   timer.unref();

@@ -4,6 +4,7 @@ import { startReceiver, type Receiver } from '../support/receiver.ts';
 import { createWebhook } from '../support/tenants.ts';
 import { createDeliverer } from '../../src/delivery/deliver.ts';
 import { stores } from '../../src/store/stores.ts';
+import { openDatabase } from '../../src/store/db.ts';
 import { createHttpClient } from '../../src/delivery/http-client.ts';
 import { parseAllowList } from '../../src/delivery/ssrf.ts';
 
@@ -69,8 +70,8 @@ describe('the delivery lease', () => {
       // Leases of 600 ms, renewed every 100 ms: the attempt (1.8 s, inside the client's 2 s
       // timeout) outlasts its first lease thrice over.
       const lease = { ms: 600, renewEveryMs: 100 };
-      const a = createDeliverer(stores(t.db), http, t.config.delivery, undefined, lease);
-      const b = createDeliverer(stores(t.db), http, t.config.delivery, undefined, lease);
+      const a = createDeliverer(stores(t.db), http, t.config.delivery, { lease });
+      const b = createDeliverer(stores(t.db), http, t.config.delivery, { lease });
       const first = a.deliver(deliveryId);
       await slow.waitFor(1, 5_000);
       await new Promise((resolve) => setTimeout(resolve, 1_300));
@@ -85,6 +86,32 @@ describe('the delivery lease', () => {
       );
       expect(rows).toEqual([{ status: 'delivered', lease_until: null }]);
       await Promise.all([a.drain(), b.drain()]);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('a renewal that fails (the database gone) is logged, not swallowed', async () => {
+    const slow = await startReceiver(() => ({ status: 200, delayMs: 1_500 }));
+    const db = openDatabase(t.config.databaseUrl, 2);
+    const warnings: string[] = [];
+    const log = { warn: (_obj: object, msg: string) => void warnings.push(msg) };
+    try {
+      const deliveryId = await deliveryTo(slow.url, 'unrenewed-1');
+      const lease = { ms: 600, renewEveryMs: 100 };
+      const run = createDeliverer(stores(db), http, t.config.delivery, { lease, log });
+      const first = run.deliver(deliveryId).catch((err: Error) => err);
+      await slow.waitFor(1, 5_000);
+      await db.close();
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(warnings).toContain('lease renewal failed; tried again at the next tick');
+      // Its outcome cannot be written either: the run ends with the error, nothing is lost
+      // (the delivery stays pending for another run).
+      expect(await first).toBeInstanceOf(Error);
+      const { rows } = await t.db.pool.query('SELECT status FROM deliveries WHERE id = $1', [
+        deliveryId,
+      ]);
+      expect(rows).toEqual([{ status: 'pending' }]);
     } finally {
       await slow.close();
     }
