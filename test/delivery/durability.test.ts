@@ -60,6 +60,39 @@ describe('durability', () => {
     };
   }
 
+  it('a delivery taken by a worker that died before leasing it is sent once its claim expires', async () => {
+    const tenant = await createTenant(t.db);
+    await createWebhook(t.app, tenant.key, tenant.account.id, {
+      uri: `${receiver.url}/taken-unleased`,
+      hook: 'sms',
+    });
+    const [delivery] = await fanOutWithoutWorker(tenant.account.id, 'taken-unleased-1');
+    // A worker takes it (claimed for 1 s) and dies at once: no lease in Postgres, no report.
+    const taken = await t.scheduler.cycle([], 100, 1_000);
+    expect(taken.taken.map((d) => d.id)).toEqual([delivery]);
+    // A live worker whose reconciler would wait 10 minutes: the claim's expiry alone brings the
+    // delivery back. Nothing else waits in its partition.
+    const worker = await startTestWorker({
+      ...t.config,
+      delivery: { ...t.config.delivery, reconcileGraceMs: 600_000 },
+    });
+    try {
+      await eventually(
+        async () => receiver.requests.some((r) => r.url === '/taken-unleased'),
+        8_000,
+      );
+      await eventually(async () => {
+        const { rows } = await t.db.pool.query('SELECT status FROM deliveries WHERE id = $1', [
+          delivery,
+        ]);
+        return rows[0]?.status === 'delivered';
+      }, 5_000);
+      expect(receiver.requests.filter((r) => r.url === '/taken-unleased')).toHaveLength(1);
+    } finally {
+      await worker.close();
+    }
+  });
+
   it('a delivery whose run died goes back in line once its lease lapses, without the grace', async () => {
     const tenant = await createTenant(t.db);
     await createWebhook(t.app, tenant.key, tenant.account.id, {

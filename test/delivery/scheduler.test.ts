@@ -104,6 +104,37 @@ describe.each([16, 1])('the delivery scheduler, lines in %i partition(s)', (part
     expect(await take(10)).toHaveLength(2);
   });
 
+  it('puts a delivery whose claim expired back in line, due now: a run takes it again', async () => {
+    const [lost] = deliveries('w', 1);
+    await s.push([lost]);
+    expect((await take(10)).map((t) => t.id)).toEqual([lost.id]);
+    clock += CLAIM - 1;
+    expect(await take(10)).toEqual([]);
+    // Its worker died without reporting (before it could even lease the delivery, say). Nothing
+    // else waits in its partition: the partition is visited for the claim's expiry alone.
+    clock += 2;
+    expect([...(await s.queueStates([lost])).values()]).toEqual(['queued']);
+    expect((await take(10)).map((t) => t.id)).toEqual([lost.id]);
+    expect([...(await s.queueStates([lost])).values()]).toEqual(['in_flight']);
+  });
+
+  it('a late report of a run whose claim expired takes the copy it left in line away', async () => {
+    const [slow] = deliveries('w', 1, { accountId: 'acct-shared' });
+    const [other] = deliveries('v', 1, { accountId: 'acct-shared' });
+    await s.push([slow]);
+    clock += 1;
+    await s.push([other]);
+    const [taken] = await take(1);
+    expect(taken?.id).toBe(slow.id);
+    // Its run stalls past the claim; the next take puts it back in line (behind v's delivery,
+    // which is taken).
+    clock += CLAIM + 1;
+    expect((await take(1)).map((t) => t.id)).toEqual([other.id]);
+    // Then the stalled run reports its end after all: the copy in line goes.
+    await release([taken!]);
+    expect(await take(10)).toEqual([]);
+  });
+
   it('keeps the slot of a claim its worker renews, frees it once renewals stop, and never revives one', async () => {
     await s.push(deliveries('w', 10, { maxInFlight: 2 }));
     const first = await take(10);
@@ -278,9 +309,10 @@ describe.each([16, 1])('the delivery scheduler, lines in %i partition(s)', (part
     expect(states.filter((x) => x === 'in_flight')).toHaveLength(6);
     expect(states.filter((x) => x === 'at_capacity')).toHaveLength(2);
 
-    // A claim that expired, of a delivery not back in line: the reconciler will put it back.
+    // Claims that expired (their worker died): the next take puts them back in line, due now,
+    // so they are judged as waiting there, and nothing is held by them any more.
     clock += CLAIM + 1;
-    expect(new Set((await s.queueStates(mine)).values())).toEqual(new Set(['unknown', 'queued']));
+    expect(new Set((await s.queueStates(mine)).values())).toEqual(new Set(['queued']));
   });
 
   it('keeps every webhook of an account in the account’s partition', () => {
@@ -371,20 +403,41 @@ describe.each([16, 1])('the delivery scheduler, lines in %i partition(s)', (part
       expect(ids(await takeAll())).toEqual(['w-c-5']);
     });
 
-    it('the reconciler’s push moves a call on whose holder was lost after it ended (a crashed worker)', async () => {
+    it('a holder whose worker died comes back when its claim expires, and its end moves the call on', async () => {
       await s.push(ofCall('w', 'c', [1, 2]));
       const [holder] = await takeAll();
       // Still in flight: pushing the waiting one back changes nothing.
       await s.push(ofCall('w', 'c', [2]), { onlyIfAbsent: true });
       expect(await takeAll()).toEqual([]);
       // The worker died after writing the outcome: its claim expires, nobody reports the end.
+      // The holder goes back in line, still ahead of its call; the run that takes it again finds
+      // it ended (in Postgres) and reports the end.
       clock += CLAIM + 1;
-      expect(await takeAll()).toEqual([]);
-      // A push that is not the reconciler's does not judge the holder.
-      await s.push(ofCall('w', 'c', [2]));
-      expect(await takeAll()).toEqual([]);
-      await s.push(ofCall('w', 'c', [2]), { onlyIfAbsent: true });
+      const again = await takeAll();
+      expect(ids(again)).toEqual(['w-c-1']);
+      expect(again[0]?.ordered).toBe(true);
+      await end(again);
       expect(ids(await takeAll())).toEqual(['w-c-2']);
+      // The lost holder's late report changes nothing.
+      await end([holder]);
+      expect(await takeAll()).toEqual([]);
+    });
+
+    it('the reconciler’s push moves a call on whose lost holder ended, before a take looks', async () => {
+      await s.push(ofCall('w', 'c', [1, 2]));
+      const [holder] = await takeAll();
+      // The worker died after writing the outcome; its claim has expired, and the reconciler
+      // comes before any take has put the holder back in line.
+      clock += CLAIM + 1;
+      // A push that is not the reconciler's does not judge the holder; the reconciler's does.
+      await s.push(ofCall('w', 'c', [2]));
+      await s.push(ofCall('w', 'c', [2]), { onlyIfAbsent: true });
+      // The call has moved on (the holder's copy, put back by its claim, goes too: its run
+      // finds it ended in Postgres).
+      const next = await takeAll();
+      expect(ids(next)).toContain('w-c-2');
+      await end(next);
+      expect(await takeAll()).toEqual([]);
       // The lost holder's late report changes nothing.
       await end([holder]);
       expect(await takeAll()).toEqual([]);

@@ -50,7 +50,7 @@ for i = 5, #ARGV, 3 do
   local state
   if expiry and tonumber(expiry) > now then
     state = 'in_flight'
-  elseif not member then
+  elseif not member and not expiry then
     local call = redis.call('HGET', CALLS, id)
     local c, seq = string.match(call or '', '^([^|]*)|(.*)$')
     if c and redis.call('ZSCORE', CALL_QUEUE, w .. '|' .. c .. '|' .. seq .. '|' .. id) then
@@ -58,9 +58,11 @@ for i = 5, #ARGV, 3 do
     else
       state = 'unknown'
     end
-  elseif tonumber(string.sub(member, #w + 2, #w + 16)) > now then
+  elseif member and tonumber(string.sub(member, #w + 2, #w + 16)) > now then
     state = 'scheduled'
   else
+    -- Due in line, or claimed by a run that stopped renewing: the next TAKE puts that one back
+    -- in line, due now (claims.lua).
     local reason = holdOf(w, now, defaultCap, accountCap, burstMs, expired)
     state = reported[reason] or 'queued'
   end

@@ -13,14 +13,16 @@
   ARGV[5] an account's cap
   ARGV[6] a rate limit's burst (ms' worth)
 
-  Returns { {delivery, webhook, account, ordered (1: ordered by call, else 0), …}, the earliest
-            ready score left or false, webhooks that may be served now }.
+  Returns { {delivery, webhook, account, ordered (1: ordered by call, else 0), …}, when the
+            partition next needs a visit (its earliest ready score or its first claim's expiry)
+            or false, webhooks that may be served now }.
 
   Webhooks go in the order of their ready score, one delivery per visit. One that is held (open
   circuit, at its cap or its account's, over its rate) is re-scored to when it may go, or, when
   only an ending delivery can free it, to when the partition's first claim expires (a worker
   that died renews none of its claims: its webhooks go on as soon as they expire); RELEASE wakes
-  it sooner. A half-open circuit lets one probe through.
+  it sooner. A half-open circuit lets one probe through. Claims that expired put their deliveries
+  back in line first (claims.lua).
 ]]
 local READY, QUEUE, INDEX, CLAIMS = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local RUNNING, ACCOUNT_RUNNING, HELD, CONFIG = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
@@ -30,6 +32,7 @@ local CALLS = KEYS[13]
 --- @include "lines"
 --- @include "limits"
 --- @include "claims"
+--- @include "visit"
 
 local max = tonumber(ARGV[2])
 local claimMs = tonumber(ARGV[3])
@@ -100,5 +103,4 @@ while taken < max and visits < max * 4 + 16 do
     end
   end
 end
-local first = redis.call('ZRANGE', READY, 0, 0, 'WITHSCORES')
-return { out, first[2] or false, redis.call('ZCOUNT', READY, '-inf', now + 0.999) }
+return { out, nextVisit(), redis.call('ZCOUNT', READY, '-inf', now + 0.999) }

@@ -44,8 +44,16 @@ local function unclaim(member, now)
   return true
 end
 
--- Claims that expired (their worker died mid-delivery) free their slots; at most `limit` a call.
+-- Claims that expired (their worker died, or stopped renewing, mid-delivery) free their slots,
+-- and their deliveries go back in line, due now: Redis forgets a delivery only when a run reports
+-- it. The run that takes one again learns from Postgres whether it still needs sending (its
+-- lease: ended, or held by a live run, it is not sent again). At most `limit` a call.
 local function expireClaims(now, limit)
   local expired = redis.call('ZRANGE', CLAIMS, '-inf', now, 'BYSCORE', 'LIMIT', 0, limit)
-  for _, m in ipairs(expired) do unclaim(m, now) end
+  for _, m in ipairs(expired) do
+    if unclaim(m, now) then
+      local w, id = string.match(m, '^([^|]*)|[^|]*|(.*)$')
+      if enqueue(w, id, now) == 1 then redis.call('ZADD', READY, 'LT', now, w) end
+    end
+  end
 end
