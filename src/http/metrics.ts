@@ -70,6 +70,9 @@ async function renderMetrics(
       '# HELP switchboard_circuits_opened_total Circuits opened since Redis started',
       '# TYPE switchboard_circuits_opened_total counter',
       `switchboard_circuits_opened_total ${scheduler.circuitsOpened}`,
+      '# HELP switchboard_claims_expired_total Deliveries put back in line because the worker attempting them stopped renewing its claim (died or stalled), since Redis started',
+      '# TYPE switchboard_claims_expired_total counter',
+      `switchboard_claims_expired_total ${scheduler.claimsExpired}`,
     );
   }
   // The intake's figures live in Redis (BullMQ's sets, the workers' refusal counts): any API

@@ -80,6 +80,7 @@ describe('operations endpoints', () => {
     expect(res.body).toMatch(/^switchboard_webhooks_waiting \d+$/m);
     expect(res.body).toMatch(/^switchboard_circuits_open \d+$/m);
     expect(res.body).toMatch(/^switchboard_circuits_opened_total \d+$/m);
+    expect(res.body).toMatch(/^switchboard_claims_expired_total \d+$/m);
     expect(res.body).toMatch(/^switchboard_deliveries_pending \d+$/m);
   });
 

@@ -116,6 +116,8 @@ describe.each([16, 1])('the delivery scheduler, lines in %i partition(s)', (part
     expect([...(await s.queueStates([lost])).values()]).toEqual(['queued']);
     expect((await take(10)).map((t) => t.id)).toEqual([lost.id]);
     expect([...(await s.queueStates([lost])).values()]).toEqual(['in_flight']);
+    // Counted for /metrics, once.
+    expect((await s.stats()).claimsExpired).toBe(1);
   });
 
   it('a late report of a run whose claim expired takes the copy it left in line away', async () => {

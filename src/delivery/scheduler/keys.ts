@@ -36,7 +36,7 @@ export const PARTITION_KEYS = [
   'circuits',
   /** zset  webhook → until, for circuits open or half open. */
   'open',
-  /** hash  counters: `opened` (circuits opened). */
+  /** hash  counters: `opened` (circuits opened), `claimsExpired` (deliveries an expired claim put back in line). */
   'counters',
   /** hash  delivery → `call|seq`, for every delivery ordered by call that Redis knows (lua/includes/calls.lua). */
   'calls',

@@ -354,28 +354,33 @@ export function createScheduler(
       return states;
     },
 
-    /** For /metrics: circuits open now, circuits opened so far, webhooks with deliveries waiting. */
+    /**
+     * For /metrics: circuits open now, circuits opened so far, webhooks with deliveries waiting,
+     * deliveries put back in line by an expired claim so far (their worker died or stalled).
+     */
     async stats(): Promise<{
       circuitsOpen: number;
       circuitsOpened: number;
       webhooksWaiting: number;
+      claimsExpired: number;
     }> {
       const perPartition = await Promise.all(
         keys.map((k) =>
           Promise.all([
             redis.zcard(k.open),
-            redis.hget(k.counters, 'opened'),
+            redis.hmget(k.counters, 'opened', 'claimsExpired'),
             redis.zcard(k.ready),
           ]),
         ),
       );
       return perPartition.reduce(
-        (sum, [open, opened, waiting]) => ({
+        (sum, [open, [opened, expired], waiting]) => ({
           circuitsOpen: sum.circuitsOpen + open,
           circuitsOpened: sum.circuitsOpened + Number(opened ?? 0),
           webhooksWaiting: sum.webhooksWaiting + waiting,
+          claimsExpired: sum.claimsExpired + Number(expired ?? 0),
         }),
-        { circuitsOpen: 0, circuitsOpened: 0, webhooksWaiting: 0 },
+        { circuitsOpen: 0, circuitsOpened: 0, webhooksWaiting: 0, claimsExpired: 0 },
       );
     },
   };

@@ -1,6 +1,6 @@
 -- Claims of deliveries in flight: CLAIMS holds `w|a|id` → expiry, RUNNING and ACCOUNT_RUNNING
 -- count them per webhook and per account. Needs the locals READY, QUEUE, INDEX, CLAIMS, RUNNING,
--- ACCOUNT_RUNNING and HELD, and lines.lua.
+-- ACCOUNT_RUNNING, HELD and COUNTERS, and lines.lua.
 
 local function claimOf(w, a, id)
   return w .. '|' .. a .. '|' .. id
@@ -53,7 +53,10 @@ local function expireClaims(now, limit)
   for _, m in ipairs(expired) do
     if unclaim(m, now) then
       local w, id = string.match(m, '^([^|]*)|[^|]*|(.*)$')
-      if enqueue(w, id, now) == 1 then redis.call('ZADD', READY, 'LT', now, w) end
+      if enqueue(w, id, now) == 1 then
+        redis.call('ZADD', READY, 'LT', now, w)
+        redis.call('HINCRBY', COUNTERS, 'claimsExpired', 1)
+      end
     end
   end
 end
