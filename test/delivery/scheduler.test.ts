@@ -120,21 +120,43 @@ describe.each([16, 1])('the delivery scheduler, lines in %i partition(s)', (part
     expect((await s.stats()).claimsExpired).toBe(1);
   });
 
-  it('a late report of a run whose claim expired takes the copy it left in line away', async () => {
-    const [slow] = deliveries('w', 1, { accountId: 'acct-shared' });
-    const [other] = deliveries('v', 1, { accountId: 'acct-shared' });
-    await s.push([slow]);
-    clock += 1;
-    await s.push([other]);
-    const [taken] = await take(1);
-    expect(taken?.id).toBe(slow.id);
-    // Its run stalls past the claim; the next take puts it back in line (behind v's delivery,
-    // which is taken).
+  it('a late report of a run whose claim expired leaves another run’s retry in line', async () => {
+    const [d] = deliveries('w', 1);
+    await s.push([d]);
+    const [stalled] = await take(1);
+    // Run A stalls past its claim; the next take puts the delivery back and run B takes it.
     clock += CLAIM + 1;
-    expect((await take(1)).map((t) => t.id)).toEqual([other.id]);
-    // Then the stalled run reports its end after all: the copy in line goes.
-    await release([taken!]);
+    const [again] = await take(1);
+    expect(again?.id).toBe(d.id);
+    // B's attempt fails: a retry, due in 5 s. Then A's report arrives after all (its run found
+    // the delivery leased by B: no retry of its own).
+    await release([again!], 'up', clock + 5_000);
+    await release([stalled!]);
     expect(await take(10)).toEqual([]);
+    clock += 5_000;
+    expect((await take(10)).map((t) => t.id)).toEqual([d.id]);
+  });
+
+  it('gives a forgotten webhook nothing back when a claim of its expires', async () => {
+    const [d] = deliveries('gone', 1);
+    await s.push([d]);
+    expect(await take(1)).toHaveLength(1);
+    // Disabled while its delivery was in flight (ended skipped in Postgres), then the worker died.
+    await s.forget([ref('gone')]);
+    clock += CLAIM + 1;
+    expect(await take(10)).toEqual([]);
+    expect((await s.stats()).claimsExpired).toBe(0);
+  });
+
+  it('tells a worker to come back when the partition’s first claim expires, if that is sooner', async () => {
+    const [now] = deliveries('w1', 1, { accountId: 'acct-shared' });
+    const [later] = deliveries('w2', 1, { accountId: 'acct-shared', dueAt: clock + 800 });
+    await s.push([now, later]);
+    // w1's delivery taken with a 500 ms claim: the claim's expiry (500) comes before w2's
+    // delivery is due (800) and before the once-a-second look (1,000).
+    const cycle = await s.cycle([], 1, 500);
+    expect(cycle.taken.map((t) => t.id)).toEqual([now.id]);
+    expect(cycle.nextAt).toBe(clock + 500);
   });
 
   it('keeps the slot of a claim its worker renews, frees it once renewals stop, and never revives one', async () => {

@@ -16,9 +16,9 @@
 
   Each delivery's claim ends (a second report of the same turn, carrying only its retry or its
   end, finds it ended already), a retry goes back in line due then, and what the end unblocks is
-  woken. A report that is not a retry, of a delivery whose claim had expired and put it back in
-  line, takes it out of line again. Health
-  'down' (a timeout or connection error) counts towards opening the webhook's circuit (and
+  woken. Any other report of a run whose claim had expired leaves the line as it is: a copy its
+  expiry put back, or another run's retry, is judged by the run that takes it (the lease in
+  Postgres has the last word). Health 'down' (a timeout or connection error) counts towards opening the webhook's circuit (and
   reopens a half-open one, for twice as long); 'up' (the endpoint answered) closes it; '' leaves it.
   `over` (the delivery is delivered, failed or skipped) passes an ordered delivery's call on to
   its next delivery; a retry keeps the call, unless an earlier one of it has arrived meanwhile.
@@ -54,14 +54,8 @@ for _, r in ipairs(items) do
     requeue(w, id, tonumber(retry))
     local c = callOfDelivery(id)
     if c then yieldToEarlier(w, c, now) end
-  else
-    if over == true then endOrdered(w, id, now) end
-    -- Not a retry, and its claim had ended already: if that claim expired and put it back in
-    -- line (claims.lua), the run it was taken for has dealt with it after all; the copy goes.
-    if not ended then
-      local m = redis.call('HGET', INDEX, id)
-      if m then dequeue(w, m) end
-    end
+  elseif over == true then
+    endOrdered(w, id, now)
   end
   if health == 'down' then
     local state, fails, opens = circuitOf(w)

@@ -22,7 +22,7 @@
   only an ending delivery can free it, to when the partition's first claim expires (a worker
   that died renews none of its claims: its webhooks go on as soon as they expire); RELEASE wakes
   it sooner. A half-open circuit lets one probe through. Claims that expired put their deliveries
-  back in line first (claims.lua).
+  back in line first (expireClaims, below).
 ]]
 local READY, QUEUE, INDEX, CLAIMS = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local RUNNING, ACCOUNT_RUNNING, HELD, CONFIG = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
@@ -33,6 +33,24 @@ local CALLS = KEYS[13]
 --- @include "limits"
 --- @include "claims"
 --- @include "visit"
+
+-- Claims that expired (their worker died, or stopped renewing, mid-delivery) free their slots,
+-- and their deliveries go back in line, due now: Redis forgets a delivery only when a run reports
+-- it. The run that takes one again learns from Postgres whether it still needs sending (its
+-- lease: ended, or held by a live run, it is not sent again). A webhook forgotten meanwhile
+-- (disabled or deleted: no CONFIG entry) gets nothing back. At most `limit` a call.
+local function expireClaims(now, limit)
+  local expired = redis.call('ZRANGE', CLAIMS, '-inf', now, 'BYSCORE', 'LIMIT', 0, limit)
+  for _, m in ipairs(expired) do
+    local w, id = string.match(m, '^([^|]*)|[^|]*|(.*)$')
+    if unclaim(m, now) and redis.call('HEXISTS', CONFIG, w) == 1 then
+      if enqueue(w, id, now) == 1 then
+        redis.call('ZADD', READY, 'LT', now, w)
+        redis.call('HINCRBY', COUNTERS, 'claimsExpired', 1)
+      end
+    end
+  end
+end
 
 local max = tonumber(ARGV[2])
 local claimMs = tonumber(ARGV[3])

@@ -1,6 +1,6 @@
 -- Claims of deliveries in flight: CLAIMS holds `w|a|id` → expiry, RUNNING and ACCOUNT_RUNNING
 -- count them per webhook and per account. Needs the locals READY, QUEUE, INDEX, CLAIMS, RUNNING,
--- ACCOUNT_RUNNING, HELD and COUNTERS, and lines.lua.
+-- ACCOUNT_RUNNING and HELD, and lines.lua.
 
 local function claimOf(w, a, id)
   return w .. '|' .. a .. '|' .. id
@@ -42,21 +42,4 @@ local function unclaim(member, now)
   if a ~= '' then wakeHeld(a, now) end
   wake(w, now)
   return true
-end
-
--- Claims that expired (their worker died, or stopped renewing, mid-delivery) free their slots,
--- and their deliveries go back in line, due now: Redis forgets a delivery only when a run reports
--- it. The run that takes one again learns from Postgres whether it still needs sending (its
--- lease: ended, or held by a live run, it is not sent again). At most `limit` a call.
-local function expireClaims(now, limit)
-  local expired = redis.call('ZRANGE', CLAIMS, '-inf', now, 'BYSCORE', 'LIMIT', 0, limit)
-  for _, m in ipairs(expired) do
-    if unclaim(m, now) then
-      local w, id = string.match(m, '^([^|]*)|[^|]*|(.*)$')
-      if enqueue(w, id, now) == 1 then
-        redis.call('ZADD', READY, 'LT', now, w)
-        redis.call('HINCRBY', COUNTERS, 'claimsExpired', 1)
-      end
-    end
-  end
 end
