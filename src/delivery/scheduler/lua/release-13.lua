@@ -16,10 +16,11 @@
 
   Each delivery's claim ends (a second report of the same turn, carrying only its retry or its
   end, finds it ended already), a retry goes back in line due then, and what the end unblocks is
-  woken. Any other report of a run whose claim had expired leaves the line as it is: a copy its
-  expiry put back, or another run's retry, is judged by the run that takes it (the lease in
-  Postgres has the last word). Health 'down' (a timeout or connection error) counts towards opening the webhook's circuit (and
-  reopens a half-open one, for twice as long); 'up' (the endpoint answered) closes it; '' leaves it.
+  woken. A report of a run whose claim had expired takes nothing out of line: a copy its expiry
+  put back, or another run's retry, is judged by the run that takes it (the lease in Postgres
+  has the last word). Health 'down' (a timeout or connection error) counts towards opening the
+  webhook's circuit (and reopens a half-open one, for twice as long); 'up' (the endpoint
+  answered) closes it; '' leaves it.
   `over` (the delivery is delivered, failed or skipped) passes an ordered delivery's call on to
   its next delivery; a retry keeps the call, unless an earlier one of it has arrived meanwhile.
 ]]
