@@ -244,7 +244,6 @@ export function deliveryStore({ pool, hot }: Database) {
       await pool.query('UPDATE deliveries SET lease_until = NULL WHERE id = $1', [id]);
     },
 
-    /** Ends a webhook's pending deliveries as skipped (it was disabled or deleted). */
     /** How many deliveries are pending, across every tenant (/metrics). */
     async countPending(): Promise<number> {
       const { rows } = await pool.query<{ n: string }>(
@@ -253,6 +252,7 @@ export function deliveryStore({ pool, hot }: Database) {
       return Number(rows[0]?.n ?? 0);
     },
 
+    /** Ends a webhook's pending deliveries as skipped (it was disabled or deleted). */
     async skipPending(
       webhookId: string,
       why: string,
