@@ -1,7 +1,7 @@
 import type { DeliveryConfig } from '../config.ts';
 import { endpointHealth } from '../domain/endpoint-health.ts';
 import { decideNextStep, isSuccess, retriesLeft, type RetryPolicy } from '../domain/retry.ts';
-import type { LeasedDelivery } from '../store/deliveries.ts';
+import type { LeasedDelivery, NotLeased } from '../store/deliveries.ts';
 import type { DeliveryOutcome } from '../store/outcomes.ts';
 import type { Stores } from '../store/stores.ts';
 import { retryWhileUnavailable } from '../store/db.ts';
@@ -37,8 +37,21 @@ const EARLY_TOLERANCE_MS = 1_000;
  */
 const BEHIND_CALL_RETRY_MS = 5_000;
 
+/** A delivery as the lease statement gave it to this run, or why it did not. */
+type Loaded =
+  { notLeased: NotLeased } | { delivery: LeasedDelivery; webhook: WebhookForDelivery | undefined };
+
+/**
+ * A delivery another run holds is looked at again this long after that run's lease ends (or
+ * after this long, when the lease had just lapsed).
+ */
+const LEASED_LOOK_AGAIN_MS = 250;
+
 export interface DeliverResult {
-  /** 'gone': not attempted by this run: it has ended, or another run is attempting it. */
+  /**
+   * 'gone': not attempted by this run: it has ended, or another run is attempting it (then it
+   * is looked at again when that run's lease ends: `retryInMs`).
+   */
   status: 'delivered' | 'failed' | 'skipped' | 'pending' | 'gone';
   /** The delivery has ended (delivered, failed or skipped, by this run or another). */
   ended: boolean;
@@ -88,9 +101,9 @@ export function createDeliverer(
       }
       const webhooks = await webhookCopies.current(versions);
       const notLeased = await stores.deliveries.whyNotLeased(ids.filter((id) => !leased.has(id)));
-      return ids.map((id) => {
+      return ids.map((id): Loaded => {
         const delivery = leased.get(id);
-        if (!delivery) return { notLeased: notLeased.get(id) ?? 'ended' };
+        if (!delivery) return { notLeased: notLeased.get(id) ?? { why: 'ended' } };
         return {
           delivery,
           webhook: delivery.webhookId ? webhooks.get(delivery.webhookId) : undefined,
@@ -190,9 +203,19 @@ export function createDeliverer(
     // Ended, or being attempted by another run right now: nothing to do here (see the lease).
     const loaded = await loader.submit(deliveryId);
     if ('notLeased' in loaded) {
-      if (loaded.notLeased === 'behind_call')
+      const { notLeased } = loaded;
+      if (notLeased.why === 'behind_call')
         return { status: 'pending', ended: false, retryInMs: BEHIND_CALL_RETRY_MS, health: '' };
-      return { status: 'gone', ended: loaded.notLeased === 'ended', health: '' };
+      if (notLeased.why === 'ended') return { status: 'gone', ended: true, health: '' };
+      // Another run holds it. It stays in line, due when that lease ends: a live run will have
+      // ended it or renewed its lease by then (this looks again, and so on), a dead one's lease
+      // has lapsed and the delivery goes, without waiting for the reconciler.
+      return {
+        status: 'gone',
+        ended: false,
+        retryInMs: (notLeased.leaseEndsInMs ?? 0) + LEASED_LOOK_AGAIN_MS,
+        health: '',
+      };
     }
     const { delivery } = loaded;
     leases.hold(delivery);

@@ -102,7 +102,13 @@ const EARLIER_OF_CALL_PENDING = (d: string) => `(${d}.call_key IS NOT NULL AND E
            AND earlier.seq < ${d}.seq AND earlier.status = 'pending'))`;
 
 /** Why a delivery was not leased: it has ended, it waits for an earlier one of its call, or another run holds it. */
-export type NotLeased = 'ended' | 'behind_call' | 'leased';
+/**
+ * Why a delivery was not leased: it has ended, an earlier delivery of its call is pending, or
+ * another run holds its lease — for `leaseEndsInMs` more (by Postgres's clock; absent when that
+ * lease has lapsed or was given back meanwhile: the delivery is free now).
+ */
+export type NotLeased =
+  { why: 'ended' } | { why: 'behind_call' } | { why: 'leased'; leaseEndsInMs?: number };
 
 /**
  * The lease statement over the days of events created since `$3` (`recent`) or before it, for
@@ -215,14 +221,27 @@ export function deliveryStore({ pool, hot }: Database) {
     /** Why each of `ids` was not leased (those the lease passed over; rare, so asked apart). */
     async whyNotLeased(ids: string[]): Promise<Map<string, NotLeased>> {
       if (ids.length === 0) return new Map();
-      const { rows } = await pool.query<{ id: string; why: NotLeased }>(
+      const { rows } = await pool.query<{
+        id: string;
+        why: NotLeased['why'];
+        ends_in_ms: number | null;
+      }>(
         `SELECT d.id, CASE WHEN d.status <> 'pending' THEN 'ended'
             WHEN ${EARLIER_OF_CALL_PENDING('d')} THEN 'behind_call'
-            ELSE 'leased' END AS why
+            ELSE 'leased' END AS why,
+          CASE WHEN d.lease_until > now()
+            THEN ceil(extract(epoch FROM d.lease_until - now()) * 1000)::int END AS ends_in_ms
      FROM deliveries d WHERE d.id = ANY($1)`,
         [ids],
       );
-      return new Map(rows.map((r) => [r.id, r.why]));
+      return new Map(
+        rows.map((r): [string, NotLeased] => [
+          r.id,
+          r.why === 'leased' && r.ends_in_ms !== null
+            ? { why: 'leased', leaseEndsInMs: r.ends_in_ms }
+            : { why: r.why },
+        ]),
+      );
     },
 
     /**

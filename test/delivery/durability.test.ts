@@ -93,6 +93,39 @@ describe('durability', () => {
     }
   });
 
+  it('a delivery leased by a run that died is sent once that lease ends, without the reconciler', async () => {
+    const tenant = await createTenant(t.db);
+    await createWebhook(t.app, tenant.key, tenant.account.id, {
+      uri: `${receiver.url}/lease-ends`,
+      hook: 'sms',
+    });
+    const [delivery] = await fanOutWithoutWorker(tenant.account.id, 'lease-ends-1');
+    // A run leased it and died; its lease has 1.5 s to go. The delivery is in line.
+    const { rows } = await t.db.pool.query<{ ends: Date }>(
+      `UPDATE deliveries SET lease_until = now() + interval '1500 milliseconds' WHERE id = $1
+       RETURNING lease_until AS ends`,
+      [delivery],
+    );
+    const leaseEnds = rows[0]!.ends.getTime();
+    // A live worker whose reconciler would not look for 10 minutes: its run finds the delivery
+    // leased, keeps it in line until the lease ends, then sends it.
+    const worker = await startTestWorker({
+      ...t.config,
+      delivery: { ...t.config.delivery, reconcileIntervalMs: 600_000, reconcileGraceMs: 600_000 },
+    });
+    try {
+      const arrived = await eventually(
+        async () => receiver.requests.find((r) => r.url === '/lease-ends'),
+        8_000,
+      );
+      // Not sent while the dead run's lease stood (Postgres and the receiver share this clock).
+      expect(arrived.at).toBeGreaterThanOrEqual(leaseEnds);
+      expect(receiver.requests.filter((r) => r.url === '/lease-ends')).toHaveLength(1);
+    } finally {
+      await worker.close();
+    }
+  });
+
   it('a delivery whose run died goes back in line once its lease lapses, without the grace', async () => {
     const tenant = await createTenant(t.db);
     await createWebhook(t.app, tenant.key, tenant.account.id, {
