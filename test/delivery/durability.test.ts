@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, createTenant, api, fanOutStored, type TestApp } from '../support/app.ts';
 import { eventually, startReceiver, type Receiver } from '../support/receiver.ts';
 import { startTestWorker } from '../support/worker.ts';
+import type { Config } from '../../src/config.ts';
 import { deleteKeys } from '../support/redis-keys.ts';
 import { createResellerTree, createWebhook, publish } from '../support/tenants.ts';
 import { createReconciler } from '../../src/delivery/reconciler.ts';
@@ -37,6 +38,36 @@ describe('durability', () => {
   }
 
   /**
+   * A new tenant with one sms webhook to `receiver.url + path`, and one event of it stored and
+   * fanned out while no worker runs: the tenant and the delivery's id.
+   */
+  async function oneDeliveryTo(path: string, eventId: string) {
+    const tenant = await createTenant(t.db);
+    await createWebhook(t.app, tenant.key, tenant.account.id, {
+      uri: `${receiver.url}${path}`,
+      hook: 'sms',
+    });
+    const [deliveryId] = await fanOutWithoutWorker(tenant.account.id, eventId);
+    return { tenant, deliveryId: deliveryId! };
+  }
+
+  /** Runs `check` while a real worker runs (with `delivery` settings changed), then stops it. */
+  async function withWorker(
+    delivery: Partial<Config['delivery']>,
+    check: () => Promise<void>,
+  ): Promise<void> {
+    const worker = await startTestWorker({
+      ...t.config,
+      delivery: { ...t.config.delivery, ...delivery },
+    });
+    try {
+      await check();
+    } finally {
+      await worker.close();
+    }
+  }
+
+  /**
    * What a Redis restart does to us: every key of ours is gone (on a cluster, from every master).
    * The glob also catches keys whose prefix sits inside a hash tag (`{prefix…}`).
    */
@@ -61,59 +92,39 @@ describe('durability', () => {
   }
 
   it('a delivery taken by a worker that died before leasing it is sent once its claim expires', async () => {
-    const tenant = await createTenant(t.db);
-    await createWebhook(t.app, tenant.key, tenant.account.id, {
-      uri: `${receiver.url}/taken-unleased`,
-      hook: 'sms',
-    });
-    const [delivery] = await fanOutWithoutWorker(tenant.account.id, 'taken-unleased-1');
+    const { deliveryId } = await oneDeliveryTo('/taken-unleased', 'taken-unleased-1');
     // A worker takes it (claimed for 1 s) and dies at once: no lease in Postgres, no report.
     const taken = await t.scheduler.cycle([], 100, 1_000);
-    expect(taken.taken.map((d) => d.id)).toEqual([delivery]);
+    expect(taken.taken.map((d) => d.id)).toEqual([deliveryId]);
     // A live worker whose reconciler would wait 10 minutes: the claim's expiry alone brings the
     // delivery back. Nothing else waits in its partition.
-    const worker = await startTestWorker({
-      ...t.config,
-      delivery: { ...t.config.delivery, reconcileGraceMs: 600_000 },
-    });
-    try {
+    await withWorker({ reconcileGraceMs: 600_000 }, async () => {
       await eventually(
         async () => receiver.requests.some((r) => r.url === '/taken-unleased'),
         8_000,
       );
       await eventually(async () => {
         const { rows } = await t.db.pool.query('SELECT status FROM deliveries WHERE id = $1', [
-          delivery,
+          deliveryId,
         ]);
         return rows[0]?.status === 'delivered';
       }, 5_000);
       expect(receiver.requests.filter((r) => r.url === '/taken-unleased')).toHaveLength(1);
-    } finally {
-      await worker.close();
-    }
+    });
   });
 
   it('a delivery leased by a run that died is sent once that lease ends, without the reconciler', async () => {
-    const tenant = await createTenant(t.db);
-    await createWebhook(t.app, tenant.key, tenant.account.id, {
-      uri: `${receiver.url}/lease-ends`,
-      hook: 'sms',
-    });
-    const [delivery] = await fanOutWithoutWorker(tenant.account.id, 'lease-ends-1');
+    const { deliveryId } = await oneDeliveryTo('/lease-ends', 'lease-ends-1');
     // A run leased it and died; its lease has 1.5 s to go. The delivery is in line.
     const { rows } = await t.db.pool.query<{ ends: Date }>(
       `UPDATE deliveries SET lease_until = now() + interval '1500 milliseconds' WHERE id = $1
        RETURNING lease_until AS ends`,
-      [delivery],
+      [deliveryId],
     );
     const leaseEnds = rows[0]!.ends.getTime();
     // A live worker whose reconciler would not look for 10 minutes: its run finds the delivery
     // leased, keeps it in line until the lease ends, then sends it.
-    const worker = await startTestWorker({
-      ...t.config,
-      delivery: { ...t.config.delivery, reconcileIntervalMs: 600_000, reconcileGraceMs: 600_000 },
-    });
-    try {
+    await withWorker({ reconcileIntervalMs: 600_000, reconcileGraceMs: 600_000 }, async () => {
       const arrived = await eventually(
         async () => receiver.requests.find((r) => r.url === '/lease-ends'),
         8_000,
@@ -121,18 +132,11 @@ describe('durability', () => {
       // Not sent while the dead run's lease stood (Postgres and the receiver share this clock).
       expect(arrived.at).toBeGreaterThanOrEqual(leaseEnds);
       expect(receiver.requests.filter((r) => r.url === '/lease-ends')).toHaveLength(1);
-    } finally {
-      await worker.close();
-    }
+    });
   });
 
   it('a delivery whose run died goes back in line once its lease lapses, without the grace', async () => {
-    const tenant = await createTenant(t.db);
-    await createWebhook(t.app, tenant.key, tenant.account.id, {
-      uri: `${receiver.url}/lapsed`,
-      hook: 'sms',
-    });
-    const [lapsed] = await fanOutWithoutWorker(tenant.account.id, 'lapsed-1');
+    const { tenant, deliveryId: lapsed } = await oneDeliveryTo('/lapsed', 'lapsed-1');
     await fanOutWithoutWorker(tenant.account.id, 'fresh-1');
     await loseRedisData();
     // A run leased the first and died (its lease lapsed a second ago); the second was committed
@@ -202,23 +206,15 @@ describe('durability', () => {
   });
 
   it('deliveries whose jobs were lost are re-enqueued by the reconciler and delivered once', async () => {
-    const tenant = await createTenant(t.db);
-    await createWebhook(t.app, tenant.key, tenant.account.id, {
-      uri: `${receiver.url}/lost-delivery`,
-      hook: 'sms',
-    });
-    const [deliveryId] = await fanOutWithoutWorker(tenant.account.id, 'orphan-1');
+    const { tenant, deliveryId } = await oneDeliveryTo('/lost-delivery', 'orphan-1');
     await loseRedisData();
-    const worker = await startTestWorker(t.config);
-    try {
+    await withWorker({}, async () => {
       await eventually(
         async () => (await statusOf(tenant, 'orphan-1')).deliveries[0]?.status === 'delivered',
       );
       const got = receiver.requests.filter((r) => r.url === '/lost-delivery');
       expect(got.map((r) => r.headers['webhook-id'])).toEqual([deliveryId]);
-    } finally {
-      await worker.close();
-    }
+    });
   });
 
   it('a worker stopped mid-delivery finishes and records the attempt before it exits', async () => {
@@ -240,25 +236,17 @@ describe('durability', () => {
   });
 
   it('a job that runs before its delivery is due (a duplicate run) waits instead of cutting the backoff short', async () => {
-    const tenant = await createTenant(t.db);
-    await createWebhook(t.app, tenant.key, tenant.account.id, {
-      uri: `${receiver.url}/not-yet`,
-      hook: 'sms',
-    });
-    const [deliveryId] = await fanOutWithoutWorker(tenant.account.id, 'early-1');
+    const { deliveryId } = await oneDeliveryTo('/not-yet', 'early-1');
     const due = Date.now() + 3000;
     await t.db.pool.query('UPDATE deliveries SET next_attempt_at = $2 WHERE id = $1', [
       deliveryId,
       new Date(due),
     ]);
-    const worker = await startTestWorker(t.config);
-    try {
+    await withWorker({}, async () => {
       await eventually(async () => receiver.requests.some((r) => r.url === '/not-yet'), 10_000);
       const arrived = receiver.requests.find((r) => r.url === '/not-yet')!.at;
       expect(arrived).toBeGreaterThanOrEqual(due - 1000); // the allowed early tolerance
-    } finally {
-      await worker.close();
-    }
+    });
   });
 
   it('a delivery whose webhook was deleted before it was sent ends skipped', async () => {
