@@ -101,7 +101,6 @@ const EARLIER_OF_CALL_PENDING = (d: string) => `(${d}.call_key IS NOT NULL AND E
          WHERE earlier.webhook_id = ${d}.webhook_id AND earlier.call_key = ${d}.call_key
            AND earlier.seq < ${d}.seq AND earlier.status = 'pending'))`;
 
-/** Why a delivery was not leased: it has ended, it waits for an earlier one of its call, or another run holds it. */
 /**
  * Why a delivery was not leased: it has ended, an earlier delivery of its call is pending, or
  * another run holds its lease — for `leaseEndsInMs` more (by Postgres's clock; absent when that

@@ -36,9 +36,10 @@ local CALLS = KEYS[13]
 
 -- Claims that expired (their worker died, or stopped renewing, mid-delivery) free their slots,
 -- and their deliveries go back in line, due now: Redis forgets a delivery only when a run reports
--- it. The run that takes one again learns from Postgres whether it still needs sending (its
--- lease: ended, or held by a live run, it is not sent again). A webhook forgotten meanwhile
--- (disabled or deleted: no CONFIG entry) gets nothing back. At most `limit` a call.
+-- it. The run that takes one again learns from Postgres whether it still needs sending: ended,
+-- it is let go; leased by another run, it comes back when that lease ends (delivery/deliver.ts);
+-- else it is sent. A webhook forgotten meanwhile (disabled or deleted: no CONFIG entry) gets
+-- nothing back. At most `limit` a call.
 local function expireClaims(now, limit)
   local expired = redis.call('ZRANGE', CLAIMS, '-inf', now, 'BYSCORE', 'LIMIT', 0, limit)
   for _, m in ipairs(expired) do
