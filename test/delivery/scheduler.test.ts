@@ -137,6 +137,29 @@ describe.each([16, 1])('the delivery scheduler, lines in %i partition(s)', (part
     expect((await take(10)).map((t) => t.id)).toEqual([d.id]);
   });
 
+  it('a run that outlived its claim neither ends nor renews the claim of the run that took the delivery again: the cap holds', async () => {
+    await s.push(deliveries('w', 3, { maxInFlight: 1 }));
+    const [stalled] = await take(10);
+    // Run A stalls past its claim; the next take puts its delivery back and run B takes one.
+    clock += CLAIM + 1;
+    const again = await take(10);
+    expect(again).toHaveLength(1);
+    expect(again[0]!.run).not.toBe(stalled!.run);
+    // A wakes up: its renewal and its report leave B's claim alone. The webhook's one slot
+    // stays B's until B reports.
+    const later = { ...stalled!, id: again[0]!.id };
+    clock += 1;
+    expect(await s.renew([later], CLAIM)).toBe(0);
+    await release([later]);
+    await release([stalled!]);
+    expect(await take(10)).toEqual([]);
+    expect([...(await s.queueStates([again[0]!])).values()]).toEqual(['in_flight']);
+    clock += 1;
+    expect(await s.renew(again, CLAIM)).toBe(1);
+    await release(again);
+    expect(await take(10)).toHaveLength(1);
+  });
+
   it('gives a forgotten webhook nothing back when a claim of its expires', async () => {
     const [d] = deliveries('gone', 1);
     await s.push([d]);

@@ -22,6 +22,11 @@ export const PARTITION_KEYS = [
   'index',
   /** zset  `webhook|account|delivery` of every delivery in flight → when its claim expires (ms). */
   'claims',
+  /**
+   * hash  `webhook|account|delivery` → the run holding that claim (the take that made it): a
+   * report or renewal of an earlier run of the same delivery leaves a later run's claim alone.
+   */
+  'claimRuns',
   /** hash  webhook → deliveries in flight. */
   'running',
   /** hash  account → deliveries of its webhooks in flight. */
@@ -36,7 +41,10 @@ export const PARTITION_KEYS = [
   'circuits',
   /** zset  webhook → until, for circuits open or half open. */
   'open',
-  /** hash  counters: `opened` (circuits opened), `claimsExpired` (deliveries an expired claim put back in line). */
+  /**
+   * hash  counters: `opened` (circuits opened), `claimsExpired` (deliveries an expired claim put
+   * back in line), `runs` (takes so far: each names the runs it starts).
+   */
   'counters',
   /** hash  delivery → `call|seq`, for every delivery ordered by call that Redis knows (lua/includes/calls.lua). */
   'calls',

@@ -41,6 +41,11 @@ export interface Taken extends WebhookRef {
   id: string;
   /** Ordered by call: its end must be reported (`ended`), so the call's next delivery goes. */
   ordered?: boolean;
+  /**
+   * The run the delivery was claimed for. Its reports and renewals name it, so that a run that
+   * outlived its claim cannot end or renew the claim of a later run of the same delivery.
+   */
+  run?: string;
 }
 
 /** How a delivery's turn ended. */
@@ -173,7 +178,9 @@ export function createScheduler(
       let filled = false;
       const rounds = await Promise.all(
         [...shares(left, candidates)].map(async ([p, share]) => {
-          const [flat, next, due] = await run<[string[], string | null, number]>(
+          const [flat, next, due, claimedFor] = await run<
+            [string[], string | null, number, string | null]
+          >(
             'take',
             keys[p],
             now(),
@@ -186,7 +193,12 @@ export function createScheduler(
           learn(p, next, due, at);
           const taken: Taken[] = [];
           for (let i = 0; i < flat.length; i += 4) {
-            const one: Taken = { id: flat[i], webhookId: flat[i + 1], accountId: flat[i + 2] };
+            const one: Taken = {
+              id: flat[i],
+              webhookId: flat[i + 1],
+              accountId: flat[i + 2],
+              run: claimedFor ?? undefined,
+            };
             // HEXISTS answers an integer: 1 when the delivery is ordered by call.
             taken.push(Number(flat[i + 3]) === 1 ? { ...one, ordered: true } : one);
           }
@@ -265,6 +277,7 @@ export function createScheduler(
               r.health,
               r.retryAt ?? null,
               r.ended ?? null,
+              r.run ?? '',
             ]),
           ),
           settings.circuitFailures,
@@ -297,7 +310,7 @@ export function createScheduler(
             keys[p],
             now(),
             claimMs,
-            ...group.map((t) => `${t.webhookId}|${t.accountId}|${t.id}`),
+            ...group.flatMap((t) => [`${t.webhookId}|${t.accountId}|${t.id}`, t.run ?? '']),
           ),
         ),
       );

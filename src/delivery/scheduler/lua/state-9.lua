@@ -62,7 +62,7 @@ for i = 5, #ARGV, 3 do
     state = 'scheduled'
   else
     -- Due in line, or claimed by a run that stopped renewing: the next TAKE puts that one back
-    -- in line, due now (take-13.lua).
+    -- in line, due now (take-14.lua).
     local reason = holdOf(w, now, defaultCap, accountCap, burstMs, expired)
     state = reported[reason] or 'queued'
   end

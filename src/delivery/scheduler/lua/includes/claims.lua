@@ -1,5 +1,6 @@
--- Claims of deliveries in flight: CLAIMS holds `w|a|id` → expiry, RUNNING and ACCOUNT_RUNNING
--- count them per webhook and per account. Needs the locals READY, QUEUE, INDEX, CLAIMS, RUNNING,
+-- Claims of deliveries in flight: CLAIMS holds `w|a|id` → expiry, CLAIM_RUNS `w|a|id` → the run
+-- that holds it (the take that made the claim), RUNNING and ACCOUNT_RUNNING count them per webhook
+-- and per account. Needs the locals READY, QUEUE, INDEX, CLAIMS, CLAIM_RUNS, RUNNING,
 -- ACCOUNT_RUNNING and HELD, and lines.lua.
 
 local function claimOf(w, a, id)
@@ -28,15 +29,25 @@ local function wakeHeld(a, now)
   if #held > 0 then redis.call('ZREMRANGEBYLEX', HELD, from, to) end
 end
 
-local function claim(w, a, id, untilMs)
-  redis.call('ZADD', CLAIMS, untilMs, claimOf(w, a, id))
+local function claim(w, a, id, untilMs, run)
+  local member = claimOf(w, a, id)
+  redis.call('ZADD', CLAIMS, untilMs, member)
+  redis.call('HSET', CLAIM_RUNS, member, run)
   redis.call('HINCRBY', RUNNING, w, 1)
   if a ~= '' then redis.call('HINCRBY', ACCOUNT_RUNNING, a, 1) end
+end
+
+-- Whether `run` holds the claim `member` ('': any run; a claim made before runs were named).
+local function heldBy(member, run)
+  if run == '' then return true end
+  local holder = redis.call('HGET', CLAIM_RUNS, member)
+  return not holder or holder == run
 end
 
 -- Ends a claim (once: a second report of the same turn finds it ended). → true if it was held.
 local function unclaim(member, now)
   if redis.call('ZREM', CLAIMS, member) == 0 then return false end
+  redis.call('HDEL', CLAIM_RUNS, member)
   local w, a = string.match(member, '^([^|]*)|([^|]*)|')
   countDown(w, a)
   if a ~= '' then wakeHeld(a, now) end

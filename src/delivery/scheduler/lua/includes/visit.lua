@@ -1,5 +1,5 @@
 -- When a partition next needs a visit: its earliest ready score or its first claim's expiry
--- (which puts a delivery back in line: take-13.lua), whichever is sooner; false when it has
+-- (which puts a delivery back in line: take-14.lua), whichever is sooner; false when it has
 -- neither. Needs the locals READY and CLAIMS.
 local function nextVisit()
   local ready = redis.call('ZRANGE', READY, 0, 0, 'WITHSCORES')[2]

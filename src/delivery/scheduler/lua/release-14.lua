@@ -4,10 +4,10 @@
   KEYS[1] ready     KEYS[2] queue      KEYS[3] index    KEYS[4] claims
   KEYS[5] running   KEYS[6] accountRunning   KEYS[7] held   KEYS[8] circuits
   KEYS[9] open      KEYS[10] counters   KEYS[11] calls   KEYS[12] callQueue
-  KEYS[13] callHolders
+  KEYS[13] callHolders   KEYS[14] claimRuns
 
   ARGV[1] now (ms; '' = Redis's clock)
-  ARGV[2] json [[webhook, account, delivery, health, retryAt|null, over|null], …]
+  ARGV[2] json [[webhook, account, delivery, health, retryAt|null, over|null, run], …]
   ARGV[3] timeouts or connection errors in a row that open a circuit
   ARGV[4] how long a circuit first stays open (ms); doubles per reopening
   ARGV[5] the longest it stays open (ms)
@@ -18,7 +18,8 @@
   end, finds it ended already), a retry goes back in line due then, and what the end unblocks is
   woken. A report of a run whose claim had expired takes nothing out of line: a copy its expiry
   put back, or another run's retry, is judged by the run that takes it (the lease in Postgres
-  has the last word). Health 'down' (a timeout or connection error) counts towards opening the
+  has the last word); nor does it end the claim of a later run of the same delivery ('' as the
+  run: whichever holds it). Health 'down' (a timeout or connection error) counts towards opening the
   webhook's circuit (and reopens a half-open one, for twice as long); 'up' (the endpoint
   answered) closes it; '' leaves it.
   `over` (the delivery is delivered, failed or skipped) passes an ordered delivery's call on to
@@ -27,7 +28,7 @@
 local READY, QUEUE, INDEX, CLAIMS = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local RUNNING, ACCOUNT_RUNNING, HELD, CIRCUITS = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 local OPEN, COUNTERS, CALLS, CALL_QUEUE = KEYS[9], KEYS[10], KEYS[11], KEYS[12]
-local CALL_HOLDERS = KEYS[13]
+local CALL_HOLDERS, CLAIM_RUNS = KEYS[13], KEYS[14]
 --- @include "clock"
 --- @include "lines"
 --- @include "claims"
@@ -47,9 +48,10 @@ end
 
 local opened = 0
 for _, r in ipairs(items) do
-  local w, a, id, health, retry, over = r[1], r[2], r[3], r[4], r[5], r[6]
+  local w, a, id, health, retry, over, run = r[1], r[2], r[3], r[4], r[5], r[6], r[7]
   -- Ending the claim wakes w; a retry put back in line may make it due sooner or later.
-  local ended = unclaim(w .. '|' .. a .. '|' .. id, now)
+  local member = w .. '|' .. a .. '|' .. id
+  local ended = heldBy(member, run or '') and unclaim(member, now)
   local retried = retry ~= cjson.null
   if retried then
     requeue(w, id, tonumber(retry))

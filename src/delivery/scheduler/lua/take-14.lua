@@ -4,7 +4,7 @@
   KEYS[1] ready     KEYS[2] queue      KEYS[3] index    KEYS[4] claims
   KEYS[5] running   KEYS[6] accountRunning   KEYS[7] held   KEYS[8] config
   KEYS[9] pace      KEYS[10] circuits  KEYS[11] open     KEYS[12] counters
-  KEYS[13] calls
+  KEYS[13] calls     KEYS[14] claimRuns
 
   ARGV[1] now (ms; '' = Redis's clock)
   ARGV[2] most deliveries to take
@@ -15,19 +15,22 @@
 
   Returns { {delivery, webhook, account, ordered (1: ordered by call, else 0), …}, when the
             partition next needs a visit (its earliest ready score or its first claim's expiry)
-            or false, webhooks that may be served now }.
+            or false, webhooks that may be served now, the run the deliveries were claimed for
+            (or false when none was taken) }.
 
   Webhooks go in the order of their ready score, one delivery per visit. One that is held (open
   circuit, at its cap or its account's, over its rate) is re-scored to when it may go, or, when
   only an ending delivery can free it, to when the partition's first claim expires (a worker
   that died renews none of its claims: its webhooks go on as soon as they expire); RELEASE wakes
   it sooner. A half-open circuit lets one probe through. Claims that expired put their deliveries
-  back in line first (expireClaims, below).
+  back in line first (expireClaims, below). The claims of one call are made for one run, named
+  by the partition's count of takes: a later run of the same delivery holds a claim of its own
+  (claims.lua).
 ]]
 local READY, QUEUE, INDEX, CLAIMS = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local RUNNING, ACCOUNT_RUNNING, HELD, CONFIG = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 local PACE, CIRCUITS, OPEN, COUNTERS = KEYS[9], KEYS[10], KEYS[11], KEYS[12]
-local CALLS = KEYS[13]
+local CALLS, CLAIM_RUNS = KEYS[13], KEYS[14]
 --- @include "clock"
 --- @include "lines"
 --- @include "limits"
@@ -72,6 +75,7 @@ local function firstClaimEnds()
 end
 
 local out = {}
+local run = false
 local taken = 0
 local visits = 0
 -- A webhook served goes back in line a microsecond-step after now, behind every webhook already
@@ -108,7 +112,8 @@ while taken < max and visits < max * 4 + 16 do
       end
       dequeue(w, head)
       local id = idOf(w, head)
-      claim(w, a, id, now + claimMs)
+      if not run then run = tostring(redis.call('HINCRBY', COUNTERS, 'runs', 1)) end
+      claim(w, a, id, now + claimMs, run)
       out[#out + 1] = id
       out[#out + 1] = w
       out[#out + 1] = a
@@ -122,4 +127,4 @@ while taken < max and visits < max * 4 + 16 do
     end
   end
 end
-return { out, nextVisit(), redis.call('ZCOUNT', READY, '-inf', now + 0.999) }
+return { out, nextVisit(), redis.call('ZCOUNT', READY, '-inf', now + 0.999), run }
