@@ -24,8 +24,8 @@
   that died renews none of its claims: its webhooks go on as soon as they expire); RELEASE wakes
   it sooner. A half-open circuit lets one probe through. Claims that expired put their deliveries
   back in line first (expireClaims, below). The claims of one call are made for one run, named
-  by the partition's count of takes: a later run of the same delivery holds a claim of its own
-  (claims.lua).
+  by the partition's count of takes and the time: a later run of the same delivery holds a claim
+  of its own (claims.lua).
 ]]
 local READY, QUEUE, INDEX, CLAIMS = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local RUNNING, ACCOUNT_RUNNING, HELD, CONFIG = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
@@ -112,7 +112,8 @@ while taken < max and visits < max * 4 + 16 do
       end
       dequeue(w, head)
       local id = idOf(w, head)
-      if not run then run = tostring(redis.call('HINCRBY', COUNTERS, 'runs', 1)) end
+      -- The count of takes, and the time (the count starts again if Redis loses it).
+      if not run then run = redis.call('HINCRBY', COUNTERS, 'runs', 1) .. '@' .. now end
       claim(w, a, id, now + claimMs, run)
       out[#out + 1] = id
       out[#out + 1] = w
