@@ -27,13 +27,14 @@ type Logger = Pick<FastifyBaseLogger, 'info' | 'warn'>;
  * How long a taken delivery's claim on its endpoint slot lasts unless renewed. The dispatcher
  * renews the claims of the deliveries it is attempting every third of it, so a live run keeps
  * its slot whatever its attempt timeout; a worker that dies renews nothing, and within this time
- * the webhooks whose cap it held go on. (A claim used to last the attempt timeout plus the
- * lease's margin, 40 s: a worker killed while holding a busy webhook's whole cap stopped that
- * webhook for that long.) Its deliveries themselves stay leased in Postgres until their leases,
- * no longer renewed either, lapse (delivery/deliver.ts RUN_LEASE, 15 s), and the reconciler then
- * puts them back in line.
+ * the webhooks whose cap it held go on. (It was 10 s, and 40 s before that: a worker killed
+ * while holding a busy webhook's whole cap stopped that webhook for that long.) A run stalled
+ * past its claim cannot send its delivery twice (the lease decides) nor end another run's claim
+ * (claims are held per run), so the claim can be short. Its deliveries themselves stay leased in
+ * Postgres until their leases, no longer renewed either, lapse (delivery/deliver.ts RUN_LEASE,
+ * 15 s), and go again then.
  */
-const CLAIM_TTL_MS = 10_000;
+const CLAIM_TTL_MS = 5_000;
 
 /**
  * The worker process's work: the dispatcher (deliveries, as the scheduler hands them out), the

@@ -107,13 +107,13 @@ describe('the worker process', () => {
         payload: { marker: 'after-kill' },
       });
       child = spawnWorker('ignore');
-      // The dead worker's claims expire 10 s after their last renewal (they lasted 40 s before).
+      // The dead worker's claims expire 5 s after their last renewal (10 s, and 40 s, before).
       await eventually(
         async () => slowHook.requests.some((r) => r.body.includes('after-kill')),
-        25_000,
+        15_000,
         100,
       );
-      expect(Date.now() - killedAt).toBeLessThan(25_000);
+      expect(Date.now() - killedAt).toBeLessThan(15_000);
       // The two it was attempting: their leases in Postgres, no longer renewed, lapse within 15 s
       // (they lasted the attempt timeout + 30 s before), and the reconciler puts them back.
       const sentTwice = () =>
