@@ -66,9 +66,15 @@ export interface IntakeConfig {
   /**
    * A job's lock, ms (renewed while it runs, so only a dead or frozen worker loses it): the jobs
    * of a worker that died are taken up again after about this long. Far above the time a store
-   * takes. Default 30 s.
+   * takes. Default 10 s.
    */
   lockMs: number;
+  /**
+   * How many times a job may be taken up again after its worker died holding it; once more and
+   * it fails ("job stalled more than allowable limit"). Bounds a job that kills every worker
+   * that stores it. Default 10.
+   */
+  maxStalls: number;
 }
 
 /** Call-control invokes (docs/call-control.md). */
@@ -330,6 +336,7 @@ export function loadConfig(env: Env = process.env): Config {
       failedKeep: int(env, 'SWITCHBOARD_INTAKE_FAILED_KEEP', 10_000),
       board: env.SWITCHBOARD_ADMIN_QUEUES !== 'off',
       lockMs: Math.max(1_000, int(env, 'SWITCHBOARD_INTAKE_LOCK_MS', 10_000)),
+      maxStalls: int(env, 'SWITCHBOARD_INTAKE_MAX_STALLS', 10),
     },
     console: { frameAncestors: frameAncestors(env), publicUrl: publicUrl(env) },
   };

@@ -15,6 +15,7 @@ describe('integer settings', () => {
     ['SWITCHBOARD_SCHEDULER_PARTITIONS', '0', 'an integer ≥ 1'],
     ['SWITCHBOARD_INVOKE_ANSWER_LIMIT_BYTES', '0', 'an integer ≥ 1'],
     ['SWITCHBOARD_INTAKE_CONCURRENCY', '0', 'an integer ≥ 1'],
+    ['SWITCHBOARD_INTAKE_MAX_STALLS', '-1', 'an integer ≥ 0'],
     ['SWITCHBOARD_MAX_URI_LENGTH', '4096', 'an integer from 1 to 2048'],
     ['SWITCHBOARD_INVOKE_TIMEOUT_MS', '50', 'an integer from 100 to 10000'],
     ['SWITCHBOARD_INVOKE_TIMEOUT_MS', '20000', 'an integer from 100 to 10000'],
@@ -34,6 +35,7 @@ describe('integer settings', () => {
     ['SWITCHBOARD_MAX_URI_LENGTH', '2048', (c) => c.limits.maxUriLength],
     ['SWITCHBOARD_INVOKE_TIMEOUT_MS', '100', (c) => c.invoke.timeoutMs],
     ['SWITCHBOARD_SCHEDULER_PARTITIONS', ' 4 ', (c) => c.delivery.schedulerPartitions],
+    ['SWITCHBOARD_INTAKE_MAX_STALLS', '0', (c) => c.intake.maxStalls],
   ])('%s=%j is taken as it is', (name, value, read) => {
     expect(read(loadConfig({ [name]: value }))).toBe(Number(value));
   });
@@ -54,6 +56,8 @@ describe('integer settings', () => {
     expect(defaults.intake.concurrency).toBe(256);
     // A dead worker's jobs come back within about a lock and a half (docs/intake.md).
     expect(defaults.intake.lockMs).toBe(10_000);
+    // A job outlives ten deaths of its worker in a row, not BullMQ's one.
+    expect(defaults.intake.maxStalls).toBe(10);
     // What a dead worker was sending is back in line within about 20 s: its leases lapse in 15 s
     // and are taken without the grace (docs/delivery-scheduling.md).
     expect(defaults.delivery.reconcileIntervalMs).toBe(5_000);

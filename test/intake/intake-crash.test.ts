@@ -76,8 +76,8 @@ describe('the intake when its worker is killed', () => {
     });
     try {
       await eventually(async () => (await storedCount(tenant.account.id)) === TOTAL, 30_000);
-      // Deliveries the killed worker had taken wait out its claims and leases (10 s and 15 s, no
-      // longer renewed), then the reconciler puts them back: allow for that on a loaded machine.
+      // Deliveries the killed worker had taken wait out its claims and leases (5 s and 15 s, no
+      // longer renewed), then go again: allow for that on a loaded machine.
       await eventually(async () => {
         const ids = new Set(receiver.requests.map((r) => JSON.parse(r.body).event_id));
         return ids.size === TOTAL;
@@ -92,4 +92,62 @@ describe('the intake when its worker is killed', () => {
     }
     // Two worker starts (one a process of its own) and 400 events: slow on a loaded 2-core machine.
   }, 200_000);
+
+  it('a job whose consumers are killed one after another, each while storing it, is stored once', async () => {
+    const tenant = await createTenant(t.db);
+    await createWebhook(t.app, tenant.key, tenant.account.id, {
+      uri: `${receiver.url}/stalls`,
+      hook: 'sms',
+    });
+    // The event's key, inserted and not committed: every store of the event waits on it.
+    const blocker = await t.db.pool.connect();
+    const storesWaiting = async () =>
+      (
+        await t.db.pool.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock'
+              AND query LIKE '%INSERT INTO event_keys%'`,
+        )
+      ).rows[0].n;
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query(
+        'INSERT INTO event_keys (account_id, id, created) VALUES ($1, $2, now())',
+        [tenant.account.id, 'stalls-1'],
+      );
+      await queue.add(
+        'sms',
+        { account_id: tenant.account.id, payload: { event_id: 'stalls-1' } },
+        { jobId: 'stalls-1' },
+      );
+      // Three consumers in turn take the job, start storing it, and are killed with kill -9:
+      // BullMQ finds it stalled each time (a lock of 1 s) and hands it to the next.
+      for (let killed = 1; killed <= 3; killed++) {
+        child = spawnWorkerProcess(t.config, { SWITCHBOARD_INTAKE_LOCK_MS: '1000' });
+        await eventually(async () => (await storesWaiting()) >= killed, 30_000);
+        const exited = once(child, 'exit');
+        child.kill('SIGKILL');
+        await exited;
+      }
+      await blocker.query('ROLLBACK');
+    } finally {
+      blocker.release();
+    }
+    const worker = await startTestWorker({
+      ...t.config,
+      intake: { ...t.config.intake, lockMs: 1000 },
+    });
+    try {
+      await eventually(
+        async () => receiver.requests.some((r) => r.body.includes('stalls-1')),
+        30_000,
+      );
+      expect(await storedCount(tenant.account.id)).toBe(1);
+      const counts = () => queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
+      await eventually(async () => Object.values(await counts()).every((n) => n === 0), 30_000);
+      expect(await counts()).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 0 });
+    } finally {
+      await worker.close();
+    }
+  }, 120_000);
 });
