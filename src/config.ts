@@ -70,9 +70,9 @@ export interface IntakeConfig {
    */
   lockMs: number;
   /**
-   * How many times a job may be taken up again after its worker died holding it; once more and
-   * it fails ("job stalled more than allowable limit"). Bounds a job that kills every worker
-   * that stores it. Default 10.
+   * How many times in its life a job may be taken up again after its worker died (or froze past
+   * the lock) holding it; once more and it fails ("job stalled more than allowable limit").
+   * Bounds a job that kills every worker that stores it. Default 10.
    */
   maxStalls: number;
 }

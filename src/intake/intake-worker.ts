@@ -106,8 +106,8 @@ export function startIntakeWorker(deps: IntakeWorkerDeps): IntakeWorker {
     // jobs are found stalled (checked every half lock) and taken up again.
     lockDuration: config.intake.lockMs,
     stalledInterval: Math.max(500, Math.floor(config.intake.lockMs / 2)),
-    // A worker killed twice in a row (a crash loop, a redeploy with kill -9) must not fail the
-    // jobs it held: BullMQ's default fails a job at its second stall.
+    // Workers killed twice while holding a job (a crash loop, a redeploy with kill -9) must not
+    // fail it: BullMQ's default fails a job at its second stall.
     maxStalledCount: config.intake.maxStalls,
     // The event is in Postgres: the job has nothing more to tell. Refusals are kept to be read.
     removeOnComplete: { count: 0 },

@@ -56,7 +56,7 @@ describe('integer settings', () => {
     expect(defaults.intake.concurrency).toBe(256);
     // A dead worker's jobs come back within about a lock and a half (docs/intake.md).
     expect(defaults.intake.lockMs).toBe(10_000);
-    // A job outlives ten deaths of its worker in a row, not BullMQ's one.
+    // A job outlives ten deaths of its worker, not BullMQ's one.
     expect(defaults.intake.maxStalls).toBe(10);
     // What a dead worker was sending is back in line within about 20 s: its leases lapse in 15 s
     // and are taken without the grace (docs/delivery-scheduling.md).

@@ -344,8 +344,8 @@ describe('ordered per call when Redis or a worker is lost', () => {
     });
     const worker = await startTestWorker(t.config);
     try {
-      // The killed worker's claim and lease expire (10 s and 15 s, no longer renewed), then the
-      // reconciler puts its delivery back; the call's later events wait for it.
+      // The killed worker's claim and lease expire (5 s and 15 s, no longer renewed), then its
+      // delivery goes again; the call's later events wait for it.
       await allDelivered(`${path}/then`);
     } finally {
       await worker.close();

@@ -160,6 +160,24 @@ describe.each([16, 1])('the delivery scheduler, lines in %i partition(s)', (part
     expect(await take(10)).toHaveLength(1);
   });
 
+  it('a late retry of a run that outlived its claim leaves the delivery to the run holding it, and the counts whole', async () => {
+    const [d] = deliveries('w', 1, { maxInFlight: 2 });
+    await s.push([d]);
+    const [stalled] = await take(10);
+    clock += CLAIM + 1;
+    const again = await take(10);
+    expect(again.map((t) => t.id)).toEqual([d.id]);
+    // A's attempt failed long ago; its report, a retry due now, arrives while B holds the delivery.
+    await release([stalled!], 'up', clock);
+    // B's turn goes on: the delivery is not in line a second time for a third run to take.
+    expect(await take(10)).toEqual([]);
+    expect([...(await s.queueStates([d])).values()]).toEqual(['in_flight']);
+    await release(again);
+    // Nothing is left counted in flight: the webhook's whole cap is free.
+    await s.push(deliveries('w', 3, { maxInFlight: 2 }));
+    expect(await take(10)).toHaveLength(2);
+  });
+
   it('gives a forgotten webhook nothing back when a claim of its expires', async () => {
     const [d] = deliveries('gone', 1);
     await s.push([d]);

@@ -19,7 +19,7 @@
   woken. A report of a run whose claim had expired takes nothing out of line: a copy its expiry
   put back, or another run's retry, is judged by the run that takes it (the lease in Postgres
   has the last word); nor does it end the claim of a later run of the same delivery ('' as the
-  run: whichever holds it). Health 'down' (a timeout or connection error) counts towards opening the
+  run: whichever holds it), or put back in line a delivery such a run holds. Health 'down' (a timeout or connection error) counts towards opening the
   webhook's circuit (and reopens a half-open one, for twice as long); 'up' (the endpoint
   answered) closes it; '' leaves it.
   `over` (the delivery is delivered, failed or skipped) passes an ordered delivery's call on to
@@ -51,8 +51,12 @@ for _, r in ipairs(items) do
   local w, a, id, health, retry, over, run = r[1], r[2], r[3], r[4], r[5], r[6], r[7]
   -- Ending the claim wakes w; a retry put back in line may make it due sooner or later.
   local member = w .. '|' .. a .. '|' .. id
-  local ended = heldBy(member, run or '') and unclaim(member, now)
-  local retried = retry ~= cjson.null
+  local mine = heldBy(member, run or '')
+  local ended = mine and unclaim(member, now)
+  -- A late report of a run whose delivery another run has taken since puts nothing back in line:
+  -- that run reports its own outcome.
+  local takenOver = not mine and redis.call('ZSCORE', CLAIMS, member)
+  local retried = retry ~= cjson.null and not takenOver
   if retried then
     requeue(w, id, tonumber(retry))
     local c = callOfDelivery(id)

@@ -31,8 +31,10 @@ end
 
 local function claim(w, a, id, untilMs, run)
   local member = claimOf(w, a, id)
-  redis.call('ZADD', CLAIMS, untilMs, member)
   redis.call('HSET', CLAIM_RUNS, member, run)
+  -- A claim another run still holds (its delivery put back in line meanwhile) is taken over, and
+  -- counted once: the run that holds it last ends it.
+  if redis.call('ZADD', CLAIMS, untilMs, member) == 0 then return end
   redis.call('HINCRBY', RUNNING, w, 1)
   if a ~= '' then redis.call('HINCRBY', ACCOUNT_RUNNING, a, 1) end
 end
