@@ -516,6 +516,35 @@ describe.each([16, 1])('the delivery scheduler, lines in %i partition(s)', (part
       expect(ids(await takeAll())).toEqual(['w-c-1']);
     });
 
+    it('an end reported again after the delivery was reopened and waits behind its call changes nothing', async () => {
+      await s.push(ofCall('w', 'c', [1, 2]));
+      const [first] = await takeAll();
+      await end([first!]);
+      const [second] = await takeAll();
+      expect(second?.id).toBe('w-c-2');
+      // The first is reopened (a replay) and pushed again: it waits behind the second, which is
+      // out. Then the first round's end is reported a second time (a re-sent report).
+      await s.push(ofCall('w', 'c', [1]));
+      await end([first!]);
+      expect(await takeAll()).toEqual([]);
+      await end([second!]);
+      expect(ids(await takeAll())).toEqual(['w-c-1']);
+    });
+
+    it('an end reported again after the delivery was reopened and holds its call again keeps the call', async () => {
+      await s.push(ofCall('w', 'c', [1]));
+      const [first] = await takeAll();
+      await end([first!]);
+      // Reopened and pushed again, it holds the call (in line); a later event of the call waits.
+      await s.push(ofCall('w', 'c', [1, 3]));
+      // The first round's end, reported a second time, does not pass the call on.
+      await end([first!]);
+      const next = await takeAll();
+      expect(ids(next)).toEqual(['w-c-1']);
+      await end(next);
+      expect(ids(await takeAll())).toEqual(['w-c-3']);
+    });
+
     it('deliveries without a call go at full concurrency beside ordered ones', async () => {
       const plain = Array.from({ length: 5 }, (_, i) => ({
         id: `plain-${i}`,

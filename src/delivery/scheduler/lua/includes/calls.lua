@@ -77,17 +77,21 @@ local function yieldToEarlier(w, c, now)
   hold(w, c, seq, id, now)
 end
 
--- Delivery id of w has ended: if it held its call, the next one goes; if it waited, it waits no more.
+-- Delivery id of w has ended: if it held its call and had gone out, the next one goes. One that
+-- waits behind its call, or holds it but is in line, has not gone out since it was last pushed
+-- (reopened by a replay, or put back by its expired claim): the report is of an earlier round,
+-- and the run that takes it in its turn passes the call on (finding it ended, if it is).
 local function endOrdered(w, id, now)
   local known = redis.call('HGET', CALLS, id)
   if not known then return end
-  redis.call('HDEL', CALLS, id)
   local c, seq = string.match(known, '^([^|]*)|(.*)$')
   local _, _, hid = holderOf(w, c)
   if hid == id then
+    if inLine(id) then return end
+    redis.call('HDEL', CALLS, id)
     passOn(w, c, now)
-  else
-    redis.call('ZREM', CALL_QUEUE, callMemberOf(w, c, seq, id))
+  elseif not redis.call('ZSCORE', CALL_QUEUE, callMemberOf(w, c, seq, id)) then
+    redis.call('HDEL', CALLS, id)
   end
 end
 
