@@ -10,6 +10,7 @@ const onCluster = [
   'test/housekeeping/**/*.test.ts',
   'test/api/admin-queues.test.ts',
   'test/delivery/scheduler.test.ts',
+  'test/delivery/scheduler-model.test.ts',
   'test/delivery/isolation.test.ts',
   'test/delivery/durability.test.ts',
   'test/delivery/retries.test.ts',
