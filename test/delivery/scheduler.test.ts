@@ -189,6 +189,18 @@ describe.each([16, 1])('the delivery scheduler, lines in %i partition(s)', (part
     expect((await s.stats()).claimsExpired).toBe(0);
   });
 
+  it('puts no retry back in line for a webhook forgotten while its delivery was out', async () => {
+    const [d] = deliveries('gone', 1, { maxInFlight: 1 });
+    await s.push([d]);
+    const [out] = await take(1);
+    // Disabled meanwhile (its pending deliveries skipped in Postgres); then the run reports a
+    // retry. Put back, the delivery would go with none of the webhook's limits.
+    await s.forget([ref('gone')]);
+    await release([out!], 'up', clock);
+    expect(await take(10)).toEqual([]);
+    expect([...(await s.queueStates([d])).values()]).toEqual(['unknown']);
+  });
+
   it('tells a worker to come back when the partition’s first claim expires, if that is sooner', async () => {
     const [now] = deliveries('w1', 1, { accountId: 'acct-shared' });
     const [later] = deliveries('w2', 1, { accountId: 'acct-shared', dueAt: clock + 800 });

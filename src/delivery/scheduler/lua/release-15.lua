@@ -4,7 +4,7 @@
   KEYS[1] ready     KEYS[2] queue      KEYS[3] index    KEYS[4] claims
   KEYS[5] running   KEYS[6] accountRunning   KEYS[7] held   KEYS[8] circuits
   KEYS[9] open      KEYS[10] counters   KEYS[11] calls   KEYS[12] callQueue
-  KEYS[13] callHolders   KEYS[14] claimRuns
+  KEYS[13] callHolders   KEYS[14] claimRuns   KEYS[15] config
 
   ARGV[1] now (ms; '' = Redis's clock)
   ARGV[2] json [[webhook, account, delivery, health, retryAt|null, over|null, run], …]
@@ -28,7 +28,7 @@
 local READY, QUEUE, INDEX, CLAIMS = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local RUNNING, ACCOUNT_RUNNING, HELD, CIRCUITS = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 local OPEN, COUNTERS, CALLS, CALL_QUEUE = KEYS[9], KEYS[10], KEYS[11], KEYS[12]
-local CALL_HOLDERS, CLAIM_RUNS = KEYS[13], KEYS[14]
+local CALL_HOLDERS, CLAIM_RUNS, CONFIG = KEYS[13], KEYS[14], KEYS[15]
 --- @include "clock"
 --- @include "lines"
 --- @include "claims"
@@ -56,7 +56,10 @@ for _, r in ipairs(items) do
   -- A late report of a run whose delivery another run has taken since puts nothing back in line:
   -- that run reports its own outcome.
   local takenOver = not mine and redis.call('ZSCORE', CLAIMS, member)
-  local retried = retry ~= cjson.null and not takenOver
+  -- Nor does a retry of a webhook Redis no longer knows (forgotten when it was disabled or
+  -- deleted, or lost with Redis): without its config it would go with none of its limits. The
+  -- reconciler puts back a delivery still pending, with its webhook's config.
+  local retried = retry ~= cjson.null and not takenOver and redis.call('HEXISTS', CONFIG, w) == 1
   if retried then
     requeue(w, id, tonumber(retry))
     local c = callOfDelivery(id)
