@@ -325,8 +325,8 @@ describe('the delivery scheduler under random sequences of worker events', () =>
   }
 
   it.each([
-    [1, 20],
-    [4, 10],
+    [1, 40],
+    [4, 20],
   ])(
     'keeps its counts whole and loses no pending delivery: %i partition(s), %i seeded sequences',
     async (partitions, sequences) => {
