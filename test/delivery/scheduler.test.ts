@@ -557,6 +557,21 @@ describe.each([16, 1])('the delivery scheduler, lines in %i partition(s)', (part
       expect(ids(await takeAll())).toEqual(['w-c-3']);
     });
 
+    it('the end reported by a run that outlived its claim does not pass the call on while another run has it out', async () => {
+      await s.push(ofCall('w', 'c', [1, 2]));
+      const [stalled] = await takeAll();
+      // The first run stalls past its claim; the delivery goes back in line and a second run
+      // takes it. Then the first run's end arrives.
+      clock += CLAIM + 1;
+      const again = await takeAll();
+      expect(ids(again)).toEqual(['w-c-1']);
+      await end([stalled!]);
+      expect(await takeAll()).toEqual([]);
+      // The second run's own end passes the call on.
+      await end(again);
+      expect(ids(await takeAll())).toEqual(['w-c-2']);
+    });
+
     it('deliveries without a call go at full concurrency beside ordered ones', async () => {
       const plain = Array.from({ length: 5 }, (_, i) => ({
         id: `plain-${i}`,

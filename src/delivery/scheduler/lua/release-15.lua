@@ -15,15 +15,18 @@
   Returns the number of circuits opened.
 
   Each delivery's claim ends (a second report of the same turn, carrying only its retry or its
-  end, finds it ended already), a retry goes back in line due then, and what the end unblocks is
-  woken. A report of a run whose claim had expired takes nothing out of line: a copy its expiry
-  put back, or another run's retry, is judged by the run that takes it (the lease in Postgres
-  has the last word); nor does it end the claim of a later run of the same delivery ('' as the
-  run: whichever holds it), or put back in line a delivery such a run holds. Health 'down' (a timeout or connection error) counts towards opening the
-  webhook's circuit (and reopens a half-open one, for twice as long); 'up' (the endpoint
-  answered) closes it; '' leaves it.
+  end, finds it ended already), a retry goes back in line due then (unless Redis no longer knows
+  its webhook: the reconciler puts it back, with the webhook's config), and what the end unblocks
+  is woken. A report of a run whose claim had expired takes nothing out of line: a copy its
+  expiry put back, or another run's retry, is judged by the run that takes it (the lease in
+  Postgres has the last word); nor does it end the claim of a later run of the same delivery (''
+  as the run: whichever holds it), put back in line a delivery such a run holds, or pass its
+  call on. Health 'down' (a timeout or connection error) counts towards opening the webhook's
+  circuit (and reopens a half-open one, for twice as long); 'up' (the endpoint answered) closes
+  it; '' leaves it.
   `over` (the delivery is delivered, failed or skipped) passes an ordered delivery's call on to
-  its next delivery; a retry keeps the call, unless an earlier one of it has arrived meanwhile.
+  its next delivery, if it has gone out (lua/includes/calls.lua, endOrdered); a retry keeps the
+  call, unless an earlier one of it has arrived meanwhile.
 ]]
 local READY, QUEUE, INDEX, CLAIMS = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local RUNNING, ACCOUNT_RUNNING, HELD, CIRCUITS = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
@@ -64,7 +67,7 @@ for _, r in ipairs(items) do
     requeue(w, id, tonumber(retry))
     local c = callOfDelivery(id)
     if c then yieldToEarlier(w, c, now) end
-  elseif over == true then
+  elseif over == true and not takenOver then
     endOrdered(w, id, now)
   end
   if health == 'down' then
