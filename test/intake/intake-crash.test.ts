@@ -30,6 +30,13 @@ describe('the intake when its worker is killed', () => {
     await t.close();
   });
 
+  /** Every job completed (none waiting, active, delayed, or failed). */
+  async function expectNoJobLeft() {
+    const counts = () => queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
+    await eventually(async () => Object.values(await counts()).every((n) => n === 0), 30_000);
+    expect(await counts()).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 0 });
+  }
+
   const storedCount = async (accountId: string) =>
     (
       await t.db.pool.query<{ n: number }>(
@@ -84,9 +91,7 @@ describe('the intake when its worker is killed', () => {
       }, 60_000);
       // Jobs whose events the killed worker had committed but not yet completed come back when
       // found stalled and complete as duplicates, possibly after their deliveries went out.
-      const counts = () => queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
-      await eventually(async () => Object.values(await counts()).every((n) => n === 0), 30_000);
-      expect(await counts()).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 0 });
+      await expectNoJobLeft();
     } finally {
       await worker.close();
     }
@@ -143,9 +148,7 @@ describe('the intake when its worker is killed', () => {
         30_000,
       );
       expect(await storedCount(tenant.account.id)).toBe(1);
-      const counts = () => queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
-      await eventually(async () => Object.values(await counts()).every((n) => n === 0), 30_000);
-      expect(await counts()).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 0 });
+      await expectNoJobLeft();
     } finally {
       await worker.close();
     }

@@ -34,6 +34,7 @@ local OPEN, COUNTERS, CALLS, CALL_QUEUE = KEYS[9], KEYS[10], KEYS[11], KEYS[12]
 local CALL_HOLDERS, CLAIM_RUNS, CONFIG = KEYS[13], KEYS[14], KEYS[15]
 --- @include "clock"
 --- @include "lines"
+--- @include "runs"
 --- @include "claims"
 --- @include "calls"
 

@@ -14,13 +14,13 @@
 ]]
 local CLAIMS, CLAIM_RUNS = KEYS[1], KEYS[2]
 --- @include "clock"
+--- @include "runs"
 
 local untilMs = now + tonumber(ARGV[2])
 local renewed = 0
 for i = 3, #ARGV, 2 do
   local member, run = ARGV[i], ARGV[i + 1]
-  local holder = run ~= '' and redis.call('HGET', CLAIM_RUNS, member)
-  if not holder or holder == run then
+  if heldBy(member, run) then
     renewed = renewed + redis.call('ZADD', CLAIMS, 'XX', 'GT', 'CH', untilMs, member)
   end
 end

@@ -39,13 +39,6 @@ local function claim(w, a, id, untilMs, run)
   if a ~= '' then redis.call('HINCRBY', ACCOUNT_RUNNING, a, 1) end
 end
 
--- Whether `run` holds the claim `member` ('': any run; a claim made before runs were named).
-local function heldBy(member, run)
-  if run == '' then return true end
-  local holder = redis.call('HGET', CLAIM_RUNS, member)
-  return not holder or holder == run
-end
-
 -- Ends a claim (once: a second report of the same turn finds it ended). → true if it was held.
 local function unclaim(member, now)
   if redis.call('ZREM', CLAIMS, member) == 0 then return false end
