@@ -30,6 +30,11 @@ export interface Config {
   warmUpRequests: number;
   /** `npm start`: how much lower the worker child's CPU priority is than the API's (nice steps). */
   workerNice: number;
+  /**
+   * A worker's BullMQ consumer (intake, housekeeping) that has taken no job for this long while
+   * jobs waited and it had room is replaced by a new one (src/supervised-worker.ts). Default 30 s.
+   */
+  queueConsumerStuckMs: number;
   /** Largest accepted event payload (JSON bytes). */
   maxPayloadBytes: number;
   limits: Limits;
@@ -293,6 +298,10 @@ export function loadConfig(env: Env = process.env): Config {
     bodyLimit: int(env, 'SWITCHBOARD_BODY_LIMIT', 8 * 1024 * 1024, AT_LEAST_ONE),
     warmUpRequests: int(env, 'SWITCHBOARD_WARM_UP_REQUESTS', 600, { min: 0, max: 100_000 }),
     workerNice: int(env, 'SWITCHBOARD_WORKER_NICE', 10, { min: 0, max: 19 }),
+    queueConsumerStuckMs: int(env, 'SWITCHBOARD_QUEUE_CONSUMER_STUCK_MS', 30_000, {
+      min: 1_000,
+      max: 3_600_000,
+    }),
     maxPayloadBytes: int(env, 'SWITCHBOARD_MAX_PAYLOAD_BYTES', 256 * 1024, AT_LEAST_ONE),
     limits: {
       maxJsonDepth: int(env, 'SWITCHBOARD_MAX_JSON_DEPTH', 32, AT_LEAST_ONE),

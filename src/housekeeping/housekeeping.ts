@@ -1,9 +1,10 @@
-import { Queue, Worker, type Job } from 'bullmq';
+import { Queue, type Job } from 'bullmq';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.ts';
 import { bullPrefix } from '../intake/intake-queue.ts';
 import { runEvery } from '../periodic.ts';
 import type { RedisClient } from '../redis.ts';
+import { supervisedWorker } from '../supervised-worker.ts';
 
 /**
  * Periodic work done once per cluster, not once per worker: the reconciler, retention and bulk
@@ -81,35 +82,45 @@ export function startHousekeeping(deps: HousekeepingDeps): { close(): Promise<vo
     log.warn({ err: err.message }, 'housekeeping schedulers not set up yet; will retry'),
   );
 
-  const worker = new Worker(
-    HOUSEKEEPING_QUEUE,
-    async (job: Job) => {
+  // A consumer whose blocking connection wedged would run no pass ever again, the reconciler
+  // included: its supervisor replaces it (src/supervised-worker.ts).
+  const consumer = supervisedWorker({
+    name: HOUSEKEEPING_QUEUE,
+    async processor(job: Job) {
       const task = tasks[job.name as keyof HousekeepingTasks];
       if (!task) throw new Error(`no housekeeping task "${job.name}"`);
       const done = await task();
       return done;
     },
-    {
+    queue,
+    stuckAfterMs: config.queueConsumerStuckMs,
+    redisPrefix: config.redisPrefix,
+    log,
+    options: {
       connection,
       prefix: bullPrefix(config.redisPrefix),
       // One pass at a time per process; passes of different intervals may still overlap across
       // workers, which both tasks tolerate (each is idempotent).
       concurrency: 1,
     },
-  );
-  worker.on('failed', (job, err) =>
-    log.warn(
-      { task: job?.name, err: err.message },
-      'housekeeping pass failed; the next one retries',
-    ),
-  );
-  worker.on('error', (err) => log.warn({ err: err.message }, 'housekeeping worker: Redis error'));
+    listen(worker) {
+      worker.on('failed', (job, err) =>
+        log.warn(
+          { task: job?.name, err: err.message },
+          'housekeeping pass failed; the next one retries',
+        ),
+      );
+      worker.on('error', (err) =>
+        log.warn({ err: err.message }, 'housekeeping worker: Redis error'),
+      );
+    },
+  });
 
   return {
     /** Lets a pass in hand finish, then stops taking passes. The schedulers stay for the others. */
     async close() {
       await ensuring.stop();
-      await worker.close();
+      await consumer.close();
       await queue.close();
     },
   };

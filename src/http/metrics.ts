@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { RouteContext } from '../app.ts';
 import { within } from '../time-limit.ts';
 import { readIntakeStats } from '../intake/intake-queue.ts';
+import { consumersReplacedKey } from '../supervised-worker.ts';
 import { bearerToken } from './auth.ts';
 
 /** How long one count of pending deliveries serves scrapes: a scrape must not cost a COUNT. */
@@ -92,6 +93,19 @@ async function renderMetrics(
       '# TYPE switchboard_intake_refused_total counter',
       ...Object.entries(intake.refused).map(
         ([reason, n]) => `switchboard_intake_refused_total{reason="${reason}"} ${n}`,
+      ),
+    );
+  }
+  const replaced = await within(
+    2000,
+    ctx.redis.hgetall(consumersReplacedKey(ctx.config.redisPrefix)),
+  ).catch(() => undefined);
+  if (replaced) {
+    lines.push(
+      '# HELP switchboard_queue_consumers_replaced_total BullMQ consumers (intake, housekeeping) replaced because they took no job while jobs waited, by queue',
+      '# TYPE switchboard_queue_consumers_replaced_total counter',
+      ...Object.entries(replaced).map(
+        ([queue, n]) => `switchboard_queue_consumers_replaced_total{queue="${queue}"} ${n}`,
       ),
     );
   }

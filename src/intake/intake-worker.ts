@@ -1,4 +1,4 @@
-import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.ts';
 import type { Ingest } from '../delivery/ingest.ts';
@@ -6,7 +6,8 @@ import { loadingCache } from '../loading-cache.ts';
 import type { RedisClient } from '../redis.ts';
 import { isDatabaseUnavailable } from '../store/database-errors.ts';
 import type { Stores } from '../store/stores.ts';
-import { bullPrefix, refusalsKey } from './intake-queue.ts';
+import { supervisedWorker } from '../supervised-worker.ts';
+import { bullPrefix, openIntakeQueue, refusalsKey } from './intake-queue.ts';
 import { readIntakeJob, Refusal } from './intake-job.ts';
 
 /** While Postgres is away a job waits this long, doubling each time it comes back, up to the cap. */
@@ -98,29 +99,41 @@ export function startIntakeWorker(deps: IntakeWorkerDeps): IntakeWorker {
     return { event_id: event.id, duplicate: !inserted.has(event.id) };
   }
 
-  const worker = new Worker(config.intake.queue, store, {
-    connection,
-    prefix: bullPrefix(config.redisPrefix),
-    concurrency: config.intake.concurrency,
-    // Renewed while a job runs, so it only has to outlast a frozen event loop; a dead worker's
-    // jobs are found stalled (checked every half lock) and taken up again.
-    lockDuration: config.intake.lockMs,
-    stalledInterval: Math.max(500, Math.floor(config.intake.lockMs / 2)),
-    // Workers killed twice while holding a job (a crash loop, a redeploy with kill -9) must not
-    // fail it: BullMQ's default fails a job at its second stall.
-    maxStalledCount: config.intake.maxStalls,
-    // The event is in Postgres: the job has nothing more to tell. Refusals are kept to be read.
-    removeOnComplete: { count: 0 },
-    removeOnFail: { count: config.intake.failedKeep },
+  // Read by the consumer's supervisor, which replaces a consumer that stopped taking jobs.
+  const queue = openIntakeQueue(connection, config);
+  const consumer = supervisedWorker({
+    name: config.intake.queue,
+    processor: store,
+    queue,
+    stuckAfterMs: config.queueConsumerStuckMs,
+    redisPrefix: config.redisPrefix,
+    log,
+    options: {
+      connection,
+      prefix: bullPrefix(config.redisPrefix),
+      concurrency: config.intake.concurrency,
+      // Renewed while a job runs, so it only has to outlast a frozen event loop; a dead worker's
+      // jobs are found stalled (checked every half lock) and taken up again.
+      lockDuration: config.intake.lockMs,
+      stalledInterval: Math.max(500, Math.floor(config.intake.lockMs / 2)),
+      // Workers killed twice while holding a job (a crash loop, a redeploy with kill -9) must not
+      // fail it: BullMQ's default fails a job at its second stall.
+      maxStalledCount: config.intake.maxStalls,
+      // The event is in Postgres: the job has nothing more to tell. Refusals are kept to be read.
+      removeOnComplete: { count: 0 },
+      removeOnFail: { count: config.intake.failedKeep },
+    },
+    listen: (worker) =>
+      worker.on('error', (err) => log.warn({ err: err.message }, 'intake worker: Redis error')),
   });
-  worker.on('error', (err) => log.warn({ err: err.message }, 'intake worker: Redis error'));
   log.info(
     { queue: config.intake.queue, concurrency: config.intake.concurrency },
     'intake worker started',
   );
   return {
     async close() {
-      await worker.close();
+      await consumer.close();
+      await queue.close();
     },
   };
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTenant, startTestApp, testConfig, type TestApp } from '../support/app.ts';
 import { expectError } from '../support/envelope.ts';
+import { consumersReplacedKey } from '../../src/supervised-worker.ts';
 
 /** Operations: liveness, readiness of Postgres and Redis, Prometheus metrics behind a token. */
 const METRICS_TOKEN = 'scrape-me-with-this-token';
@@ -82,6 +83,27 @@ describe('operations endpoints', () => {
     expect(res.body).toMatch(/^switchboard_circuits_opened_total \d+$/m);
     expect(res.body).toMatch(/^switchboard_claims_expired_total \d+$/m);
     expect(res.body).toMatch(/^switchboard_deliveries_pending \d+$/m);
+  });
+
+  it('GET /metrics counts the BullMQ consumers the workers replaced, by queue', async () => {
+    const scrape = async () =>
+      (
+        await t.app.inject({
+          method: 'GET',
+          url: '/metrics',
+          headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+        })
+      ).body;
+    expect(await scrape()).toContain('# TYPE switchboard_queue_consumers_replaced_total counter');
+    // What a worker's supervisor records when it replaces a consumer (src/supervised-worker.ts).
+    await t.redis.hincrby(
+      consumersReplacedKey(t.config.redisPrefix),
+      'switchboard-housekeeping',
+      2,
+    );
+    expect(await scrape()).toMatch(
+      /^switchboard_queue_consumers_replaced_total\{queue="switchboard-housekeeping"\} 2$/m,
+    );
   });
 
   it('accepting an event while Redis is down still answers 202: the event and its deliveries are stored, put in line later', async () => {

@@ -16,6 +16,7 @@ describe('integer settings', () => {
     ['SWITCHBOARD_INVOKE_ANSWER_LIMIT_BYTES', '0', 'an integer ≥ 1'],
     ['SWITCHBOARD_INTAKE_CONCURRENCY', '0', 'an integer ≥ 1'],
     ['SWITCHBOARD_INTAKE_MAX_STALLS', '-1', 'an integer ≥ 0'],
+    ['SWITCHBOARD_QUEUE_CONSUMER_STUCK_MS', '999', 'an integer from 1000 to 3600000'],
     ['SWITCHBOARD_MAX_URI_LENGTH', '4096', 'an integer from 1 to 2048'],
     ['SWITCHBOARD_INVOKE_TIMEOUT_MS', '50', 'an integer from 100 to 10000'],
     ['SWITCHBOARD_INVOKE_TIMEOUT_MS', '20000', 'an integer from 100 to 10000'],
@@ -58,6 +59,8 @@ describe('integer settings', () => {
     expect(defaults.intake.lockMs).toBe(10_000);
     // A job outlives ten deaths of its worker, not BullMQ's one.
     expect(defaults.intake.maxStalls).toBe(10);
+    // A consumer that takes nothing while jobs wait is replaced after 30 s (src/supervised-worker.ts).
+    expect(defaults.queueConsumerStuckMs).toBe(30_000);
     // What a dead worker was sending is back in line within about 20 s: its leases lapse in 15 s
     // and are taken without the grace (docs/delivery-scheduling.md).
     expect(defaults.delivery.reconcileIntervalMs).toBe(5_000);

@@ -1,0 +1,149 @@
+import { Worker, type Job, type Processor, type Queue, type WorkerOptions } from 'bullmq';
+import type { FastifyBaseLogger } from 'fastify';
+import type { RedisClient } from './redis.ts';
+import { within } from './time-limit.ts';
+
+/**
+ * A BullMQ delayed job's score is its due time in ms times 0x1000 plus a counter (BullMQ's own
+ * encoding: its scripts read the next due time back as score / 0x1000).
+ */
+const DELAYED_SCORE_PER_MS = 0x1000;
+/** A delayed job this late is due work a live consumer would have promoted and taken. */
+const DELAYED_LATE_MS = 1_000;
+/** A look at the queue that takes longer than this tells nothing (Redis away): skipped. */
+const LOOK_TIMEOUT_MS = 2_000;
+/** On shutdown, how long a consumer whose jobs in hand are done may take to close. */
+const CLOSE_GRACE_MS = 2_000;
+
+/** Counts of consumers replaced, by queue (a Redis hash: /metrics of any API process reads it). */
+export function consumersReplacedKey(redisPrefix: string): string {
+  return `${redisPrefix}:queues:consumers-replaced`;
+}
+
+export interface SupervisedWorkerOptions {
+  /** The queue's name, as the Worker and `queue` know it. */
+  name: string;
+  processor: Processor;
+  /** The Worker's options; its `connection` is also where the replacements are counted. */
+  options: WorkerOptions & { connection: RedisClient; concurrency: number };
+  /** A handle on the same queue, to see what waits in it. */
+  queue: Queue;
+  /** Jobs waiting this long, with none taken by a consumer that had room: it is replaced. */
+  stuckAfterMs: number;
+  redisPrefix: string;
+  /** Adds the listeners every consumer of this queue carries ('failed', 'error'). */
+  listen?: (worker: Worker) => void;
+  log: Pick<FastifyBaseLogger, 'warn'>;
+}
+
+export interface SupervisedWorker {
+  /** Consumers replaced so far by this process. */
+  replaced(): number;
+  /** Lets the jobs in hand finish, then stops; never waits on a consumer that cannot close. */
+  close(): Promise<void>;
+}
+
+/**
+ * A BullMQ Worker that is replaced when it stops taking jobs. BullMQ's consumer blocks on a
+ * connection of its own; on a Redis Cluster that connection can stay wedged after a node
+ * restarts (BullMQ issue #4138), and the Worker then takes nothing while it looks alive, so a
+ * queue's jobs — the housekeeping's reconciler passes, the intake's events — wait for good.
+ * Every `stuckAfterMs / 6` this looks at the queue: when jobs have been waiting (in line, or
+ * delayed and overdue) at every look for `stuckAfterMs`, the queue is not paused, and this
+ * process's consumer has had room for more and taken none in that time, the consumer is
+ * replaced by a new one (with a new blocking connection) and the old one is left to close.
+ * A consumer that is merely busy, or a queue other processes drain, is never replaced.
+ */
+export function supervisedWorker(opts: SupervisedWorkerOptions): SupervisedWorker {
+  const { name, options, queue, stuckAfterMs, log } = opts;
+  let inHand = 0;
+  let lastTakenAt = Date.now();
+  let waitingSince: number | undefined;
+  let replacedCount = 0;
+  let drained: (() => void) | undefined;
+
+  const processor: Processor = async (job: Job, token?: string, signal?: AbortSignal) => {
+    inHand += 1;
+    lastTakenAt = Date.now();
+    try {
+      return await opts.processor(job, token, signal);
+    } finally {
+      inHand -= 1;
+      if (inHand === 0) drained?.();
+    }
+  };
+  const start = (): Worker => {
+    const worker = new Worker(name, processor, options);
+    opts.listen?.(worker);
+    return worker;
+  };
+  let worker = start();
+
+  /** Jobs a live consumer with room would be taking now. */
+  async function jobsDue(): Promise<number> {
+    const [counts, earliest] = await Promise.all([
+      queue.getJobCounts('wait', 'prioritized'),
+      options.connection.zrange(queue.keys.delayed, 0, 0, 'WITHSCORES'),
+    ]);
+    const dueAt =
+      earliest.length === 2 ? Math.floor(Number(earliest[1]) / DELAYED_SCORE_PER_MS) : Infinity;
+    const overdue = dueAt < Date.now() - DELAYED_LATE_MS ? 1 : 0;
+    return (counts.wait ?? 0) + (counts.prioritized ?? 0) + overdue;
+  }
+
+  async function look(): Promise<void> {
+    if (inHand >= options.concurrency) {
+      waitingSince = undefined; // busy, not stuck
+      return;
+    }
+    const due = await within(LOOK_TIMEOUT_MS, jobsDue(), `${name} queue look`);
+    const now = Date.now();
+    if (due === 0) {
+      waitingSince = undefined;
+      return;
+    }
+    waitingSince ??= now;
+    if (now - waitingSince < stuckAfterMs || now - lastTakenAt < stuckAfterMs) return;
+    if (await within(LOOK_TIMEOUT_MS, queue.isPaused(), `${name} queue look`)) return;
+    log.warn(
+      { queue: name, due, waitedMs: now - waitingSince, idleMs: now - lastTakenAt },
+      'queue consumer took no job while jobs waited; replaced by a new one',
+    );
+    const stuck = worker;
+    worker = start();
+    replacedCount += 1;
+    lastTakenAt = now;
+    waitingSince = undefined;
+    // Its jobs in hand still finish (their locks renewed); its blocking wait may never return.
+    void stuck.close().catch(() => {});
+    await options.connection.hincrby(consumersReplacedKey(opts.redisPrefix), name, 1);
+  }
+
+  let looking: Promise<void> | undefined;
+  const timer = setInterval(
+    () => {
+      looking ??= look()
+        .catch((err: Error) =>
+          log.warn({ queue: name, err: err.message }, 'queue consumer check failed; will retry'),
+        )
+        .finally(() => (looking = undefined));
+    },
+    Math.max(100, Math.floor(stuckAfterMs / 6)),
+  );
+  timer.unref();
+
+  return {
+    replaced: () => replacedCount,
+    async close() {
+      clearInterval(timer);
+      await looking;
+      const closing = worker.close().catch(() => {});
+      const handsFree =
+        inHand === 0 ? Promise.resolve() : new Promise<void>((resolve) => (drained = resolve));
+      await Promise.race([
+        closing,
+        handsFree.then(() => new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS))),
+      ]);
+    },
+  };
+}

@@ -1,0 +1,123 @@
+import { randomBytes } from 'node:crypto';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { Queue, type Job, type Worker } from 'bullmq';
+import { redisConnection, type RedisClient } from '../../src/redis.ts';
+import { consumersReplacedKey, supervisedWorker } from '../../src/supervised-worker.ts';
+import { eventually } from '../support/receiver.ts';
+
+/**
+ * A BullMQ consumer can stop taking jobs while it looks alive: on a Redis Cluster its blocking
+ * connection was seen to stay wedged after a node restarted (BullMQ issue #4138), and the queue's
+ * jobs — the reconciler's passes among them — then waited for good. That fault lives in the
+ * client's state and cannot be brought about on purpose; what the supervisor acts on is only its
+ * symptom (jobs wait, the consumer has room and takes none), which a consumer paused in its own
+ * process shows exactly: these tests stop the first consumer that way, against the real Redis.
+ */
+describe('a supervised BullMQ consumer', () => {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
+  });
+
+  const log = {
+    warnings: [] as string[],
+    warn(_obj: unknown, msg?: string) {
+      log.warnings.push(msg ?? '');
+    },
+  };
+
+  async function setUp(
+    stuckAfterMs: number,
+    processor: (job: Job) => Promise<unknown> = async () => {},
+    concurrency = 4,
+  ) {
+    log.warnings = [];
+    const connection: RedisClient = redisConnection(inject('redisUrl'), true);
+    cleanups.push(async () => connection.disconnect());
+    const direct = redisConnection(inject('redisUrl'), true);
+    cleanups.push(async () => direct.disconnect());
+    const prefix = `sbtest:${inject('runId')}:${randomBytes(4).toString('hex')}`;
+    const name = 'supervised';
+    const bullPrefix = `{${prefix}}`;
+    const queue = new Queue(name, { connection, prefix: bullPrefix });
+    const producer = new Queue(name, { connection: direct, prefix: bullPrefix });
+    cleanups.push(async () => {
+      await producer.obliterate({ force: true });
+      await direct.del(consumersReplacedKey(prefix));
+      await producer.close();
+    });
+    const taken: string[] = [];
+    const consumers: Worker[] = [];
+    const consumer = supervisedWorker({
+      name,
+      async processor(job) {
+        taken.push(job.name);
+        return processor(job);
+      },
+      queue,
+      stuckAfterMs,
+      redisPrefix: prefix,
+      log,
+      options: { connection, prefix: bullPrefix, concurrency },
+      listen: (worker) => consumers.push(worker),
+    });
+    cleanups.push(async () => {
+      await consumer.close();
+      await queue.close();
+    });
+    // The consumer is up when it takes a first job (its blocking connection is open by then).
+    await producer.add('first', {});
+    await eventually(async () => taken.includes('first'));
+    /** The first consumer stops taking jobs, as a wedged one does. */
+    const stopFirst = () => consumers[0].pause();
+    return { stopFirst, consumers, producer, consumer, taken, direct, prefix, name };
+  }
+
+  it('is replaced when it has taken nothing while jobs waited, and the jobs are taken', async () => {
+    const { stopFirst, consumers, producer, consumer, taken, direct, prefix, name } =
+      await setUp(1_500);
+    await stopFirst();
+    const added = Date.now();
+    await producer.add('after-stop', {});
+    await eventually(async () => taken.includes('after-stop'), 15_000);
+    expect(Date.now() - added).toBeGreaterThanOrEqual(1_500);
+    expect(consumers).toHaveLength(2);
+    expect(consumer.replaced()).toBe(1);
+    expect(await direct.hget(consumersReplacedKey(prefix), name)).toBe('1');
+    expect(log.warnings).toContain(
+      'queue consumer took no job while jobs waited; replaced by a new one',
+    );
+  });
+
+  it('is replaced when the only job due is a delayed one no consumer promoted', async () => {
+    const { stopFirst, producer, consumer, taken } = await setUp(1_500);
+    await stopFirst();
+    await producer.add('delayed', {}, { delay: 300 });
+    await eventually(async () => taken.includes('delayed'), 15_000);
+    expect(consumer.replaced()).toBe(1);
+  });
+
+  it('is not replaced while busy, nor while idle with nothing due', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const { producer, consumer, taken } = await setUp(
+      1_000,
+      async (job) => {
+        if (job.name === 'long') await held;
+      },
+      1,
+    );
+    // Busy: its one slot holds a job for three times the stuck time while another waits.
+    await producer.add('long', {});
+    await producer.add('next', {});
+    await eventually(async () => taken.includes('long'));
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(taken).not.toContain('next');
+    release();
+    await eventually(async () => taken.includes('next'));
+    // Idle, with a job due only later.
+    await producer.add('later', {}, { delay: 60_000 });
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(consumer.replaced()).toBe(0);
+  });
+});
