@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { Worker, type Job, type Processor, type Queue, type WorkerOptions } from 'bullmq';
 import type { FastifyBaseLogger } from 'fastify';
 import type { RedisClient } from './redis.ts';
@@ -49,22 +50,26 @@ export interface SupervisedWorker {
  * restarts (BullMQ issue #4138), and the Worker then takes nothing while it looks alive, so a
  * queue's jobs — the housekeeping's reconciler passes, the intake's events — wait for good.
  * Every `stuckAfterMs / 6` this looks at the queue: when jobs have been waiting (in line, or
- * delayed and overdue) at every look for `stuckAfterMs`, the queue is not paused, and this
+ * delayed and overdue) at every look for `stuckAfterMs`, the queue is not holding them back
+ * (paused, at a global concurrency cap or rate limit), and this
  * process's consumer has had room for more and taken none in that time, the consumer is
  * replaced by a new one (with a new blocking connection) and the old one is left to close.
  * A consumer that is merely busy, or a queue other processes drain, is never replaced.
  */
 export function supervisedWorker(opts: SupervisedWorkerOptions): SupervisedWorker {
   const { name, options, queue, stuckAfterMs, log } = opts;
+  const clock = () => performance.now(); // durations only: immune to the wall clock's jumps
   let inHand = 0;
-  let lastTakenAt = Date.now();
+  let lastTakenAt = clock();
   let waitingSince: number | undefined;
   let replacedCount = 0;
   let drained: (() => void) | undefined;
+  /** The closes of the consumers replaced: shutdown waits for them as for the current one. */
+  const closings: Promise<unknown>[] = [];
 
   const processor: Processor = async (job: Job, token?: string, signal?: AbortSignal) => {
     inHand += 1;
-    lastTakenAt = Date.now();
+    lastTakenAt = clock();
     try {
       return await opts.processor(job, token, signal);
     } finally {
@@ -91,22 +96,36 @@ export function supervisedWorker(opts: SupervisedWorkerOptions): SupervisedWorke
     return (counts.wait ?? 0) + (counts.prioritized ?? 0) + overdue;
   }
 
+  /** Is the queue holding its jobs back on purpose (paused, at its global cap or rate limit)? */
+  async function heldBack(): Promise<boolean> {
+    const [paused, maxed, limitedFor] = await Promise.all([
+      queue.isPaused(),
+      queue.isMaxed(),
+      queue.getRateLimitTtl(),
+    ]);
+    return paused || maxed || limitedFor > 0;
+  }
+
   async function look(): Promise<void> {
     if (inHand >= options.concurrency) {
       waitingSince = undefined; // busy, not stuck
       return;
     }
     const due = await within(LOOK_TIMEOUT_MS, jobsDue(), `${name} queue look`);
-    const now = Date.now();
-    if (due === 0) {
+    if (due === 0 || (await within(LOOK_TIMEOUT_MS, heldBack(), `${name} queue look`))) {
       waitingSince = undefined;
       return;
     }
+    const now = clock();
     waitingSince ??= now;
     if (now - waitingSince < stuckAfterMs || now - lastTakenAt < stuckAfterMs) return;
-    if (await within(LOOK_TIMEOUT_MS, queue.isPaused(), `${name} queue look`)) return;
     log.warn(
-      { queue: name, due, waitedMs: now - waitingSince, idleMs: now - lastTakenAt },
+      {
+        queue: name,
+        due,
+        waitedMs: Math.round(now - waitingSince),
+        idleMs: Math.round(now - lastTakenAt),
+      },
       'queue consumer took no job while jobs waited; replaced by a new one',
     );
     const stuck = worker;
@@ -115,8 +134,12 @@ export function supervisedWorker(opts: SupervisedWorkerOptions): SupervisedWorke
     lastTakenAt = now;
     waitingSince = undefined;
     // Its jobs in hand still finish (their locks renewed); its blocking wait may never return.
-    void stuck.close().catch(() => {});
-    await options.connection.hincrby(consumersReplacedKey(opts.redisPrefix), name, 1);
+    closings.push(stuck.close().catch(() => {}));
+    await within(
+      LOOK_TIMEOUT_MS,
+      options.connection.hincrby(consumersReplacedKey(opts.redisPrefix), name, 1),
+      `${name} replacement count`,
+    );
   }
 
   let looking: Promise<void> | undefined;
@@ -136,12 +159,14 @@ export function supervisedWorker(opts: SupervisedWorkerOptions): SupervisedWorke
     replaced: () => replacedCount,
     async close() {
       clearInterval(timer);
-      await looking;
-      const closing = worker.close().catch(() => {});
+      await looking; // bounded: each of its Redis commands is
+      closings.push(worker.close().catch(() => {}));
+      // Every consumer's jobs in hand finish first (the old ones' too); then a consumer that
+      // cannot close (its blocking wait never returns) is not waited for beyond the grace.
       const handsFree =
         inHand === 0 ? Promise.resolve() : new Promise<void>((resolve) => (drained = resolve));
       await Promise.race([
-        closing,
+        Promise.all(closings),
         handsFree.then(() => new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS))),
       ]);
     },

@@ -59,7 +59,10 @@ describe('a supervised BullMQ consumer', () => {
       redisPrefix: prefix,
       log,
       options: { connection, prefix: bullPrefix, concurrency },
-      listen: (worker) => consumers.push(worker),
+      listen(worker) {
+        consumers.push(worker);
+        worker.on('error', () => {}); // as the intake's and housekeeping's consumers: logged there
+      },
     });
     cleanups.push(async () => {
       await consumer.close();
@@ -75,12 +78,12 @@ describe('a supervised BullMQ consumer', () => {
 
   it('is replaced when it has taken nothing while jobs waited, and the jobs are taken', async () => {
     const { stopFirst, consumers, producer, consumer, taken, direct, prefix, name } =
-      await setUp(1_500);
+      await setUp(3_000);
     await stopFirst();
     const added = Date.now();
     await producer.add('after-stop', {});
     await eventually(async () => taken.includes('after-stop'), 15_000);
-    expect(Date.now() - added).toBeGreaterThanOrEqual(1_500);
+    expect(Date.now() - added).toBeGreaterThanOrEqual(3_000);
     expect(consumers).toHaveLength(2);
     expect(consumer.replaced()).toBe(1);
     expect(await direct.hget(consumersReplacedKey(prefix), name)).toBe('1');
@@ -90,34 +93,65 @@ describe('a supervised BullMQ consumer', () => {
   });
 
   it('is replaced when the only job due is a delayed one no consumer promoted', async () => {
-    const { stopFirst, producer, consumer, taken } = await setUp(1_500);
+    const { stopFirst, producer, consumer, taken } = await setUp(3_000);
     await stopFirst();
     await producer.add('delayed', {}, { delay: 300 });
     await eventually(async () => taken.includes('delayed'), 15_000);
     expect(consumer.replaced()).toBe(1);
   });
 
-  it('is not replaced while busy, nor while idle with nothing due', async () => {
+  it('is not replaced while busy, idle with nothing due, or held back by a paused queue', async () => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
     const { producer, consumer, taken } = await setUp(
-      1_000,
+      2_000,
       async (job) => {
         if (job.name === 'long') await held;
       },
       1,
     );
-    // Busy: its one slot holds a job for three times the stuck time while another waits.
+    // Busy: its one slot holds a job for 2.5 times the stuck time while another waits.
     await producer.add('long', {});
     await producer.add('next', {});
     await eventually(async () => taken.includes('long'));
-    await new Promise((r) => setTimeout(r, 3_000));
+    await new Promise((r) => setTimeout(r, 5_000));
     expect(taken).not.toContain('next');
     release();
     await eventually(async () => taken.includes('next'));
     // Idle, with a job due only later.
     await producer.add('later', {}, { delay: 60_000 });
     await new Promise((r) => setTimeout(r, 3_000));
+    // The queue paused (bull-board's button): its jobs wait on purpose.
+    await producer.pause();
+    await producer.add('while-paused', {});
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(taken).not.toContain('while-paused');
     expect(consumer.replaced()).toBe(0);
+    await producer.resume();
+    await eventually(async () => taken.includes('while-paused'));
+  });
+
+  it('on shutdown, waits for the jobs a replaced consumer still holds', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const { consumers, producer, consumer, taken } = await setUp(2_000, async (job) => {
+      if (job.name === 'held') await held;
+    });
+    await producer.add('held', {});
+    await eventually(async () => taken.includes('held'));
+    // The first consumer stops taking jobs with one in hand (it may still take one more that
+    // its blocking wait had already been told of).
+    await consumers[0].pause(true);
+    await producer.add('decoy', {});
+    await new Promise((r) => setTimeout(r, 300));
+    await producer.add('after-stop', {});
+    await eventually(async () => consumer.replaced() === 1 && taken.includes('after-stop'), 15_000);
+    let closed = false;
+    const closing = consumer.close().then(() => (closed = true));
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(closed).toBe(false); // the replaced consumer's job is still running
+    release();
+    await closing;
+    expect(closed).toBe(true);
   });
 });
