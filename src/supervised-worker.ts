@@ -1,6 +1,8 @@
 import { performance } from 'node:perf_hooks';
-import { Worker, type Job, type Processor, type Queue, type WorkerOptions } from 'bullmq';
+import { Queue, Worker, type Job, type Processor, type WorkerOptions } from 'bullmq';
 import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from './config.ts';
+import { bullPrefix } from './intake/intake-queue.ts';
 import type { RedisClient } from './redis.ts';
 import { within } from './time-limit.ts';
 
@@ -22,16 +24,15 @@ export function consumersReplacedKey(redisPrefix: string): string {
 }
 
 export interface SupervisedWorkerOptions {
-  /** The queue's name, as the Worker and `queue` know it. */
+  /** The queue's name (under Switchboard's BullMQ prefix, intake-queue.ts bullPrefix). */
   name: string;
   processor: Processor;
-  /** The Worker's options; its `connection` is also where the replacements are counted. */
-  options: WorkerOptions & { connection: RedisClient; concurrency: number };
-  /** A handle on the same queue, to see what waits in it. */
-  queue: Queue;
-  /** Jobs waiting this long, with none taken by a consumer that had room: it is replaced. */
-  stuckAfterMs: number;
-  redisPrefix: string;
+  /** The process's BullMQ connection: the consumers', the looks' and the replacement count's. */
+  connection: RedisClient;
+  /** The key prefix, and how long jobs may wait with none taken before a consumer is replaced. */
+  config: Pick<Config, 'redisPrefix' | 'queueConsumerStuckMs'>;
+  /** The rest of the Worker's options (its concurrency is also the room it has). */
+  options: Omit<WorkerOptions, 'connection' | 'prefix'> & { concurrency: number };
   /** Adds the listeners every consumer of this queue carries ('failed', 'error'). */
   listen?: (worker: Worker) => void;
   log: Pick<FastifyBaseLogger, 'warn'>;
@@ -57,7 +58,12 @@ export interface SupervisedWorker {
  * A consumer that is merely busy, or a queue other processes drain, is never replaced.
  */
 export function supervisedWorker(opts: SupervisedWorkerOptions): SupervisedWorker {
-  const { name, options, queue, stuckAfterMs, log } = opts;
+  const { name, connection, options, log } = opts;
+  const stuckAfterMs = opts.config.queueConsumerStuckMs;
+  const prefix = bullPrefix(opts.config.redisPrefix);
+  /** A handle on the queue, to see what waits in it. */
+  const queue = new Queue(name, { connection, prefix });
+  queue.on('error', () => {}); // Redis away: the looks see their own commands fail
   const clock = () => performance.now(); // durations only: immune to the wall clock's jumps
   let inHand = 0;
   let lastTakenAt = clock();
@@ -78,7 +84,7 @@ export function supervisedWorker(opts: SupervisedWorkerOptions): SupervisedWorke
     }
   };
   const start = (): Worker => {
-    const worker = new Worker(name, processor, options);
+    const worker = new Worker(name, processor, { ...options, connection, prefix });
     opts.listen?.(worker);
     return worker;
   };
@@ -88,7 +94,7 @@ export function supervisedWorker(opts: SupervisedWorkerOptions): SupervisedWorke
   async function jobsDue(): Promise<number> {
     const [counts, earliest] = await Promise.all([
       queue.getJobCounts('wait', 'prioritized'),
-      options.connection.zrange(queue.keys.delayed, 0, 0, 'WITHSCORES'),
+      connection.zrange(queue.keys.delayed, 0, 0, 'WITHSCORES'),
     ]);
     const dueAt =
       earliest.length === 2 ? Math.floor(Number(earliest[1]) / DELAYED_SCORE_PER_MS) : Infinity;
@@ -137,7 +143,7 @@ export function supervisedWorker(opts: SupervisedWorkerOptions): SupervisedWorke
     closings.push(stuck.close().catch(() => {}));
     await within(
       LOOK_TIMEOUT_MS,
-      options.connection.hincrby(consumersReplacedKey(opts.redisPrefix), name, 1),
+      connection.hincrby(consumersReplacedKey(opts.config.redisPrefix), name, 1),
       `${name} replacement count`,
     );
   }
@@ -169,6 +175,7 @@ export function supervisedWorker(opts: SupervisedWorkerOptions): SupervisedWorke
         Promise.all(closings),
         handsFree.then(() => new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS))),
       ]);
+      await queue.close().catch(() => {});
     },
   };
 }

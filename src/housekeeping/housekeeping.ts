@@ -92,13 +92,10 @@ export function startHousekeeping(deps: HousekeepingDeps): { close(): Promise<vo
       const done = await task();
       return done;
     },
-    queue,
-    stuckAfterMs: config.queueConsumerStuckMs,
-    redisPrefix: config.redisPrefix,
+    connection,
+    config,
     log,
     options: {
-      connection,
-      prefix: bullPrefix(config.redisPrefix),
       // One pass at a time per process; passes of different intervals may still overlap across
       // workers, which both tasks tolerate (each is idempotent).
       concurrency: 1,

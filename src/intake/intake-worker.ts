@@ -7,7 +7,7 @@ import type { RedisClient } from '../redis.ts';
 import { isDatabaseUnavailable } from '../store/database-errors.ts';
 import type { Stores } from '../store/stores.ts';
 import { supervisedWorker } from '../supervised-worker.ts';
-import { bullPrefix, openIntakeQueue, refusalsKey } from './intake-queue.ts';
+import { refusalsKey } from './intake-queue.ts';
 import { readIntakeJob, Refusal } from './intake-job.ts';
 
 /** While Postgres is away a job waits this long, doubling each time it comes back, up to the cap. */
@@ -99,18 +99,14 @@ export function startIntakeWorker(deps: IntakeWorkerDeps): IntakeWorker {
     return { event_id: event.id, duplicate: !inserted.has(event.id) };
   }
 
-  // Read by the consumer's supervisor, which replaces a consumer that stopped taking jobs.
-  const queue = openIntakeQueue(connection, config);
+  // Supervised: a consumer that stopped taking jobs is replaced (src/supervised-worker.ts).
   const consumer = supervisedWorker({
     name: config.intake.queue,
     processor: store,
-    queue,
-    stuckAfterMs: config.queueConsumerStuckMs,
-    redisPrefix: config.redisPrefix,
+    connection,
+    config,
     log,
     options: {
-      connection,
-      prefix: bullPrefix(config.redisPrefix),
       concurrency: config.intake.concurrency,
       // Renewed while a job runs, so it only has to outlast a frozen event loop; a dead worker's
       // jobs are found stalled (checked every half lock) and taken up again.
@@ -133,7 +129,6 @@ export function startIntakeWorker(deps: IntakeWorkerDeps): IntakeWorker {
   return {
     async close() {
       await consumer.close();
-      await queue.close();
     },
   };
 }

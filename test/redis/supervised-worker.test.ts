@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { Queue, type Job, type Worker } from 'bullmq';
+import { bullPrefix } from '../../src/intake/intake-queue.ts';
 import { redisConnection, type RedisClient } from '../../src/redis.ts';
 import { consumersReplacedKey, supervisedWorker } from '../../src/supervised-worker.ts';
 import { eventually } from '../support/receiver.ts';
@@ -38,9 +39,7 @@ describe('a supervised BullMQ consumer', () => {
     cleanups.push(async () => direct.disconnect());
     const prefix = `sbtest:${inject('runId')}:${randomBytes(4).toString('hex')}`;
     const name = 'supervised';
-    const bullPrefix = `{${prefix}}`;
-    const queue = new Queue(name, { connection, prefix: bullPrefix });
-    const producer = new Queue(name, { connection: direct, prefix: bullPrefix });
+    const producer = new Queue(name, { connection: direct, prefix: bullPrefix(prefix) });
     cleanups.push(async () => {
       await producer.obliterate({ force: true });
       await direct.del(consumersReplacedKey(prefix));
@@ -54,20 +53,16 @@ describe('a supervised BullMQ consumer', () => {
         taken.push(job.name);
         return processor(job);
       },
-      queue,
-      stuckAfterMs,
-      redisPrefix: prefix,
+      connection,
+      config: { redisPrefix: prefix, queueConsumerStuckMs: stuckAfterMs },
       log,
-      options: { connection, prefix: bullPrefix, concurrency },
+      options: { concurrency },
       listen(worker) {
         consumers.push(worker);
         worker.on('error', () => {}); // as the intake's and housekeeping's consumers: logged there
       },
     });
-    cleanups.push(async () => {
-      await consumer.close();
-      await queue.close();
-    });
+    cleanups.push(() => consumer.close());
     // The consumer is up when it takes a first job (its blocking connection is open by then).
     await producer.add('first', {});
     await eventually(async () => taken.includes('first'));
