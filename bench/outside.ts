@@ -22,7 +22,8 @@
  * `cold` is one step at 1,000/s straight after set-up; `warm` is 250 → 500 → 1,000/s. `--client
  * ours` sends through `npm run bench`'s own load generator (bench/load.ts: a Pool of 256
  * connections, keep-alive 30 s) instead, so the two can be compared under identical conditions.
- * Markdown rows on stdout, progress on stderr. All traffic stays on 127.0.0.1.
+ * Markdown rows on stdout, progress on stderr (with OUTSIDE_QUARTERS=1, also each step's first
+ * 4 s by quarter second). All traffic stays on 127.0.0.1.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { subscribe } from 'node:diagnostics_channel';
@@ -447,6 +448,23 @@ async function main(): Promise<void> {
         `${label} ${rate}/s: request p99 from scheduled, by second: ${bySecond.join(' ')}; delivery p99 by second: ${deliveryBySecond.join(' ')}; generator loop delay p99 ${ms(row.generatorLoopDelayP99)} ms${pids.length ? `; server CPU ms/event ${row.serverCpuMsPerEvent.map((c) => c.toFixed(2)).join(' / ')}` : ''}`,
       );
       Object.assign(row, { bySecondP99: bySecond, deliveryBySecondP99: deliveryBySecond });
+      if (process.env.OUTSIDE_QUARTERS) {
+        // The step's first 4 s by quarter second: delivery p50 / p99 of the events scheduled in
+        // it, and how many arrived at the receiver in it (a cold start's backlog, building and going).
+        const quarters: string[] = [];
+        for (let q = 0; q < 16; q++) {
+          const from = t0 + q * 250;
+          const to = from + 250;
+          const latencies = ok.flatMap((i, k) =>
+            log.due[i] >= from && log.due[i] < to ? [deliveryDue[k]] : [],
+          );
+          const arrived = Object.values(arrivals).filter((at) => at >= from && at < to).length;
+          quarters.push(
+            `${q * 250}: ${ms(pct(latencies, 50))}/${ms(pct(latencies, 99))} ms, ${arrived} arrived`,
+          );
+        }
+        say(`${label} ${rate}/s by quarter second: ${quarters.join('; ')}`);
+      }
     }
     const jsonFile = arg('json', '');
     if (jsonFile) writeFileSync(jsonFile, JSON.stringify(results, null, 1));

@@ -28,6 +28,11 @@ export interface Config {
   bodyLimit: number;
   /** Requests the API runs through itself before it listens (0: none), so its code is warm. */
   warmUpRequests: number;
+  /**
+   * Made-up deliveries a worker sends to a receiver of its own on 127.0.0.1 before it takes any
+   * (0: none), so its delivery code is warm (src/delivery/warm-up.ts).
+   */
+  workerWarmUpDeliveries: number;
   /** `npm start`: how much lower the worker child's CPU priority is than the API's (nice steps). */
   workerNice: number;
   /**
@@ -297,6 +302,10 @@ export function loadConfig(env: Env = process.env): Config {
     metricsToken: env.SWITCHBOARD_METRICS_TOKEN || undefined,
     bodyLimit: int(env, 'SWITCHBOARD_BODY_LIMIT', 8 * 1024 * 1024, AT_LEAST_ONE),
     warmUpRequests: int(env, 'SWITCHBOARD_WARM_UP_REQUESTS', 600, { min: 0, max: 100_000 }),
+    workerWarmUpDeliveries: int(env, 'SWITCHBOARD_WORKER_WARM_UP_DELIVERIES', 2_000, {
+      min: 0,
+      max: 100_000,
+    }),
     workerNice: int(env, 'SWITCHBOARD_WORKER_NICE', 10, { min: 0, max: 19 }),
     queueConsumerStuckMs: int(env, 'SWITCHBOARD_QUEUE_CONSUMER_STUCK_MS', 30_000, {
       min: 1_000,

@@ -15,6 +15,7 @@ import { reconcilerCursorKey, startHousekeeping } from './housekeeping/housekeep
 import { startIntakeWorker } from './intake/intake-worker.ts';
 import { openDatabase } from './store/db.ts';
 import { createScheduler } from './delivery/scheduler/scheduler.ts';
+import { rehearseDeliveries } from './delivery/warm-up.ts';
 import { CLUSTER_FOUND, discoverRedisUrl, listenerConnection, redisConnection } from './redis.ts';
 
 export interface RunningWorker {
@@ -50,6 +51,10 @@ export async function startWorker(
   const config = { ...given, redisUrl: await discoverRedisUrl(given.redisUrl) };
   if (config.redisUrl !== given.redisUrl) logger.info(CLUSTER_FOUND);
   const settings = config.delivery;
+  // Before it takes any delivery: a worker that starts into a busy stream otherwise serves its
+  // first seconds with cold code and falls behind (src/delivery/warm-up.ts).
+  const rehearsal = await rehearseDeliveries(settings, config.workerWarmUpDeliveries, logger);
+  if (rehearsal.sent > 0) logger.info(rehearsal, 'delivery code warmed up');
   const stores = storesOf(db);
   const redis = redisConnection(config.redisUrl, true);
   // The wake-up channel's listener is a plain connection to one node, as the API's: a cluster

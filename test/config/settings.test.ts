@@ -18,6 +18,7 @@ describe('integer settings', () => {
     ['SWITCHBOARD_INTAKE_MAX_STALLS', '-1', 'an integer ≥ 0'],
     ['SWITCHBOARD_QUEUE_CONSUMER_STUCK_MS', '999', 'an integer from 1000 to 3600000'],
     ['SWITCHBOARD_MAX_URI_LENGTH', '4096', 'an integer from 1 to 2048'],
+    ['SWITCHBOARD_WORKER_WARM_UP_DELIVERIES', '-1', 'an integer from 0 to 100000'],
     ['SWITCHBOARD_INVOKE_TIMEOUT_MS', '50', 'an integer from 100 to 10000'],
     ['SWITCHBOARD_INVOKE_TIMEOUT_MS', '20000', 'an integer from 100 to 10000'],
     ['PORT', '70000', 'an integer from 0 to 65535'],
@@ -37,6 +38,7 @@ describe('integer settings', () => {
     ['SWITCHBOARD_INVOKE_TIMEOUT_MS', '100', (c) => c.invoke.timeoutMs],
     ['SWITCHBOARD_SCHEDULER_PARTITIONS', ' 4 ', (c) => c.delivery.schedulerPartitions],
     ['SWITCHBOARD_INTAKE_MAX_STALLS', '0', (c) => c.intake.maxStalls],
+    ['SWITCHBOARD_WORKER_WARM_UP_DELIVERIES', '0', (c) => c.workerWarmUpDeliveries],
   ])('%s=%j is taken as it is', (name, value, read) => {
     expect(read(loadConfig({ [name]: value }))).toBe(Number(value));
   });

@@ -39,6 +39,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     SWITCHBOARD_RECONCILE_INTERVAL_MS: '200',
     SWITCHBOARD_RECONCILE_GRACE_MS: '1000',
     LOG_LEVEL: 'silent',
+    // Tests start hundreds of workers; the warm-up's own test runs it.
+    SWITCHBOARD_WORKER_WARM_UP_DELIVERIES: '0',
     ...overrides,
   });
 }

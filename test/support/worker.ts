@@ -33,6 +33,7 @@ export function spawnWorkerProcess(
       SWITCHBOARD_REDIS_PREFIX: config.redisPrefix,
       SWITCHBOARD_ALLOWED_TARGETS: '127.0.0.1/32',
       LOG_LEVEL: 'silent',
+      SWITCHBOARD_WORKER_WARM_UP_DELIVERIES: '0',
       ...env,
     },
     stdio,
