@@ -52,6 +52,15 @@ const HOT_PATH_SETTINGS = [
 /** The hot path's connections per process: a group commit, a lease and an outcome write at once. */
 const HOT_POOL_SIZE = 3;
 
+/**
+ * Connections of the general pool kept open however long they idle (the rest close after 10 s):
+ * with pg's default every connection closed after 10 idle seconds, and the first second of
+ * traffic after a pause paid for new ones (a backend started, its caches and every prepared
+ * statement made again) while events waited: 150–250 ms more for the first deliveries
+ * (BENCHMARKS.md, 2026-12-07, late evening).
+ */
+const KEPT_IDLE = 4;
+
 export function openDatabase(
   databaseUrl: string,
   poolSize = 10,
@@ -61,6 +70,7 @@ export function openDatabase(
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: poolSize,
+    min: Math.min(KEPT_IDLE, poolSize),
     // Everything else (Prisma, searches, housekeeping) is planned for each call's values and the
     // tables' current sizes: those statements are many, varied, and not on the hot path.
     options: ['-c plan_cache_mode=force_custom_plan', ...commit].join(' '),
@@ -68,6 +78,8 @@ export function openDatabase(
   const hot = new pg.Pool({
     connectionString: databaseUrl,
     max: HOT_POOL_SIZE,
+    // Never closed for idling: these hold the hot path's prepared statements and warm caches.
+    idleTimeoutMillis: 0,
     options: [...HOT_PATH_SETTINGS, ...commit].join(' '),
   });
   // An idle client's error (Postgres restarted) must not crash the process; the pool reconnects.

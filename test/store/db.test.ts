@@ -230,3 +230,35 @@ describe('database connections', () => {
     }
   });
 });
+
+/**
+ * A pause in traffic must not cost the next burst its connections: the hot pool never closes an
+ * idle connection, and the general pool keeps a few (pg closes idle ones after 10 s by default).
+ */
+describe('idle connections', () => {
+  it('survive a pause longer than the idle timeout: every hot one, four of the general pool', async () => {
+    const db = openDatabase(await copyOfTemplate(inject('databaseUrl')), 8);
+    try {
+      const pids = async (pool: pg.Pool, n: number) => {
+        const clients = await Promise.all(Array.from({ length: n }, () => pool.connect()));
+        const ids = await Promise.all(
+          clients.map(async (c) => (await c.query('SELECT pg_backend_pid() AS pid')).rows[0].pid),
+        );
+        clients.forEach((c) => c.release());
+        return new Set<number>(ids);
+      };
+      const hotBefore = await pids(db.hot, 3);
+      const generalBefore = await pids(db.pool, 6);
+      expect(db.pool.totalCount).toBe(6);
+      // pg's idle timeout is 10 s; a little more, and the pools are looked at again.
+      await new Promise((resolve) => setTimeout(resolve, 11_000));
+      expect(db.hot.totalCount).toBe(3);
+      expect(await pids(db.hot, 3)).toEqual(hotBefore);
+      expect(db.pool.totalCount).toBe(4);
+      const generalAfter = await pids(db.pool, 4);
+      expect([...generalAfter].every((pid) => generalBefore.has(pid))).toBe(true);
+    } finally {
+      await db.close();
+    }
+  }, 20_000);
+});
