@@ -55,11 +55,16 @@ export async function rehearseDeliveries(
     followRedirects: settings.followRedirects,
   });
   const policy = { scheduleMs: settings.retryScheduleMs, jitter: settings.retryJitter };
+  const deadline = began + REHEARSAL_LIMIT_MS;
+  // Set when a rehearsal fails: the other senders stop too, before the client is closed.
+  let stopped = false;
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', resolve);
     });
+    // A later accept error (out of file descriptors, say) must not be an unhandled one.
+    server.on('error', () => {});
     const { port } = server.address() as AddressInfo;
     // The shapes most deliveries take: Kazoo's JSON POST most of all, its form GET, VoIPBIN's.
     const hooks = [
@@ -74,7 +79,8 @@ export async function rehearseDeliveries(
       const started = new Date();
       const prepared = prepareAttempt(delivery, webhook, started);
       done.sent++;
-      const result = await client.send(prepared.request);
+      // Bounded by the rehearsal's own deadline, whatever the attempt timeout.
+      const result = await client.send(prepared.request, Math.max(1, deadline - performance.now()));
       endpointHealth(result.outcome);
       const success = isSuccess(result.outcome);
       if (success) done.answered++;
@@ -88,16 +94,24 @@ export async function rehearseDeliveries(
       });
     };
     let next = 0;
-    const deadline = began + REHEARSAL_LIMIT_MS;
     await Promise.all(
       Array.from({ length: Math.min(AT_ONCE, rounds) }, async () => {
-        while (next < rounds && performance.now() < deadline) await one(next++);
+        try {
+          while (!stopped && next < rounds && performance.now() < deadline) await one(next++);
+        } catch (err) {
+          stopped = true;
+          throw err;
+        }
       }),
     );
   } catch (err) {
-    log.warn({ err: (err as Error).message }, 'delivery warm-up stopped; the worker starts cold');
+    stopped = true;
+    log.warn(
+      { err: err instanceof Error ? err.message : String(err) },
+      'delivery warm-up stopped; the worker starts cold',
+    );
   } finally {
-    await client.close();
+    await client.close().catch(() => {});
     server.closeAllConnections();
     if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
   }

@@ -61,6 +61,13 @@ const HOT_POOL_SIZE = 3;
  */
 const KEPT_IDLE = 4;
 
+/**
+ * Connections kept through pauses are probed by TCP keepalive: one that a NAT, a load balancer or
+ * a crashed host dropped without a word is found dead (and replaced) instead of swallowing the
+ * first query after the pause until the kernel gives up retransmitting.
+ */
+const KEEPALIVE = { keepAlive: true, keepAliveInitialDelayMillis: 10_000 };
+
 export function openDatabase(
   databaseUrl: string,
   poolSize = 10,
@@ -71,6 +78,7 @@ export function openDatabase(
     connectionString: databaseUrl,
     max: poolSize,
     min: Math.min(KEPT_IDLE, poolSize),
+    ...KEEPALIVE,
     // Everything else (Prisma, searches, housekeeping) is planned for each call's values and the
     // tables' current sizes: those statements are many, varied, and not on the hot path.
     options: ['-c plan_cache_mode=force_custom_plan', ...commit].join(' '),
@@ -80,6 +88,7 @@ export function openDatabase(
     max: HOT_POOL_SIZE,
     // Never closed for idling: these hold the hot path's prepared statements and warm caches.
     idleTimeoutMillis: 0,
+    ...KEEPALIVE,
     options: [...HOT_PATH_SETTINGS, ...commit].join(' '),
   });
   // An idle client's error (Postgres restarted) must not crash the process; the pool reconnects.

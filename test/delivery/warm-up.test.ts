@@ -12,12 +12,19 @@ const quiet = { warn: () => {} };
 describe('the delivery warm-up', () => {
   it('sends every made-up delivery to its own receiver and has each answered', async () => {
     const warnings: unknown[] = [];
+    const sockets = () =>
+      process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap' || r === 'TCPSocketWrap')
+        .length;
+    const before = sockets();
     const done = await rehearseDeliveries(testConfig().delivery, 300, {
       warn: (obj) => warnings.push(obj),
     });
     expect(done.sent).toBe(300);
     expect(done.answered).toBe(300);
     expect(warnings).toEqual([]);
+    // Its server, its client's connections and the receiver's end of them are all gone.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(sockets()).toBe(before);
   });
 
   it('does nothing when turned off', async () => {
