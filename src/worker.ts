@@ -3,7 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config.ts';
 import type { Database } from './store/db.ts';
 import { stores as storesOf } from './store/stores.ts';
-import { createHttpClient } from './delivery/http-client.ts';
+import { createHttpClient, deliveryClientOptions } from './delivery/http-client.ts';
 import { createDeliverer } from './delivery/deliver.ts';
 import { startDispatcher } from './delivery/dispatcher.ts';
 import { fanOutStoredEvents, pushOrLeave } from './delivery/fanout.ts';
@@ -64,12 +64,7 @@ export async function startWorker(
   const subscriber = listenerConnection(config.redisUrl, { maxRetriesPerRequest: null });
   const scheduler = createScheduler(redis, config.redisPrefix, settings);
   const push = pushOrLeave(scheduler, logger);
-  const http = createHttpClient({
-    allow: config.allowList,
-    timeoutMs: settings.attemptTimeoutMs,
-    responseBodyLimit: settings.responseBodyLimit,
-    followRedirects: settings.followRedirects,
-  });
+  const http = createHttpClient(deliveryClientOptions(settings, config.allowList));
   const deliverer = createDeliverer(stores, http, settings, {
     onEventStored: (event) =>
       fanOutStoredEvents(stores, push, [event]).then(

@@ -10,7 +10,7 @@ import { prepareAttempt, type PreparedAttempt } from './attempt-request.ts';
 import { sentAttempt, unbuildableAttempt } from './attempt-record.ts';
 import { createBatcher } from './batcher.ts';
 import { createWebhookCache } from './webhook-cache.ts';
-import type { HttpClient } from './http-client.ts';
+import type { AttemptResult, HttpClient } from './http-client.ts';
 
 /** How long an invoke's lease outlives its timeout (the outcome write, batching, a slow pool). */
 export const LEASE_MARGIN_MS = 30_000;
@@ -253,22 +253,19 @@ export function createDeliverer(
       return unbuildable(delivery, webhook, error, started);
     }
     const result = await http.send(prepared.request);
-    const health = endpointHealth(result.outcome);
+    const { health, tryNumber, step, success, reason, attempt } = judgeSentAttempt(
+      delivery,
+      webhook,
+      started,
+      prepared,
+      result,
+      policy,
+    );
     onSent(health);
-    const tryNumber = delivery.tries + 1;
-    const step = decideNextStep(result.outcome, tryNumber, webhook.retries, policy, new Date());
-    const success = isSuccess(result.outcome);
-    const reason = success ? null : (result.reason ?? describeOutcome(result.outcome));
     const status = step.kind === 'retry' ? 'pending' : step.kind;
 
     await writer.submit({
-      attempt: sentAttempt(delivery, webhook, started, prepared, result, {
-        try: tryNumber,
-        retriesLeft: step.kind === 'retry' ? retriesLeft(tryNumber, webhook.retries) : 0,
-        result: success ? 'success' : 'failure',
-        reason,
-        clientError: result.outcome.kind === 'error' ? result.outcome.clientError : null,
-      }),
+      attempt,
       delivery: {
         id: delivery.id,
         eventCreated: delivery.event.created,
@@ -338,6 +335,33 @@ function leaseKeeper(
     forget: (d: LeasedDelivery) => void held.delete(d.id),
     stop: () => clearInterval(timer),
   };
+}
+
+/**
+ * What a sent try comes to: the endpoint's health, the next step (a retry, or the end), and the
+ * try's row in the attempts log. The worker's warm-up runs the same (src/delivery/warm-up.ts).
+ */
+export function judgeSentAttempt(
+  delivery: LeasedDelivery,
+  webhook: WebhookForDelivery,
+  started: Date,
+  prepared: PreparedAttempt,
+  result: AttemptResult,
+  policy: RetryPolicy,
+) {
+  const health = endpointHealth(result.outcome);
+  const tryNumber = delivery.tries + 1;
+  const step = decideNextStep(result.outcome, tryNumber, webhook.retries, policy, new Date());
+  const success = isSuccess(result.outcome);
+  const reason = success ? null : (result.reason ?? describeOutcome(result.outcome));
+  const attempt = sentAttempt(delivery, webhook, started, prepared, result, {
+    try: tryNumber,
+    retriesLeft: step.kind === 'retry' ? retriesLeft(tryNumber, webhook.retries) : 0,
+    result: success ? 'success' : 'failure',
+    reason,
+    clientError: result.outcome.kind === 'error' ? result.outcome.clientError : null,
+  });
+  return { health, tryNumber, step, success, reason, attempt };
 }
 
 function describeOutcome(outcome: { kind: string; status?: number; message?: string }): string {

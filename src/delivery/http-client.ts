@@ -4,6 +4,7 @@
  * hosts through the SSRF guard, so every new connection goes only to addresses the guard vetted.
  */
 import type dns from 'node:dns';
+import type { DeliveryConfig } from '../config.ts';
 import { splitCredentials } from '../domain/uri.ts';
 import { performance } from 'node:perf_hooks';
 import { StringDecoder } from 'node:string_decoder';
@@ -50,6 +51,19 @@ export interface HttpClientOptions {
   lookup?: typeof dns.lookup;
   /** Pooled connections per origin (default: unlimited). */
   connectionsPerOrigin?: number;
+}
+
+/** A worker's delivery client: the attempt timeout, body limit and redirects of its settings. */
+export function deliveryClientOptions(
+  settings: DeliveryConfig,
+  allow: AllowList,
+): HttpClientOptions {
+  return {
+    allow,
+    timeoutMs: settings.attemptTimeoutMs,
+    responseBodyLimit: settings.responseBodyLimit,
+    followRedirects: settings.followRedirects,
+  };
 }
 
 export interface HttpClient {

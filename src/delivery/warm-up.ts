@@ -1,13 +1,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DeliveryConfig } from '../config.ts';
-import { endpointHealth } from '../domain/endpoint-health.ts';
-import { decideNextStep, isSuccess, retriesLeft } from '../domain/retry.ts';
 import type { LeasedDelivery } from '../store/deliveries.ts';
 import type { WebhookForDelivery } from '../store/webhook-targets.ts';
 import { prepareAttempt } from './attempt-request.ts';
-import { sentAttempt } from './attempt-record.ts';
-import { createHttpClient } from './http-client.ts';
+import { judgeSentAttempt } from './deliver.ts';
+import { createHttpClient, deliveryClientOptions } from './http-client.ts';
 import { parseAllowList } from './ssrf.ts';
 
 /** Deliveries in flight at once during the rehearsal. */
@@ -48,12 +46,9 @@ export async function rehearseDeliveries(
       res.end('{"ok":true}');
     });
   });
-  const client = createHttpClient({
-    allow: parseAllowList(['127.0.0.1/32']),
-    timeoutMs: settings.attemptTimeoutMs,
-    responseBodyLimit: settings.responseBodyLimit,
-    followRedirects: settings.followRedirects,
-  });
+  const client = createHttpClient(
+    deliveryClientOptions(settings, parseAllowList(['127.0.0.1/32'])),
+  );
   const policy = { scheduleMs: settings.retryScheduleMs, jitter: settings.retryJitter };
   const deadline = began + REHEARSAL_LIMIT_MS;
   // Set when a rehearsal fails: the other senders stop too, before the client is closed.
@@ -81,17 +76,8 @@ export async function rehearseDeliveries(
       done.sent++;
       // Bounded by the rehearsal's own deadline, whatever the attempt timeout.
       const result = await client.send(prepared.request, Math.max(1, deadline - performance.now()));
-      endpointHealth(result.outcome);
-      const success = isSuccess(result.outcome);
-      if (success) done.answered++;
-      const step = decideNextStep(result.outcome, 1, webhook.retries, policy, new Date());
-      sentAttempt(delivery, webhook, started, prepared, result, {
-        try: 1,
-        retriesLeft: step.kind === 'retry' ? retriesLeft(1, webhook.retries) : 0,
-        result: success ? 'success' : 'failure',
-        reason: null,
-        clientError: null,
-      });
+      if (judgeSentAttempt(delivery, webhook, started, prepared, result, policy).success)
+        done.answered++;
     };
     let next = 0;
     await Promise.all(
