@@ -130,7 +130,13 @@ export interface DeliveryConfig {
   autoDisableWindowMs: number;
   /** Deliveries in flight at once in one worker process (its slots). */
   concurrency: number;
-  /** Deliveries in flight at once to one webhook, cluster-wide, unless the webhook or its account says otherwise. */
+  /**
+   * Deliveries in flight at once to one webhook, cluster-wide, unless the webhook or its account
+   * says otherwise. Default 128, the account's cap: a delivery holds its slot from the moment it
+   * is taken (its lease in Postgres, then the request), and on a busy machine that took 50–160 ms
+   * where the request itself took 10; at 32 a single webhook's deliveries were held to 200–600 a
+   * second by our own work, not by its endpoint (docs/delivery-scheduling.md, "Caps").
+   */
   webhookMaxInFlight: number;
   /** Deliveries in flight at once to all the webhooks of one account, cluster-wide. */
   accountMaxInFlight: number;
@@ -330,7 +336,7 @@ export function loadConfig(env: Env = process.env): Config {
       autoDisableThreshold: int(env, 'SWITCHBOARD_AUTO_DISABLE_FAILURES', 6),
       autoDisableWindowMs: int(env, 'SWITCHBOARD_AUTO_DISABLE_WINDOW_MS', 60_000, AT_LEAST_ONE),
       concurrency: int(env, 'SWITCHBOARD_WORKER_CONCURRENCY', 200, AT_LEAST_ONE),
-      webhookMaxInFlight: int(env, 'SWITCHBOARD_WEBHOOK_MAX_IN_FLIGHT', 32, AT_LEAST_ONE),
+      webhookMaxInFlight: int(env, 'SWITCHBOARD_WEBHOOK_MAX_IN_FLIGHT', 128, AT_LEAST_ONE),
       accountMaxInFlight: int(env, 'SWITCHBOARD_ACCOUNT_MAX_IN_FLIGHT', 128, AT_LEAST_ONE),
       circuitFailures: int(env, 'SWITCHBOARD_CIRCUIT_FAILURES', 5, AT_LEAST_ONE),
       circuitOpenMs: int(env, 'SWITCHBOARD_CIRCUIT_OPEN_MS', 30_000),

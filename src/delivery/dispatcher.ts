@@ -19,7 +19,8 @@ export interface DispatcherOptions {
   /**
    * Attempts one delivery; must not throw (a throw is logged and the delivery left pending).
    * `sent` is called when the HTTP exchange is over: the endpoint's slot is freed then, not when
-   * the outcome has been written, so a webhook's cap counts requests at its endpoint.
+   * the outcome has been written. The slot is held from the take, so the cap counts the lease
+   * before the request too (docs/delivery-scheduling.md, "Caps").
    */
   run(taken: Taken, sent: (health: Released['health']) => void): Promise<TurnResult>;
   log: { warn(obj: object, msg: string): void };

@@ -48,7 +48,7 @@ describe('integer settings', () => {
     expect(loadConfig({ SWITCHBOARD_WORKER_CONCURRENCY: '' })).toEqual(defaults);
     expect(defaults.delivery).toMatchObject({
       concurrency: 200,
-      webhookMaxInFlight: 32,
+      webhookMaxInFlight: 128,
       accountMaxInFlight: 128,
       circuitFailures: 5,
       schedulerPartitions: 16,
