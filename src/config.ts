@@ -133,9 +133,10 @@ export interface DeliveryConfig {
   /**
    * Deliveries in flight at once to one webhook, cluster-wide, unless the webhook or its account
    * says otherwise. Default 128, the account's cap: a delivery holds its slot from the moment it
-   * is taken (its lease in Postgres, then the request), and on a busy machine that took 50–160 ms
-   * where the request itself took 10; at 32 a single webhook's deliveries were held to 200–600 a
-   * second by our own work, not by its endpoint (docs/delivery-scheduling.md, "Caps").
+   * is taken until the scheduler hears it was answered (its lease in Postgres, the request, the
+   * next round trip), on a saturated machine 50–97 ms on average, and at 32 or 64 one webhook
+   * was held below 1,000 deliveries a second by that, whatever its endpoint could take
+   * (docs/delivery-scheduling.md, "Caps", says what the higher default costs).
    */
   webhookMaxInFlight: number;
   /** Deliveries in flight at once to all the webhooks of one account, cluster-wide. */
